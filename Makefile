@@ -1,0 +1,34 @@
+# nomadguard: `make dev` runs the operator on a simulated cluster; `make test` is what CI runs.
+.PHONY: install build lint test bench dev clean schemas
+
+NODE_MODULES := node_modules/.package-lock.json
+
+install:
+	npm ci --no-audit --no-fund
+
+$(NODE_MODULES): package-lock.json
+	npm ci --no-audit --no-fund
+
+build: $(NODE_MODULES)
+	npx tsc -p tsconfig.json
+
+lint: $(NODE_MODULES)
+	npx eslint .
+
+# Fresh clone to green: install, build (type-checks everything, tests included), lint, every test.
+test: install
+	npx tsc -p tsconfig.json
+	npx eslint .
+	npx jest --ci
+
+bench: build
+	node dist/bench/run.js
+
+dev: build
+	node bin/nomadguard dev
+
+schemas: build
+	node bin/nomadguard schema > crd-schemas/nomadgen.schema.json
+
+clean:
+	rm -rf dist coverage
