@@ -1,5 +1,57 @@
-/** The `nomadguard` command. Returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  process.stdout.write(`nomadguard: not yet (${argv.join(' ')})\n`);
-  return 0;
+/**
+ * The `nomadguard` command. Each sub-command lives in `commands/<name>.ts` and registers itself here.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, type CliContext, type RegisterCommand } from './context';
+
+const COMMANDS: RegisterCommand[] = [];
+
+export interface MainOptions {
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  signal?: AbortSignal;
+}
+
+/** Runs the command line `argv` (without `node` and the script) and resolves to the exit code. */
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const ctx: CliContext = {
+    stdout: options.stdout ?? ((t) => process.stdout.write(t)),
+    stderr: options.stderr ?? ((t) => process.stderr.write(t)),
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+    exitCode: 0,
+    signal: options.signal ?? processSignal(),
+  };
+  const program = new Command('nomadguard')
+    .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
+  for (const register of COMMANDS) register(program, ctx);
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors were already printed by commander.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof CliError) {
+      ctx.stderr(`nomadguard: ${err.message}\n`);
+      return err.code;
+    }
+    throw err;
+  }
+}
+
+function processSignal(): AbortSignal {
+  const ac = new AbortController();
+  const stop = (): void => ac.abort(new Error('interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return ac.signal;
 }

@@ -1,5 +1,8 @@
 import { main } from '../../lib/cli/main';
 
-test('the command runs', async () => {
-  await expect(main([])).resolves.toBe(0);
+test('--help lists the program and exits 0', async () => {
+  let out = '';
+  const code = await main(['--help'], { stdout: (t) => { out += t; }, stderr: () => undefined, signal: new AbortController().signal });
+  expect(code).toBe(0);
+  expect(out).toContain('Usage: nomadguard');
 });
