@@ -1,0 +1,280 @@
+/**
+ * The policy file (`policy.yaml`, `kind: Policy`): what the platform allows and what it adds to every job.
+ *
+ * Two halves. `teams`, `firewallGroups` and `placement` are data: who exists and what they may use.
+ * `rules` switches every validator and modifier on or off and carries its parameters
+ * (`rules: { <rule>: { enabled, severity?, ...params } }`). Every key has a default, so an empty file
+ * (or no file at all) is a complete policy that runs open: every team folder is a team allowed every tier,
+ * secrets live under `<team>/`, any well-formed `g/<name>` firewall group is accepted, and the structural
+ * rules (names, IPv6 ingress, volumes, docker isolation, resources, checks, mutable tags in production)
+ * still apply. Unknown keys are rejected so a typo in a rule name cannot silently switch a rule off.
+ */
+import { z } from 'zod';
+import { parseDocument } from 'yaml';
+import { TIERS, type Tier } from './spec-v1';
+import type { Diagnostic } from '../lib/core/diagnostics';
+
+const Severity = z.enum(['error', 'warning']);
+/** `off` drops the diagnostic entirely. */
+const SeverityOrOff = z.enum(['error', 'warning', 'off']);
+const TierEnum = z.enum(TIERS);
+
+/** A Go-style duration (`90s`, `1m30s`, `500ms`, `2h`), as Nomad writes them. */
+export const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const Duration = z.string().regex(DURATION_RE, 'expected a duration such as "30s", "5m" or "1h30m"');
+
+/** Keys every rule accepts. `severity` replaces the severity of every diagnostic the rule reports. */
+const ruleBase = {
+  enabled: z.boolean().default(true).describe('Switch the rule off with false.'),
+  severity: Severity.optional().describe('Report every finding of this rule with this severity instead of its own.'),
+};
+
+const Range = z.strictObject({
+  min: z.number().int().min(0).optional(),
+  max: z.number().int().min(0).optional(),
+});
+
+export const TeamSchema = z.strictObject({
+  tiers: z.array(TierEnum).default([...TIERS]).describe('Tiers the team may deploy to.'),
+  namespace: z.string().optional().describe('Nomad namespace of the team (default: the team name).'),
+  vaultPolicies: z.array(z.string()).optional().describe('Vault policies jobs of the team may ask for (policies mode).'),
+  vaultRole: z.string().optional().describe('Vault role jobs of the team use (workload-identity mode; default: the team name).'),
+  vaultRoles: z.array(z.string()).optional().describe('Further Vault roles the team may use.'),
+  secretPrefix: z.string().optional().describe('Shorthand for a single secret prefix.'),
+  secretPrefixes: z.array(z.string()).optional().describe('Vault path prefixes the team may read (default: "<team>/").'),
+  firewallGroups: z.array(z.string()).default([]).describe('Firewall groups only this team may use, on top of the global list.'),
+});
+
+const PlacementMatch = z.strictObject({
+  team: z.union([z.string(), z.array(z.string())]).optional(),
+  job: z.string().optional().describe('Glob over the job ID: "*" any run of characters, "?" one character.'),
+  tier: z.union([TierEnum, z.array(TierEnum)]).optional(),
+});
+
+export const PlacementSchema = z.strictObject({
+  name: z.string().optional().describe('Shown in `render --explain`.'),
+  match: PlacementMatch.prefault({}),
+  nodePool: z.string().optional().describe('Run matching jobs in this node pool.'),
+  nodeClass: z.string().optional().describe('Constrain matching jobs to nodes of this class.'),
+  constraint: z
+    .strictObject({ attribute: z.string(), value: z.string().default(''), operator: z.string().default('=') })
+    .optional()
+    .describe('Any other constraint, as in a jobspec.'),
+});
+
+const TierRanges = z.strictObject({
+  cpu: Range.prefault({}),
+  memory: Range.prefault({}),
+  count: Range.prefault({}),
+});
+const defaultRanges = { cpu: { min: 10, max: 32000 }, memory: { min: 16, max: 131072 }, count: { min: 0, max: 50 } };
+
+const TierLimits = z.strictObject({
+  cpu: z.number().int().min(1).optional().describe('Clamp cpu (MHz) to this.'),
+  memory: z.number().int().min(1).optional().describe('Clamp memory (MiB) to this.'),
+  memoryMax: z.number().int().min(1).optional().describe('Clamp memory_max (MiB) to this.'),
+});
+
+const UpdateParams = z.strictObject({
+  maxParallel: z.number().int().min(0).default(1),
+  healthCheck: z.enum(['checks', 'task_states', 'manual']).default('checks'),
+  minHealthyTime: Duration.default('10s'),
+  healthyDeadline: Duration.default('5m'),
+  progressDeadline: Duration.default('10m'),
+  autoRevert: z.boolean().default(true),
+  canary: z.number().int().min(0).default(0),
+  autoPromote: z.boolean().default(false),
+  stagger: Duration.default('30s'),
+});
+const RestartParams = z.strictObject({
+  attempts: z.number().int().min(0).default(2),
+  interval: Duration.default('30m'),
+  delay: Duration.default('15s'),
+  mode: z.enum(['fail', 'delay']).default('fail'),
+});
+const RescheduleParams = z.strictObject({
+  attempts: z.number().int().min(0).default(0),
+  interval: Duration.default('0s'),
+  delay: Duration.default('30s'),
+  delayFunction: z.enum(['constant', 'exponential', 'fibonacci']).default('exponential'),
+  maxDelay: Duration.default('1h'),
+  unlimited: z.boolean().default(true),
+});
+const TierLifecycle = z.strictObject({
+  update: UpdateParams.prefault({}),
+  restart: RestartParams.prefault({}),
+  reschedule: RescheduleParams.prefault({}),
+});
+
+function perTier<T extends z.ZodType>(schema: T, defaults: Partial<Record<Tier, unknown>> = {}) {
+  return z
+    .strictObject({
+      production: schema.prefault((defaults.production ?? {}) as never),
+      quality: schema.prefault((defaults.quality ?? {}) as never),
+      test: schema.prefault((defaults.test ?? {}) as never),
+    })
+    .prefault({});
+}
+
+export const RulesSchema = z
+  .strictObject({
+    // Validators.
+    authorisation: z.strictObject({ ...ruleBase }).prefault({}),
+    names: z.strictObject({ ...ruleBase, maxJobIdLength: z.number().int().min(1).max(63).default(63) }).prefault({}),
+    images: z
+      .strictObject({
+        ...ruleBase,
+        registries: z.array(z.string()).default([]).describe('Allowed registries (host[:port] or host/path prefix); empty allows any.'),
+        mutableTags: z
+          .strictObject({
+            production: SeverityOrOff.optional(),
+            quality: SeverityOrOff.optional(),
+            test: SeverityOrOff.optional(),
+            default: SeverityOrOff.default('warning'),
+          })
+          .prefault({ production: 'error' }),
+      })
+      .prefault({}),
+    resources: z
+      .strictObject({ ...ruleBase, tiers: perTier(TierRanges, { production: defaultRanges, quality: defaultRanges, test: defaultRanges }) })
+      .prefault({}),
+    volumes: z
+      .strictObject({ ...ruleBase, hostPathPrefixes: z.array(z.string()).default([]).describe('Host directories containers may mount (none by default).') })
+      .prefault({}),
+    docker: z
+      .strictObject({ ...ruleBase, allowedCapabilities: z.array(z.string()).default([]).describe('Linux capabilities cap_add may name.') })
+      .prefault({}),
+    firewall: z.strictObject({ ...ruleBase }).prefault({}),
+    secrets: z.strictObject({ ...ruleBase }).prefault({}),
+    checks: z.strictObject({ ...ruleBase }).prefault({}),
+    // Modifiers.
+    spread: z
+      .strictObject({
+        ...ruleBase,
+        oddCount: z.enum(['reject', 'roundUp']).default('reject'),
+        weight: z.number().int().min(1).max(100).default(100),
+      })
+      .prefault({}),
+    placement: z.strictObject({ ...ruleBase }).prefault({}),
+    limits: z
+      .strictObject({
+        ...ruleBase,
+        tiers: perTier(TierLimits, { quality: { cpu: 8000, memory: 16384 }, test: { cpu: 4000, memory: 8192 } }),
+      })
+      .prefault({}),
+    update: z.strictObject({ ...ruleBase, tiers: perTier(TierLifecycle) }).prefault({}),
+    traefik: z.strictObject({ ...ruleBase }).prefault({}),
+    ipv6: z.strictObject({ ...ruleBase }).prefault({}),
+    // Over the whole repository.
+    uniqueJobId: z.strictObject({ ...ruleBase }).prefault({}),
+    uniqueHost: z.strictObject({ ...ruleBase }).prefault({}),
+  })
+  .prefault({});
+
+export const PolicySchema = z.strictObject({
+  apiVersion: z.literal('nomadguard/v1').default('nomadguard/v1'),
+  kind: z.literal('Policy').default('Policy'),
+  teams: z
+    .record(z.string(), TeamSchema.prefault({}))
+    .optional()
+    .describe('Declared teams. Absent: every team folder is a team allowed every tier (open mode).'),
+  firewallGroups: z
+    .array(z.string())
+    .optional()
+    .describe('Known firewall groups ("g/<name>"). Absent: any well-formed group is accepted.'),
+  placement: z.array(PlacementSchema).default([]),
+  rules: RulesSchema,
+});
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type TeamPolicy = z.infer<typeof TeamSchema>;
+export type PlacementRule = z.infer<typeof PlacementSchema>;
+export type Rules = Policy['rules'];
+export type RuleName = keyof Rules;
+
+/** Every rule the policy knows, in the order they run (validators, modifiers, repository rules). */
+export const RULE_NAMES = Object.keys(RulesSchema.parse(undefined)) as RuleName[];
+
+/** The built-in policy used when the operator config names no policy file: open teams, structural rules on. */
+export function defaultPolicy(): Policy {
+  return PolicySchema.parse({});
+}
+
+/** Fill in every default of a policy given as a plain object; throws a ZodError on invalid input. */
+export function policyFrom(input: PolicyInput): Policy {
+  return PolicySchema.parse(input);
+}
+
+export type PolicyParseResult = { ok: true; policy: Policy; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+/** Parse policy YAML text; problems come back as diagnostics with file:line:col of the offending key. */
+export function parsePolicy(text: string, file: string): PolicyParseResult {
+  const doc = parseDocument(text, { keepSourceTokens: false, prettyErrors: false });
+  const lineOf = lineIndex(text);
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((e) => ({
+        code: 'POLICY_SYNTAX',
+        severity: 'error' as const,
+        message: `the policy file is not valid YAML: ${e.message.split('\n')[0]}`,
+        file,
+        ...lineOf(e.pos[0]),
+      })),
+    };
+  }
+  const parsed = PolicySchema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return { ok: true, policy: parsed.data, diagnostics: [] };
+  return {
+    ok: false,
+    diagnostics: parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      const node = nearestNode(doc, keys.length > 0 ? [...path, keys[0]] : path);
+      const where = keys.length > 0 ? ` key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}:` : ':';
+      return {
+        code: 'POLICY_INVALID',
+        severity: 'error' as const,
+        message: `policy ${path.length > 0 ? path.join('.') : '(top level)'}${where} ${issue.message}`,
+        file,
+        path,
+        ...(node !== undefined ? lineOf(node) : {}),
+      };
+    }),
+  };
+}
+
+/** The offset of the deepest node (or key) along `path` that exists in the YAML document. */
+function nearestNode(doc: ReturnType<typeof parseDocument>, path: ReadonlyArray<string | number>): number | undefined {
+  for (let n = path.length; n >= 1; n--) {
+    const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+    const key = path[n - 1];
+    const items = (parent as { items?: unknown[] } | null)?.items;
+    if (!Array.isArray(items)) continue;
+    if (typeof key === 'number') {
+      const item = items[key] as { range?: [number, number, number] } | undefined;
+      if (item?.range) return item.range[0];
+      continue;
+    }
+    for (const pair of items as Array<{ key?: { value?: unknown; range?: [number, number, number] } }>) {
+      if (pair.key?.value === key && pair.key.range) return pair.key.range[0];
+    }
+  }
+  return undefined;
+}
+
+function lineIndex(text: string): (offset: number) => { line: number; col: number } {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo] + 1 };
+  };
+}

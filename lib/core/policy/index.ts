@@ -1,0 +1,83 @@
+/**
+ * The policy: validators that judge a spec and modifiers that add the platform's requirements to the
+ * generated job. See README.md for the order rules run in and the codes they report.
+ */
+import type { Diagnostic } from '../diagnostics';
+import type { Job } from '../nomad/types';
+import type { SpecV1 } from '../../../crd-schemas/spec-v1';
+import type { Policy, RuleName } from '../../../crd-schemas/policy';
+import type { Modification, ModifierRule, PolicyContext, ValidatorRule } from './types';
+
+export type { Modification, PolicyContext, PolicyConfigView, VaultMode } from './types';
+
+/** Validators in the order they run. */
+export const VALIDATORS: ReadonlyArray<ValidatorRule> = [];
+/** Modifiers in the order they run (each sees the job as the previous one left it). */
+export const MODIFIERS: ReadonlyArray<ModifierRule> = [];
+
+/** Job Meta key listing the modifier rules applied, comma-separated. */
+export const MODIFICATIONS_META = 'nomadguard.modifications';
+
+function withSeverity(diagnostics: Diagnostic[], policy: Policy, rule: RuleName): Diagnostic[] {
+  const severity = policy.rules[rule].severity;
+  if (severity === undefined) return diagnostics;
+  for (const d of diagnostics) d.severity = severity;
+  return diagnostics;
+}
+
+/** Run every enabled validator over the spec; each diagnostic carries `path` into the spec and `file`. */
+export function validateSpec(spec: SpecV1, ctx: PolicyContext, policy: Policy): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const rule of VALIDATORS) {
+    const params = policy.rules[rule.name];
+    if (!params.enabled) continue;
+    for (const d of withSeverity(rule.validate(spec, ctx, params as never, policy), policy, rule.name)) {
+      d.file ??= ctx.file;
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+/** Apply every enabled modifier to a copy of the job; the copy lists the applied rules in Meta `nomadguard.modifications`. */
+export function applyModifiers(
+  job: Job,
+  spec: SpecV1,
+  ctx: PolicyContext,
+  policy: Policy,
+): { job: Job; modifications: Modification[]; diagnostics: Diagnostic[] } {
+  const out = structuredClone(job);
+  const modifications: Modification[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const applied: string[] = [];
+  for (const rule of MODIFIERS) {
+    const params = policy.rules[rule.name];
+    if (!params.enabled) continue;
+    const result = rule.modify(out, spec, ctx, params as never, policy);
+    if (result.modifications.length > 0) applied.push(rule.name);
+    modifications.push(...result.modifications);
+    for (const d of withSeverity(result.diagnostics, policy, rule.name)) {
+      d.file ??= ctx.file;
+      diagnostics.push(d);
+    }
+  }
+  if (applied.length > 0) out.Meta = { ...(out.Meta ?? {}), [MODIFICATIONS_META]: applied.join(',') };
+  return { job: out, modifications, diagnostics };
+}
+
+/** One rendered spec as the repository rules see it. */
+export interface RenderedSpecSummary {
+  file: string;
+  jobId?: string;
+  hosts: string[];
+}
+
+/**
+ * Rules over the whole repository: no two specs may produce the same job ID or traefik host.
+ * The later file (by path) gets the error; the earlier keeps working. Only files with findings are in the map.
+ */
+export function crossSpecRules(rendered: RenderedSpecSummary[], policy?: Policy): Map<string, Diagnostic[]> {
+  void rendered;
+  void policy;
+  return new Map();
+}

@@ -1,0 +1,50 @@
+import { defaultPolicy, parsePolicy, RULE_NAMES } from '../../../crd-schemas/policy';
+
+describe('policy schema', () => {
+  it('defaults to an open policy with every rule enabled', () => {
+    const p = defaultPolicy();
+    expect(p.teams).toBeUndefined();
+    expect(p.firewallGroups).toBeUndefined();
+    for (const name of RULE_NAMES) expect(p.rules[name].enabled).toBe(true);
+    expect(p.rules.images.mutableTags).toEqual({ production: 'error', default: 'warning' });
+    expect(p.rules.spread.oddCount).toBe('reject');
+  });
+
+  it('parses the documented example and fills in team defaults', () => {
+    const text = [
+      'apiVersion: nomadguard/v1',
+      'kind: Policy',
+      'teams:',
+      '  es:  { tiers: [production, quality, test], vaultPolicies: [es-ro], secretPrefix: es/ }',
+      '  web: { tiers: [quality, test] }',
+      'firewallGroups: [g/netscaler, g/elasticsearch]',
+      'rules:',
+      '  spread: { oddCount: roundUp }',
+      '  images: { registries: [registry.internal] }',
+      'placement:',
+      '  - { match: { team: es, tier: production }, constraint: { attribute: "${node.class}", value: es } }',
+      '',
+    ].join('\n');
+    const r = parsePolicy(text, 'policy.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    expect(r.policy.teams?.web.tiers).toEqual(['quality', 'test']);
+    expect(r.policy.teams?.es.firewallGroups).toEqual([]);
+    expect(r.policy.rules.spread.oddCount).toBe('roundUp');
+    expect(r.policy.rules.images.mutableTags.production).toBe('error');
+    expect(r.policy.placement[0].constraint).toEqual({ attribute: '${node.class}', value: 'es', operator: '=' });
+  });
+
+  it('reports an unknown rule name at its line and column', () => {
+    const r = parsePolicy('kind: Policy\nrules:\n  spred: { enabled: false }\n', 'policy.yaml');
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toMatchObject([{ code: 'POLICY_INVALID', file: 'policy.yaml', line: 3, col: 3 }]);
+    expect(r.diagnostics[0].message).toContain('"spred"');
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    const r = parsePolicy('teams:\n  es: { tiers: [production\n', 'policy.yaml');
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'POLICY_SYNTAX', file: 'policy.yaml' });
+    expect(r.diagnostics[0].line).toBeGreaterThan(0);
+  });
+});
