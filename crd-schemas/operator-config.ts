@@ -1,0 +1,191 @@
+/**
+ * The operator config, `nomadguard.yaml`: where the clusters, the spec repository and the policy are, and
+ * the platform facts the generator needs (domain, region, datacenters, node role).
+ *
+ * Every field has a default, so `render` and `validate` work with no config file at all. Defaults that
+ * come from the environment (the cluster addresses) are passed in explicitly: this module never reads
+ * `process.env`.
+ */
+import { z } from 'zod';
+import { parseDocument, LineCounter, isNode, isMap, isScalar, type Document } from 'yaml';
+import { TIERS } from './spec-v1';
+import type { Diagnostic } from '../lib/core/diagnostics';
+
+/** A duration written like "15s", "5m", "1h30m" or "250ms". */
+export const DurationString = z.string().regex(/^(\d+(ms|s|m|h))+$/, 'expected a duration like "15s", "5m" or "1h"');
+
+/** The platform the generator targets. */
+export const PlatformSchema = z.strictObject({
+  domain: z.string().default('cloud.internal.domain').describe('HTTPS names are <job id>.<domain>.'),
+  region: z.string().default('global'),
+  datacenters: z.array(z.string()).min(1).default(['dc1', 'dc2']),
+  nodeRole: z.string().default('nomad').describe('Jobs are constrained to nodes whose ${meta.role} is this.'),
+});
+
+/** How to reach one Nomad cluster. */
+export const NomadEndpointSchema = z.strictObject({
+  address: z.string().default('http://127.0.0.1:4646'),
+  region: z.string().optional(),
+  tokenEnv: z.string().optional().describe('Name of the environment variable holding the ACL token.'),
+  tokenFile: z.string().optional().describe('File holding the ACL token.'),
+  caCert: z.string().optional(),
+  clientCert: z.string().optional(),
+  clientKey: z.string().optional(),
+  skipVerify: z.boolean().default(false),
+});
+
+/** How to reach the Consul agent next to a cluster. */
+export const ConsulEndpointSchema = z.strictObject({
+  address: z.string().default('http://127.0.0.1:8500'),
+  tokenEnv: z.string().optional(),
+  tokenFile: z.string().optional(),
+});
+
+/** One cluster and the tiers it serves. */
+export const ClusterSchema = z.strictObject({
+  tiers: z.array(z.enum(TIERS)).min(1),
+  nomad: NomadEndpointSchema.prefault({}),
+  consul: ConsulEndpointSchema.prefault({}),
+});
+
+/** The spec repository the operator follows. */
+export const SourceSchema = z.strictObject({
+  repo: z.string().optional().describe('Git URL of the spec repository.'),
+  name: z.string().optional().describe('Source identity written to nomadguard.source; defaults to repo.'),
+  branch: z.string().default('main'),
+  path: z.string().default('.').describe('Folder inside the repository holding the team folders.'),
+  pollInterval: DurationString.default('15s'),
+  fullResync: z.string().default('*/10 * * * *').describe('Cron expression for a full resync.'),
+});
+
+/** Pruning of jobs whose spec disappeared. */
+export const PruneSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  purge: z.boolean().default(false),
+  grace: DurationString.default('5m'),
+  maxShare: z.number().min(0).max(1).default(1.0).describe('Refuse to prune more than this share of managed jobs at once.'),
+});
+
+/** The reconciler's knobs. */
+export const ReconcileSchema = z.strictObject({
+  workers: z.number().int().min(1).default(8),
+  selfHeal: z.boolean().default(true),
+  prune: PruneSchema.prefault({}),
+  statePrefix: z.string().default('nomadguard/state').describe('Consul KV prefix for operator state.'),
+});
+
+/** How tasks get Vault secrets. */
+export const VaultConfigSchema = z.strictObject({
+  mode: z.enum(['workload-identity', 'policies']).default('workload-identity').describe('policies for Nomad before 1.10.'),
+  kvMount: z.string().default('kv').describe('KV v2 mount the secrets live under.'),
+});
+
+/** Traefik entrypoints and certificate resolver. */
+export const TraefikConfigSchema = z.strictObject({
+  entrypoints: z.strictObject({
+    internal: z.string().default('websecure'),
+    public: z.string().default('public'),
+  }).prefault({}),
+  certResolver: z.string().default('internal'),
+});
+
+/** The whole operator config. */
+export const OperatorConfigSchema = z.strictObject({
+  apiVersion: z.literal('nomadguard/v1').default('nomadguard/v1'),
+  kind: z.literal('OperatorConfig').default('OperatorConfig'),
+  platform: PlatformSchema.prefault({}),
+  clusters: z.record(z.string(), ClusterSchema).optional().describe('Defaults to one cluster from NOMAD_ADDR/CONSUL_HTTP_ADDR serving every tier.'),
+  source: SourceSchema.prefault({}),
+  reconcile: ReconcileSchema.prefault({}),
+  vault: VaultConfigSchema.prefault({}),
+  traefik: TraefikConfigSchema.prefault({}),
+  policy: z.string().optional().describe('Path of the policy file; none means the open policy.'),
+});
+
+/** A cluster, as resolved. */
+export type ClusterConfig = z.infer<typeof ClusterSchema>;
+/** The operator config with every default filled in (clusters always present). */
+export type OperatorConfig = z.infer<typeof OperatorConfigSchema> & { clusters: Record<string, ClusterConfig> };
+
+/** The environment variables the defaults read; pass `process.env` from the edge. */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
+
+/** The single cluster used when the config names none: NOMAD_ADDR / CONSUL_HTTP_ADDR, every tier. */
+export function defaultClusters(env: ConfigEnv = {}): Record<string, ClusterConfig> {
+  return {
+    default: {
+      tiers: [...TIERS],
+      nomad: {
+        address: env.NOMAD_ADDR || 'http://127.0.0.1:4646',
+        ...(env.NOMAD_REGION ? { region: env.NOMAD_REGION } : {}),
+        tokenEnv: 'NOMAD_TOKEN',
+        ...(env.NOMAD_CACERT ? { caCert: env.NOMAD_CACERT } : {}),
+        ...(env.NOMAD_CLIENT_CERT ? { clientCert: env.NOMAD_CLIENT_CERT } : {}),
+        ...(env.NOMAD_CLIENT_KEY ? { clientKey: env.NOMAD_CLIENT_KEY } : {}),
+        skipVerify: env.NOMAD_SKIP_VERIFY === 'true' || env.NOMAD_SKIP_VERIFY === '1',
+      },
+      consul: { address: env.CONSUL_HTTP_ADDR || 'http://127.0.0.1:8500', tokenEnv: 'CONSUL_HTTP_TOKEN' },
+    },
+  };
+}
+
+/** Completes a schema-parsed config: fills the default cluster when none is configured. */
+function complete(parsed: z.infer<typeof OperatorConfigSchema>, env: ConfigEnv): OperatorConfig {
+  return { ...parsed, clusters: parsed.clusters && Object.keys(parsed.clusters).length > 0 ? parsed.clusters : defaultClusters(env) };
+}
+
+/** The config used when there is no `nomadguard.yaml`: every default. */
+export function defaultOperatorConfig(env: ConfigEnv = {}): OperatorConfig {
+  return complete(OperatorConfigSchema.parse({}), env);
+}
+
+/** The result of reading a `nomadguard.yaml`. */
+export type OperatorConfigResult =
+  | { ok: true; config: OperatorConfig; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Parses YAML text into an OperatorConfig; problems come back as diagnostics with line:col. */
+export function parseOperatorConfig(text: string, file = 'nomadguard.yaml', env: ConfigEnv = {}): OperatorConfigResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { code: 'YAML_SYNTAX', severity: 'error', message: e.message.split('\n')[0], file, line: pos.line, col: pos.col };
+      }),
+    };
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = OperatorConfigSchema.safeParse(raw);
+  if (!result.success) {
+    return {
+      ok: false,
+      diagnostics: result.error.issues.map((issue) => {
+        const path = (issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path) as Array<string | number>;
+        const offset = yamlOffset(doc, path, issue.code === 'unrecognized_keys');
+        const pos = lineCounter.linePos(offset);
+        const code = issue.code === 'unrecognized_keys' ? 'UNKNOWN_KEY' : 'CONFIG_INVALID';
+        return { code, severity: 'error', message: `${path.join('.') || '(root)'}: ${issue.message}`, file, line: pos.line, col: pos.col, path };
+      }),
+    };
+  }
+  return { ok: true, config: complete(result.data, env), diagnostics: [] };
+}
+
+/** Source offset of the node at `path` (of its key when `atKey`), else of its nearest ancestor. */
+function yamlOffset(doc: Document, path: Array<string | number>, atKey: boolean): number {
+  if (atKey && path.length > 0) {
+    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) return pair.key.range[0];
+    }
+  }
+  for (let p = path; p.length > 0; p = p.slice(0, -1)) {
+    const node: unknown = doc.getIn(p, true);
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return 0;
+}
