@@ -1,0 +1,79 @@
+/**
+ * Deciding: for each paired key, what the operator does. Pure and synchronous; the controller
+ * gathers the inputs and applies the result.
+ *
+ * A no-op pass is decided from the job list alone: the live job's `nomadguard.hash` equal to the desired
+ * hash and its `JobModifyIndex` equal to the one recorded at our last write means unchanged, with no call.
+ */
+import { isManaged, pairJobs, type Pair } from './pair';
+import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanItem } from './types';
+import type { JobListStub } from '../nomad/types';
+
+/** Options of a decision pass. */
+export interface DecideOptions {
+  /** Identity of this spec source (`nomadguard.source`). */
+  source: string;
+  /** Clock time in ms. */
+  now: number;
+  /** False when the checkout could not be read as a whole (force-push not verified, fetch failed...): nothing is pruned. */
+  sourceHealthy: boolean;
+  prune: { enabled: boolean; graceMs: number };
+  /** Keys (or every key with `true`) whose sync was forced: resubmits an auto-reverted version. */
+  forced?: boolean | ReadonlySet<JobKey>;
+}
+
+/** Decides every key of `desired`/`live`/`records`. Items come sorted by key. */
+export function decide(desired: readonly Desired[], live: readonly JobListStub[], records: ReadonlyMap<JobKey, JobRecord>, opts: DecideOptions): PlanItem[] {
+  return pairJobs(desired, live, records).map((p) => decidePair(p, opts));
+}
+
+function isForced(forced: DecideOptions['forced'], key: JobKey): boolean {
+  return forced === true || (forced instanceof Set && forced.has(key));
+}
+
+/** Decides one key. */
+export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
+  const { namespace, jobId } = splitKey(p.key);
+  const base = { key: p.key, namespace, jobId, desired: p.desired, invalid: p.invalid, live: p.live, record: p.record, spec: p.desired?.spec ?? p.invalid?.spec ?? p.live?.Meta?.[META.spec] };
+  const item = (action: PlanItem['action'], write: boolean, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action, write, reason, message, ...extra });
+  const live = p.live;
+  const d = p.desired;
+
+  if (d) {
+    if (live && !isManaged(live)) return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
+    if (live && live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${live.Meta?.[META.source] ?? 'unknown'})`);
+    const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
+      if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
+      if (action === 'drift' && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
+      return item(action, true, reason, message);
+    };
+    if (!live) return gate('create', 'NotFound', 'job does not exist in Nomad');
+    const r = p.record;
+    if (r?.failedHash === d.hash && !isForced(opts.forced, p.key)) {
+      return item('leave-alone', false, 'AutoReverted', 'this version failed its deployment and Nomad reverted it; waiting for a new commit or a forced sync');
+    }
+    const liveHash = live.Meta?.[META.hash];
+    if (liveHash !== d.hash) return gate('update', 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from live ${(liveHash ?? 'none').slice(0, 12)}`);
+    if (live.Stop) return gate('drift', 'StoppedByHand', 'job was stopped outside nomadguard');
+    if (!r) return gate('verify', 'NoRecord', 'no record of our last write: checking with a plan');
+    if (r.jobModifyIndex !== live.JobModifyIndex) return gate('drift', 'ModifiedOutside', `JobModifyIndex moved from ${r.jobModifyIndex} to ${live.JobModifyIndex} since our write`);
+    return item('unchanged', false, 'InSync', 'live job matches the desired job');
+  }
+
+  if (p.invalid) {
+    if (live) return item('leave-alone', false, 'SpecInvalid', 'spec is invalid: the running job is left exactly as it is');
+    return item('invalid', false, 'SpecInvalid', 'spec is invalid');
+  }
+
+  // Only live: a managed job whose spec is not in the desired state.
+  if (!live || !isManaged(live)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
+  if (live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
+  if (live.Stop) return item('unchanged', false, 'AlreadyStopped', 'spec is gone and the job is stopped');
+  if (!opts.sourceHealthy) return item('leave-alone', false, 'SourceUnhealthy', 'spec not found, but the checkout is not verified healthy: nothing is pruned');
+  if (!opts.prune.enabled) return item('leave-alone', false, 'PruneDisabled', 'spec is gone; pruning is disabled');
+  const since = p.record?.absentSince;
+  if (since === undefined) return item('prune-wait', false, 'PruneGrace', `spec is gone; pruning after ${Math.round(opts.prune.graceMs / 1000)}s`, { waitMs: opts.prune.graceMs, markAbsent: true });
+  const left = since + opts.prune.graceMs - opts.now;
+  if (left > 0) return item('prune-wait', false, 'PruneGrace', `spec is gone; pruning in ${Math.ceil(left / 1000)}s`, { waitMs: left });
+  return item('prune', true, 'SpecRemoved', 'spec was removed from the repository');
+}
