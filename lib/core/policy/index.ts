@@ -7,11 +7,20 @@ import type { Job } from '../nomad/types';
 import type { SpecV1 } from '../../../crd-schemas/spec-v1';
 import type { Policy, RuleName } from '../../../crd-schemas/policy';
 import type { Modification, ModifierRule, PolicyContext, ValidatorRule } from './types';
+import { authorisation } from './validators/authorisation';
+import { names } from './validators/names';
+import { images } from './validators/images';
+import { resources } from './validators/resources';
+import { volumes } from './validators/volumes';
+import { docker } from './validators/docker';
+import { firewall } from './validators/firewall';
+import { secrets } from './validators/secrets';
+import { checks } from './validators/checks';
 
 export type { Modification, PolicyContext, PolicyConfigView, VaultMode } from './types';
 
 /** Validators in the order they run. */
-export const VALIDATORS: ReadonlyArray<ValidatorRule> = [];
+export const VALIDATORS: ReadonlyArray<ValidatorRule> = [authorisation, names, images, resources, volumes, docker, firewall, secrets, checks] as ReadonlyArray<ValidatorRule>;
 /** Modifiers in the order they run (each sees the job as the previous one left it). */
 export const MODIFIERS: ReadonlyArray<ModifierRule> = [];
 

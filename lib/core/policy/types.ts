@@ -6,13 +6,10 @@ import type { Diagnostic, SpecPath } from '../diagnostics';
 import type { Job } from '../nomad/types';
 import type { SpecV1 } from '../../../crd-schemas/spec-v1';
 import type { Policy, RuleName, Rules } from '../../../crd-schemas/policy';
+import type { OperatorConfig } from '../../../crd-schemas/operator-config';
 
-/** The slice of the operator config the policy reads; the full OperatorConfig satisfies it. */
-export interface PolicyConfigView {
-  platform: { domain: string; datacenters: string[]; region?: string; nodeRole?: string };
-  traefik?: { entrypoints?: { internal?: string; public?: string }; certResolver?: string };
-  vault?: { mode?: VaultMode };
-}
+/** The slice of the operator config the policy reads. */
+export type PolicyConfigView = Pick<OperatorConfig, 'platform' | 'traefik' | 'vault'>;
 
 /** How the cluster hands Vault tokens to tasks: workload identity (Nomad >= 1.10) or legacy policies. */
 export type VaultMode = 'workload-identity' | 'policies';
@@ -23,7 +20,7 @@ export interface PolicyContext {
   team: string;
   /** The spec file, relative to the repo root. */
   file: string;
-  config: PolicyConfigView;
+  config: OperatorConfig;
   vaultMode: VaultMode;
 }
 

@@ -1,0 +1,106 @@
+/**
+ * Small pure helpers the rules share: the team as the policy sees it, job IDs, DNS labels, durations, globs.
+ */
+import type { Policy, TeamPolicy } from '../../../crd-schemas/policy';
+import { TIERS, TIER_LETTER, type SpecV1, type Tier } from '../../../crd-schemas/spec-v1';
+import type { PolicyContext } from './types';
+
+/** The team's allowances after applying open-mode defaults. `declared` is false for an undeclared team. */
+export interface EffectiveTeam {
+  name: string;
+  declared: boolean;
+  tiers: readonly Tier[];
+  namespace: string;
+  secretPrefixes: readonly string[];
+  vaultPolicies?: readonly string[];
+  vaultRoles: readonly string[];
+  vaultRole: string;
+  firewallGroups: readonly string[];
+}
+
+const teamCache = new WeakMap<Policy, Map<string, EffectiveTeam>>();
+
+/** The team `name` under `policy`; undeclared teams get the open defaults (every tier, secrets under `<team>/`). */
+export function effectiveTeam(policy: Policy, name: string): EffectiveTeam {
+  let byName = teamCache.get(policy);
+  if (!byName) teamCache.set(policy, (byName = new Map()));
+  let team = byName.get(name);
+  if (!team) byName.set(name, (team = computeTeam(policy.teams?.[name], name)));
+  return team;
+}
+
+function computeTeam(t: TeamPolicy | undefined, name: string): EffectiveTeam {
+  const prefixes = [...(t?.secretPrefix !== undefined ? [t.secretPrefix] : []), ...(t?.secretPrefixes ?? [])];
+  const role = t?.vaultRole ?? name;
+  return {
+    name,
+    declared: t !== undefined,
+    tiers: t?.tiers ?? TIERS,
+    namespace: t?.namespace ?? name,
+    secretPrefixes: prefixes.length > 0 ? prefixes : [`${name}/`],
+    vaultPolicies: t?.vaultPolicies,
+    vaultRole: role,
+    vaultRoles: [role, ...(t?.vaultRoles ?? [])],
+    firewallGroups: t?.firewallGroups ?? [],
+  };
+}
+
+/** The job ID a spec produces: `<tier letter>-<team>-<name>`. */
+export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name'>, team: string): string {
+  return `${TIER_LETTER[spec.tier]}-${team}-${spec.name}`;
+}
+
+/** The job ID for the rule context. */
+export function jobIdFor(spec: SpecV1, ctx: PolicyContext): string {
+  return jobIdOf(spec, ctx.team);
+}
+
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** A lower-case DNS label (RFC 1123), at most 63 characters. */
+export function isDnsLabel(s: string): boolean {
+  return s.length <= 63 && DNS_LABEL.test(s);
+}
+
+const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+
+/** Parse a Go duration (`time.ParseDuration` syntax, no sign) to nanoseconds; undefined when malformed. */
+export function parseGoDuration(s: string): number | undefined {
+  if (s === '0') return 0;
+  if (s.length === 0) return undefined;
+  let total = 0;
+  let at = 0;
+  while (at < s.length) {
+    DURATION_PART.lastIndex = at;
+    const m = DURATION_PART.exec(s);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNIT_NANOS[m[2]];
+    at = DURATION_PART.lastIndex;
+  }
+  return Math.round(total);
+}
+
+/** Like parseGoDuration but for policy values already checked by the schema. */
+export function nanos(s: string): number {
+  const n = parseGoDuration(s);
+  if (n === undefined) throw new Error(`invalid duration ${JSON.stringify(s)}`);
+  return n;
+}
+
+const globCache = new Map<string, RegExp>();
+/** Match a glob (`*` any run, `?` one character) against the whole string. */
+export function globMatch(glob: string, s: string): boolean {
+  let re = globCache.get(glob);
+  if (!re) {
+    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    globCache.set(glob, (re = new RegExp(`^${body}$`)));
+  }
+  return re.test(s);
+}
+
+/** `a, b and c` for messages. */
+export function listText(items: readonly string[], quote = true): string {
+  const q = items.map((i) => (quote ? `"${i}"` : i));
+  if (q.length <= 1) return q.join('');
+  return `${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
+}

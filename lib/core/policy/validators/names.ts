@@ -1,0 +1,73 @@
+/**
+ * names: the job ID, group and task names are DNS labels; the job ID fits one label because it becomes
+ * `<job id>.<domain>`; group names are unique in the job and task names unique in their group.
+ * Codes: NAME_INVALID, NAME_TOO_LONG, NAME_DUPLICATE_GROUP, NAME_DUPLICATE_TASK.
+ */
+import type { Diagnostic } from '../../diagnostics';
+import { isDnsLabel, jobIdFor } from '../helpers';
+import type { ValidatorRule } from '../types';
+
+const LABEL_TEXT = 'lower-case letters, digits and "-", starting and ending with a letter or digit';
+
+export const names: ValidatorRule<'names'> = {
+  name: 'names',
+  validate(spec, ctx, params) {
+    const out: Diagnostic[] = [];
+    const jobId = jobIdFor(spec, ctx);
+    if (!isDnsLabel(spec.name)) {
+      out.push({
+        code: 'NAME_INVALID',
+        severity: 'error',
+        message: `name "${spec.name}" is not a valid DNS label: use ${LABEL_TEXT}, because the job is reachable as "${jobId}.<domain>".`,
+        path: ['name'],
+      });
+    } else if (!isDnsLabel(ctx.team)) {
+      out.push({
+        code: 'NAME_INVALID',
+        severity: 'error',
+        message: `the team folder "${ctx.team}" is part of the job ID "${jobId}" and must be a DNS label: use ${LABEL_TEXT}.`,
+        path: ['name'],
+      });
+    }
+    if (jobId.length > params.maxJobIdLength) {
+      const room = params.maxJobIdLength - (jobId.length - spec.name.length);
+      out.push({
+        code: 'NAME_TOO_LONG',
+        severity: 'error',
+        message: `the job ID "${jobId}" has ${jobId.length} characters; it becomes the host name "${jobId}.<domain>", whose labels may have at most ${params.maxJobIdLength}. Shorten name to at most ${Math.max(room, 1)} characters.`,
+        path: ['name'],
+      });
+    }
+    const groups = new Map<string, number>();
+    spec.group.forEach((g, gi) => {
+      if (!isDnsLabel(g.name)) {
+        out.push({ code: 'NAME_INVALID', severity: 'error', message: `group name "${g.name}" is not a valid DNS label: use ${LABEL_TEXT}.`, path: ['group', gi, 'name'] });
+      }
+      const firstGroup = groups.get(g.name);
+      if (firstGroup !== undefined) {
+        out.push({
+          code: 'NAME_DUPLICATE_GROUP',
+          severity: 'error',
+          message: `group name "${g.name}" is already used by group ${firstGroup + 1}; group names must be unique in a job. Rename one of them.`,
+          path: ['group', gi, 'name'],
+        });
+      } else groups.set(g.name, gi);
+      const tasks = new Map<string, number>();
+      g.task.forEach((t, ti) => {
+        if (!isDnsLabel(t.name)) {
+          out.push({ code: 'NAME_INVALID', severity: 'error', message: `task name "${t.name}" is not a valid DNS label: use ${LABEL_TEXT}.`, path: ['group', gi, 'task', ti, 'name'] });
+        }
+        const first = tasks.get(t.name);
+        if (first !== undefined) {
+          out.push({
+            code: 'NAME_DUPLICATE_TASK',
+            severity: 'error',
+            message: `task name "${t.name}" is already used by task ${first + 1} of group "${g.name}"; task names must be unique in a group. Rename one of them.`,
+            path: ['group', gi, 'task', ti, 'name'],
+          });
+        } else tasks.set(t.name, ti);
+      });
+    });
+    return out;
+  },
+};

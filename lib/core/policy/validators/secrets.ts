@@ -1,0 +1,49 @@
+/**
+ * secrets: every Vault path a task reads lies under one of the team's secret prefixes (default `<team>/`),
+ * with no `..` or leading `/` that could step outside it. Code: SECRET_PREFIX.
+ * Whether the Vault policies or role the job asks for are within the team's allowance is checked on the
+ * generated job (see vault-access.ts), because the generator decides what the job asks for.
+ */
+import type { Diagnostic } from '../../diagnostics';
+import { effectiveTeam, listText } from '../helpers';
+import type { ValidatorRule } from '../types';
+
+/** Whether the Vault path `p` lies under `prefix` (a folder prefix, compared by whole segments). */
+export function underSecretPrefix(p: string, prefix: string): boolean {
+  const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return p.startsWith(folder) && p.length > folder.length;
+}
+
+export const secrets: ValidatorRule<'secrets'> = {
+  name: 'secrets',
+  validate(spec, ctx, _params, policy) {
+    const out: Diagnostic[] = [];
+    const team = effectiveTeam(policy, ctx.team);
+    spec.group.forEach((g, gi) =>
+      g.task.forEach((t, ti) =>
+        (t.secrets ?? []).forEach((s, si) => {
+          const path = ['group', gi, 'task', ti, 'secrets', si];
+          const segments = s.split('/');
+          if (s.startsWith('/') || segments.includes('..') || segments.includes('.') || segments.includes('')) {
+            out.push({
+              code: 'SECRET_PREFIX',
+              severity: 'error',
+              message: `secret path "${s}" must be a plain Vault path such as "${team.secretPrefixes[0]}${spec.name}", without a leading "/", empty segments, "." or "..".`,
+              path,
+            });
+            return;
+          }
+          if (!team.secretPrefixes.some((p) => underSecretPrefix(s, p))) {
+            out.push({
+              code: 'SECRET_PREFIX',
+              severity: 'error',
+              message: `secret path "${s}" is outside what team "${ctx.team}" may read; team secrets live under ${listText(team.secretPrefixes)}. Store the secret at e.g. "${team.secretPrefixes[0].replace(/\/?$/, '/')}${spec.name}" and reference that path.`,
+              path,
+            });
+          }
+        }),
+      ),
+    );
+    return out;
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * volumes: `"name:/container/path[:ro|rw]"` mounts a named volume; `"/host/path:/container/path[:ro|rw]"`
+ * mounts a host directory and is allowed only under the policy's host path prefixes; `..` is never allowed.
+ * Codes: VOLUME_FORMAT, VOLUME_TRAVERSAL, VOLUME_HOST_PATH.
+ */
+import type { Diagnostic } from '../../diagnostics';
+import { listText } from '../helpers';
+import type { ValidatorRule } from '../types';
+
+const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const FORMAT_HINT = 'write "name:/container/path" for a named volume (append ":ro" for read-only)';
+
+function hasTraversal(p: string): boolean {
+  return p.split('/').includes('..');
+}
+
+/** Whether `path` equals `prefix` or lies below it, compared by whole path segments. */
+function under(path: string, prefix: string): boolean {
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === p || path.startsWith(`${p}/`);
+}
+
+export const volumes: ValidatorRule<'volumes'> = {
+  name: 'volumes',
+  validate(spec, _ctx, params) {
+    const out: Diagnostic[] = [];
+    spec.group.forEach((g, gi) =>
+      g.task.forEach((t, ti) =>
+        (t.volumes ?? []).forEach((v, vi) => {
+          const path = ['group', gi, 'task', ti, 'volumes', vi];
+          const parts = v.split(':');
+          const [source, target, mode] = parts;
+          if (parts.length < 2 || parts.length > 3 || source === '' || !target?.startsWith('/') || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+            out.push({
+              code: 'VOLUME_FORMAT',
+              severity: 'error',
+              message: `volume "${v}" is not of the form "source:/container/path[:ro|rw]"; ${FORMAT_HINT}.`,
+              path,
+            });
+            return;
+          }
+          if (hasTraversal(source) || hasTraversal(target)) {
+            out.push({
+              code: 'VOLUME_TRAVERSAL',
+              severity: 'error',
+              message: `volume "${v}" contains "..", which could escape the allowed directory; write the path without "..".`,
+              path,
+            });
+            return;
+          }
+          if (source.startsWith('/')) {
+            if (!params.hostPathPrefixes.some((p) => under(source, p))) {
+              const allowed = params.hostPathPrefixes.length > 0 ? `host paths are allowed only under ${listText(params.hostPathPrefixes)}` : 'the platform allows no host paths';
+              out.push({
+                code: 'VOLUME_HOST_PATH',
+                severity: 'error',
+                message: `volume "${v}" mounts the host directory "${source}", but ${allowed}; use a named volume instead: "data:${target}${mode ? `:${mode}` : ''}".`,
+                path,
+              });
+            }
+          } else if (!VOLUME_NAME.test(source)) {
+            out.push({
+              code: 'VOLUME_FORMAT',
+              severity: 'error',
+              message: `volume name "${source}" in "${v}" may contain only letters, digits, "_", "." and "-", and must start with a letter or digit; ${FORMAT_HINT}.`,
+              path,
+            });
+          }
+        }),
+      ),
+    );
+    return out;
+  },
+};

@@ -1,0 +1,77 @@
+/** Shared test inputs for the policy rules: a spec builder, a declared policy, a context. */
+import TOML from '@iarna/toml';
+import { SpecV1Schema, type SpecV1 } from '../../../crd-schemas/spec-v1';
+import { policyFrom, type Policy, type PolicyInput } from '../../../crd-schemas/policy';
+import { defaultOperatorConfig, type OperatorConfig } from '../../../crd-schemas/operator-config';
+import type { PolicyContext } from '../../../lib/core/policy';
+
+export interface SpecParts {
+  name?: string;
+  tier?: string;
+  count?: number | null;
+  /** Extra lines inside the first group (after count). */
+  group?: string;
+  image?: string;
+  port?: number | null;
+  check?: string | null;
+  /** Extra lines inside the first task. */
+  task?: string;
+  /** Text appended at the end (more tasks or groups). */
+  tail?: string;
+}
+
+/** A small valid production spec of team es; parts replace or extend it. */
+export function specText(p: SpecParts = {}): string {
+  const lines = [
+    `name    = "${p.name ?? 'cerebro'}"`,
+    `tier    = "${p.tier ?? 'production'}"`,
+    'contact = "es-team@example.com"',
+    '',
+    '[[group]]',
+    'name  = "main"',
+    ...(p.count === null ? [] : [`count = ${p.count ?? 2}`]),
+    ...(p.group ? [p.group] : []),
+    '',
+    '  [[group.task]]',
+    '  name   = "cerebro"',
+    `  image  = "${p.image ?? 'registry.internal/es/cerebro:1.0.0'}"`,
+    ...(p.port === null ? [] : [`  port   = ${p.port ?? 9000}`]),
+    ...(p.check === null ? [] : [`  check  = ${p.check ?? '{ type = "http", path = "/health" }'}`]),
+    ...(p.task ? [p.task] : []),
+    ...(p.tail ? ['', p.tail] : []),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Parse and schema-check spec text (structural validity is the loader's business, not the policy's). */
+export function parseSpec(text: string): SpecV1 {
+  return SpecV1Schema.parse(TOML.parse(text));
+}
+
+/** A policy with declared teams, known firewall groups, a registry allowlist and host path prefixes. */
+export const DECLARED: PolicyInput = {
+  teams: {
+    es: { tiers: ['production', 'quality', 'test'], vaultPolicies: ['es-read'], secretPrefixes: ['es/'], firewallGroups: ['g/es-internal'] },
+    web: { tiers: ['quality', 'test'], vaultRole: 'web-apps' },
+    ops: { namespace: 'es' },
+  },
+  firewallGroups: ['g/netscaler', 'g/monitoring'],
+  rules: {
+    images: { registries: ['registry.internal', 'ghcr.io/acme'] },
+    volumes: { hostPathPrefixes: ['/srv/shared'] },
+    docker: { allowedCapabilities: ['NET_BIND_SERVICE'] },
+  },
+};
+
+export function declaredPolicy(over: (p: PolicyInput) => void = () => undefined): Policy {
+  const input = structuredClone(DECLARED);
+  over(input);
+  return policyFrom(input);
+}
+
+export const CONFIG: OperatorConfig = defaultOperatorConfig();
+
+export function ctxFor(team = 'es', file = `${team}/cerebro/nomadgen.toml`, config: OperatorConfig = CONFIG): PolicyContext {
+  return { team, file, config, vaultMode: config.vault.mode };
+}
