@@ -1,0 +1,97 @@
+/**
+ * Loading a spec: bytes -> text -> TOML -> (legacy conversion) -> schema-checked SpecV1, with a position
+ * index so every diagnostic, now or later in the pipeline, can name the line and column it is about.
+ */
+import * as TOML from '@iarna/toml';
+import type { Diagnostic } from '../diagnostics';
+import { SpecV1Schema, type SpecV1 } from '../../../crd-schemas/spec-v1';
+import { SpecLegacySchema, isLegacyDocument } from '../../../crd-schemas/spec-legacy';
+import { AliasedPositions, TomlPositions, type PositionIndex } from './positions';
+import { issuesToDiagnostics } from './schema-diagnostics';
+import { convertLegacy } from './legacy';
+import { decodeSpecText } from './text';
+
+/** What to load: the file content, its path (for messages) and, for legacy files, the team. */
+export interface LoadInput {
+  text: string | Uint8Array;
+  file: string;
+  team?: string;
+}
+
+/** A loaded spec, or the diagnostics explaining why there is none. Diagnostics carry line:col. */
+export type LoadResult =
+  | { ok: true; spec: SpecV1; legacy: boolean; diagnostics: Diagnostic[]; positions: PositionIndex }
+  | { ok: false; diagnostics: Diagnostic[]; legacy: boolean; positions?: PositionIndex };
+
+/** Fills `line`/`col` of diagnostics that have a `path` and no position yet. */
+export function resolvePositions(diagnostics: Diagnostic[], positions: PositionIndex | undefined): Diagnostic[] {
+  if (!positions) return diagnostics;
+  for (const d of diagnostics) {
+    if (d.line === undefined && d.path) {
+      const pos = positions.locate(d.path);
+      if (pos) {
+        d.line = pos.line;
+        d.col = pos.col;
+      }
+    }
+  }
+  return diagnostics;
+}
+
+/** Loads one spec file. Pure: the caller reads the file. */
+export function loadSpec(input: LoadInput): LoadResult {
+  const { file } = input;
+  const decoded = decodeSpecText(input.text, file);
+  if (!decoded.ok) return { ok: false, legacy: false, diagnostics: [decoded.diagnostic] };
+  const text = decoded.text;
+
+  let doc: Record<string, unknown>;
+  try {
+    doc = TOML.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    return { ok: false, legacy: false, diagnostics: [tomlError(err, file)] };
+  }
+  const positions = new TomlPositions(text);
+  if (Object.keys(doc).length === 0) {
+    return { ok: false, legacy: false, positions, diagnostics: [{ code: 'FILE_EMPTY', severity: 'error', file, line: 1, col: 1, message: 'the spec has no keys (only comments)' }] };
+  }
+
+  if (isLegacyDocument(doc)) return loadLegacy(doc, file, input.team, positions);
+
+  const parsed = SpecV1Schema.safeParse(doc, { reportInput: true });
+  if (!parsed.success) {
+    return { ok: false, legacy: false, positions, diagnostics: resolvePositions(issuesToDiagnostics(parsed.error.issues, SpecV1Schema, file), positions) };
+  }
+  return { ok: true, spec: parsed.data, legacy: false, diagnostics: [], positions };
+}
+
+function loadLegacy(doc: Record<string, unknown>, file: string, team: string | undefined, positions: TomlPositions): LoadResult {
+  const parsed = SpecLegacySchema.safeParse(doc, { reportInput: true });
+  if (!parsed.success) {
+    return { ok: false, legacy: true, positions, diagnostics: resolvePositions(issuesToDiagnostics(parsed.error.issues, SpecLegacySchema, file), positions) };
+  }
+  const conv = convertLegacy(parsed.data, file, team);
+  resolvePositions(conv.diagnostics, positions);
+  const aliased = new AliasedPositions(positions, conv.aliases);
+  if (!conv.spec) return { ok: false, legacy: true, positions: aliased, diagnostics: conv.diagnostics };
+  return { ok: true, spec: conv.spec, legacy: true, diagnostics: conv.diagnostics, positions: aliased };
+}
+
+/** A TOML syntax error at the parser's position. */
+function tomlError(err: unknown, file: string): Diagnostic {
+  const e = err as { message?: string; line?: number; col?: number };
+  const first = (e.message ?? String(err)).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
+  const d: Diagnostic = { code: 'TOML_SYNTAX', severity: 'error', file, message: first };
+  if (typeof e.line === 'number' && typeof e.col === 'number') {
+    d.line = e.line + 1;
+    d.col = e.col + 1;
+  }
+  return d;
+}
+
+/** The team of a spec: the first folder of its path relative to the repo root; undefined at the root. */
+export function teamFromPath(relativePath: string): string | undefined {
+  const parts = relativePath.split(/[\\/]/).filter((p) => p !== '' && p !== '.');
+  return parts.length >= 2 ? parts[0] : undefined;
+}
+
