@@ -74,19 +74,4 @@ export function applyModifiers(
   return { job: out, modifications, diagnostics };
 }
 
-/** One rendered spec as the repository rules see it. */
-export interface RenderedSpecSummary {
-  file: string;
-  jobId?: string;
-  hosts: string[];
-}
-
-/**
- * Rules over the whole repository: no two specs may produce the same job ID or traefik host.
- * The later file (by path) gets the error; the earlier keeps working. Only files with findings are in the map.
- */
-export function crossSpecRules(rendered: RenderedSpecSummary[], policy?: Policy): Map<string, Diagnostic[]> {
-  void rendered;
-  void policy;
-  return new Map();
-}
+export { crossSpecRules, type RenderedSpecSummary } from './cross-spec';

@@ -1,0 +1,54 @@
+import { crossSpecRules } from '../../../lib/core/policy';
+import { declaredPolicy } from './harness';
+
+describe('cross-spec rules', () => {
+  it.each([
+    ['distinct job IDs and hosts pass', [
+      { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', hosts: ['p-es-a.d'] },
+      { file: 'es/b/nomadgen.toml', jobId: 'p-es-b', hosts: ['p-es-b.d'] },
+    ], {}],
+    ['the later path gets DUPLICATE_JOB_ID, whatever the input order', [
+      { file: 'es/z/nomadgen.toml', jobId: 'p-es-a', hosts: [] },
+      { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', hosts: [] },
+    ], { 'es/z/nomadgen.toml': ['DUPLICATE_JOB_ID'] }],
+    ['a third clash also points at the first owner', [
+      { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', hosts: [] },
+      { file: 'es/b/nomadgen.toml', jobId: 'p-es-a', hosts: [] },
+      { file: 'es/c/nomadgen.toml', jobId: 'p-es-a', hosts: [] },
+    ], { 'es/b/nomadgen.toml': ['DUPLICATE_JOB_ID'], 'es/c/nomadgen.toml': ['DUPLICATE_JOB_ID'] }],
+    ['a job-ID clash is not reported twice as a host clash', [
+      { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', hosts: ['p-es-a.d'] },
+      { file: 'es/b/nomadgen.toml', jobId: 'p-es-a', hosts: ['p-es-a.d'] },
+    ], { 'es/b/nomadgen.toml': ['DUPLICATE_JOB_ID'] }],
+    ['hosts compare case-insensitively', [
+      { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', hosts: ['WWW.example.com'] },
+      { file: 'web/a/nomadgen.toml', jobId: 'p-web-a', hosts: ['www.example.com'] },
+    ], { 'web/a/nomadgen.toml': ['DUPLICATE_HOST'] }],
+    ['one spec repeating its own host is fine; specs without a job ID are skipped', [
+      { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', hosts: ['h', 'h'] },
+      { file: 'es/broken/nomadgen.toml', hosts: [] },
+    ], {}],
+  ])('%s', (_name, rendered, expected) => {
+    const got = Object.fromEntries([...crossSpecRules(rendered)].map(([f, ds]) => [f, ds.map((d) => d.code)]));
+    expect(got).toEqual(expected);
+  });
+
+  it('names the earlier spec in the message and points at name', () => {
+    const out = crossSpecRules([
+      { file: 'web/x/nomadgen.toml', jobId: 'p-web-x', hosts: ['shop.example.com'] },
+      { file: 'es/x/nomadgen.toml', jobId: 'p-es-x', hosts: ['shop.example.com'] },
+    ]);
+    expect(out.get('web/x/nomadgen.toml')).toEqual([
+      expect.objectContaining({ code: 'DUPLICATE_HOST', severity: 'error', file: 'web/x/nomadgen.toml', path: ['name'], message: expect.stringContaining('es/x/nomadgen.toml') }),
+    ]);
+  });
+
+  it('each rule can be switched off', () => {
+    const rendered = [
+      { file: 'a', jobId: 'j', hosts: ['h'] },
+      { file: 'b', jobId: 'j', hosts: ['h'] },
+    ];
+    const off = declaredPolicy((p) => { p.rules = { ...p.rules, uniqueJobId: { enabled: false } }; });
+    expect([...crossSpecRules(rendered, off).values()].flat().map((d) => d.code)).toEqual(['DUPLICATE_HOST']);
+  });
+});
