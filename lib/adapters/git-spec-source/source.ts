@@ -1,0 +1,319 @@
+/**
+ * The git spec source: the spec repository followed through the git CLI.
+ *
+ * The work folder is a bare repository; the followed branch is fetched into a private ref and every
+ * read names a commit (`git ls-tree`, `git cat-file --batch`), so a pass sees exactly one commit and
+ * no working tree can move under it. A force-push, a missing branch, an unreachable remote or a broken
+ * work folder never produce an empty desired state: `poll` reports an error and the caller keeps the
+ * last good one; a broken work folder is rebuilt on the next poll.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { GitError, catFileBatch, git, gitStream } from './git';
+
+/** A spec file at a commit. */
+export interface SpecFile {
+  /** Path from the repository root, `/`-separated. */
+  path: string;
+  /** The team folder: first path segment below the source's `path`. */
+  team: string;
+}
+
+/** A spec that changed between two commits. */
+export interface SpecChange {
+  status: 'added' | 'modified' | 'deleted' | 'renamed';
+  path: string;
+  /** For renames: where it was. */
+  oldPath?: string;
+}
+
+/** Why the source could not give a usable commit. */
+export type SourceErrorReason = 'BranchNotFound' | 'RemoteUnreachable' | 'CheckoutCorrupt' | 'GitFailed';
+
+/** A source failure; the caller keeps the last known desired state and prunes nothing. */
+export interface SourceError {
+  reason: SourceErrorReason;
+  message: string;
+}
+
+/** The result of one poll. */
+export type SourcePoll =
+  | {
+      ok: true;
+      /** The commit this pass is pinned to. */
+      commit: string;
+      /** The last processed commit given by the caller. */
+      previous?: string;
+      /** True when every spec must be re-rendered (first pass, force-push, unknown previous). */
+      full: boolean;
+      /** The previous commit is not an ancestor of the new one. */
+      forcePushed: boolean;
+      /** The checkout was read and verified; prunes are allowed only when true. */
+      healthy: boolean;
+      /** Every spec at `commit`. */
+      specs: SpecFile[];
+      /** Specs changed since `previous` (empty when `full`). */
+      changed: SpecChange[];
+    }
+  | { ok: false; error: SourceError };
+
+/** Options of a git spec source. */
+export interface GitSpecSourceOptions {
+  /** URL or local path of the repository. */
+  repo: string;
+  branch: string;
+  /** Work folder (a bare repository is kept there). */
+  workDir: string;
+  /** Folder inside the repository holding the team folders ('.' for the root). */
+  path?: string;
+  /** File name of a spec. */
+  specFileName?: string;
+  fetchTimeoutMs?: number;
+}
+
+const TRACK_REF = 'refs/nomadguard/tracked';
+
+/** Follows one branch of one repository. */
+export class GitSpecSource {
+  readonly repo: string;
+  readonly branch: string;
+  private readonly gitDir: string;
+  private readonly root: string;
+  private readonly specFileName: string;
+  private readonly fetchTimeoutMs: number;
+  private broken = false;
+
+  constructor(opts: GitSpecSourceOptions) {
+    this.repo = isLocalPath(opts.repo) ? path.resolve(opts.repo) : opts.repo;
+    this.branch = opts.branch;
+    this.gitDir = opts.workDir;
+    this.root = normalizeRoot(opts.path ?? '.');
+    this.specFileName = opts.specFileName ?? 'nomadgen.toml';
+    this.fetchTimeoutMs = opts.fetchTimeoutMs ?? 120_000;
+  }
+
+  /** Fetches the branch and returns the commit it points to, or a classified error. */
+  async fetch(): Promise<{ ok: true; commit: string } | { ok: false; error: SourceError }> {
+    try {
+      await this.ensureRepo();
+    } catch (e) {
+      return { ok: false, error: { reason: 'CheckoutCorrupt', message: errText(e) } };
+    }
+    try {
+      await git(this.gitDir, ['fetch', '--no-tags', '--force', '--quiet', this.repo, `+refs/heads/${this.branch}:${TRACK_REF}`], { timeoutMs: this.fetchTimeoutMs });
+    } catch (e) {
+      const error = classify(e, this.branch);
+      if (error.reason === 'CheckoutCorrupt') this.broken = true;
+      return { ok: false, error };
+    }
+    try {
+      const commit = (await git(this.gitDir, ['rev-parse', '--verify', '--quiet', `${TRACK_REF}^{commit}`])).toString('utf8').trim();
+      return { ok: true, commit };
+    } catch (e) {
+      this.broken = true;
+      return { ok: false, error: { reason: 'CheckoutCorrupt', message: errText(e) } };
+    }
+  }
+
+  /**
+   * One pass: fetch, pin a commit, decide full or incremental against `previous`, list the specs and
+   * verify the checkout. `full: true` forces a full re-render (periodic resync).
+   */
+  async poll(previous?: string, opts: { full?: boolean } = {}): Promise<SourcePoll> {
+    const fetched = await this.fetch();
+    if (!fetched.ok) return fetched;
+    const commit = fetched.commit;
+    try {
+      let forcePushed = false;
+      let full = opts.full === true || previous === undefined;
+      if (previous !== undefined && previous !== commit) {
+        const known = await this.hasCommit(previous);
+        forcePushed = !known || !(await this.isAncestor(previous, commit));
+        if (forcePushed) full = true;
+      }
+      const specs = await this.listSpecs(commit);
+      const changed = full || previous === undefined || previous === commit ? [] : await this.changedSpecs(previous, commit);
+      // A force-push pass may prune only when the new commit's objects are verified complete.
+      const healthy = forcePushed ? await this.verify(commit) : true;
+      return { ok: true, commit, previous, full, forcePushed, healthy, specs, changed };
+    } catch (e) {
+      const error = classify(e, this.branch);
+      if (error.reason === 'CheckoutCorrupt' || error.reason === 'GitFailed') this.broken = true;
+      return { ok: false, error: error.reason === 'GitFailed' ? { reason: 'CheckoutCorrupt', message: error.message } : error };
+    }
+  }
+
+  /** Every spec file at `commit`, sorted by path. */
+  async listSpecs(commit: string): Promise<SpecFile[]> {
+    const args = ['ls-tree', '-r', '-z', '--name-only', commit];
+    if (this.root !== '') args.push('--', this.root);
+    const out = (await git(this.gitDir, args)).toString('utf8');
+    return out
+      .split('\0')
+      .filter((p) => p !== '' && this.isSpec(p))
+      .sort()
+      .map((p) => ({ path: p, team: this.teamOf(p) }));
+  }
+
+  /** Specs changed between two commits (`git diff --name-status -z`, renames detected). */
+  async changedSpecs(from: string, to: string): Promise<SpecChange[]> {
+    const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff', from, to];
+    if (this.root !== '') args.push('--', this.root);
+    const parts = (await git(this.gitDir, args)).toString('utf8').split('\0');
+    const changes: SpecChange[] = [];
+    for (let i = 0; i < parts.length; ) {
+      const status = parts[i++];
+      if (!status) continue;
+      const kind = status[0];
+      if (kind === 'R' || kind === 'C') {
+        const oldPath = parts[i++];
+        const newPath = parts[i++];
+        const oldSpec = this.isSpec(oldPath);
+        const newSpec = this.isSpec(newPath);
+        if (kind === 'R' && oldSpec && newSpec) changes.push({ status: 'renamed', path: newPath, oldPath });
+        else {
+          if (kind === 'R' && oldSpec) changes.push({ status: 'deleted', path: oldPath });
+          if (newSpec) changes.push({ status: 'added', path: newPath });
+        }
+        continue;
+      }
+      const p = parts[i++];
+      if (!this.isSpec(p)) continue;
+      changes.push({ status: kind === 'A' ? 'added' : kind === 'D' ? 'deleted' : 'modified', path: p });
+    }
+    return changes;
+  }
+
+  /** The contents of `paths` at `commit`, read with one `git cat-file --batch`. Missing files are absent. */
+  async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+    const blobs = await catFileBatch(this.gitDir, paths.map((p) => `${commit}:${p}`));
+    const out = new Map<string, Buffer>();
+    paths.forEach((p, i) => {
+      const b = blobs[i];
+      if (b) out.set(p, b);
+    });
+    return out;
+  }
+
+  /**
+   * The commit that last changed each of `paths`, as of `commit`: one `git log --name-only` walk for
+   * all of them, stopped as soon as every path was seen. Paths never changed (impossible for files that
+   * exist) are absent.
+   */
+  async lastChangedCommits(commit: string, paths: readonly string[]): Promise<Map<string, string>> {
+    const wanted = new Set(paths);
+    const found = new Map<string, string>();
+    if (wanted.size === 0) return found;
+    const args = ['log', '--format=%x01%H', '--name-only', '-z', '--no-renames', commit];
+    // Few paths: name them; many: restrict to the spec root (a command line has limits).
+    if (wanted.size <= 64) args.push('--', ...wanted);
+    else if (this.root !== '') args.push('--', this.root);
+    let current = '';
+    let rest = '';
+    await gitStream(this.gitDir, args, (chunk) => {
+      const text = rest + chunk.toString('utf8');
+      const tokens = text.split(/[\0\n]/);
+      rest = tokens.pop() ?? '';
+      for (const t of tokens) {
+        if (t.startsWith('\x01')) current = t.slice(1);
+        else if (t !== '' && wanted.has(t) && !found.has(t)) {
+          found.set(t, current);
+          if (found.size === wanted.size) return false;
+        }
+      }
+      return true;
+    });
+    if (rest !== '' && wanted.has(rest) && !found.has(rest)) found.set(rest, current);
+    return found;
+  }
+
+  /** True when `a` is an ancestor of (or equal to) `b`. */
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    try {
+      await git(this.gitDir, ['merge-base', '--is-ancestor', a, b]);
+      return true;
+    } catch (e) {
+      if (e instanceof GitError && e.exitCode === 1) return false;
+      throw e;
+    }
+  }
+
+  /** True when the repository has `commit`. */
+  async hasCommit(commit: string): Promise<boolean> {
+    try {
+      await git(this.gitDir, ['cat-file', '-e', `${commit}^{commit}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** True when every object reachable from `commit` is present and readable. */
+  async verify(commit: string): Promise<boolean> {
+    try {
+      await git(this.gitDir, ['rev-list', '--objects', '--quiet', commit]);
+      await git(this.gitDir, ['fsck', '--no-dangling', '--connectivity-only', '--no-progress']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private isSpec(p: string): boolean {
+    if (path.posix.basename(p) !== this.specFileName) return false;
+    return this.root === '' || p.startsWith(`${this.root}/`);
+  }
+
+  private teamOf(p: string): string {
+    const rel = this.root === '' ? p : p.slice(this.root.length + 1);
+    return rel.split('/')[0];
+  }
+
+  /** Creates the work folder when missing; throws when it exists but is not a usable repository. */
+  private async ensureRepo(): Promise<void> {
+    if (this.broken) {
+      await fs.rm(this.gitDir, { recursive: true, force: true });
+      this.broken = false;
+    }
+    const exists = await fs.access(this.gitDir).then(() => true, () => false);
+    if (exists && (await fs.readdir(this.gitDir)).length > 0) {
+      try {
+        await git(this.gitDir, ['rev-parse', '--git-dir']);
+        await fs.access(path.join(this.gitDir, 'objects'));
+        return;
+      } catch (e) {
+        this.broken = true; // rebuilt on the next poll; this pass reports the error
+        throw e;
+      }
+    }
+    await fs.mkdir(this.gitDir, { recursive: true });
+    await git(undefined, ['init', '--quiet', '--bare', this.gitDir]);
+  }
+}
+
+function normalizeRoot(p: string): string {
+  const n = path.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\/?/, '').replace(/\/+$/, '');
+  return n === '.' ? '' : n;
+}
+
+function isLocalPath(repo: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) && !/^[^/]+@[^/]+:/.test(repo);
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Classifies a git failure by git's own words. */
+export function classify(e: unknown, branch: string): SourceError {
+  const text = e instanceof GitError ? e.stderr : errText(e);
+  const message = e instanceof Error ? e.message : text;
+  if (/couldn't find remote ref|no such ref was fetched/i.test(text)) return { reason: 'BranchNotFound', message: `branch ${branch} not found: ${message}` };
+  if (/could not read from remote|does not appear to be a git repository|unable to access|could not resolve host|connection refused|connection timed out|repository .* not found|no such file or directory|timed out/i.test(text)) {
+    return { reason: 'RemoteUnreachable', message };
+  }
+  if (/not a git repository|bad object|corrupt|loose object|object file .* is empty|missing (blob|tree|commit)|unable to read|fatal: .*index file|invalid object|did not send all necessary objects|packfile/i.test(text)) {
+    return { reason: 'CheckoutCorrupt', message };
+  }
+  return { reason: 'GitFailed', message };
+}
