@@ -20,7 +20,7 @@ const SeverityOrOff = z.enum(['error', 'warning', 'off']);
 const TierEnum = z.enum(TIERS);
 
 /** A Go-style duration (`90s`, `1m30s`, `500ms`, `2h`), as Nomad writes them. */
-export const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+export const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h))+$|^0$/;
 const Duration = z.string().regex(DURATION_RE, 'expected a duration such as "30s", "5m" or "1h30m"');
 
 /** Keys every rule accepts. `severity` replaces the severity of every diagnostic the rule reports. */

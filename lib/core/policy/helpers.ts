@@ -4,6 +4,7 @@
 import type { Policy, TeamPolicy } from '../../../crd-schemas/policy';
 import { TIERS, TIER_LETTER, type SpecV1, type Tier } from '../../../crd-schemas/spec-v1';
 import type { PolicyContext } from './types';
+import { parseDuration } from '../spec/duration';
 
 /** The team's allowances after applying open-mode defaults. `declared` is false for an undeclared team. */
 export interface EffectiveTeam {
@@ -61,28 +62,9 @@ export function isDnsLabel(s: string): boolean {
   return s.length <= 63 && DNS_LABEL.test(s);
 }
 
-const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-
-/** Parse a Go duration (`time.ParseDuration` syntax, no sign) to nanoseconds; undefined when malformed. */
-export function parseGoDuration(s: string): number | undefined {
-  if (s === '0') return 0;
-  if (s.length === 0) return undefined;
-  let total = 0;
-  let at = 0;
-  while (at < s.length) {
-    DURATION_PART.lastIndex = at;
-    const m = DURATION_PART.exec(s);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_NANOS[m[2]];
-    at = DURATION_PART.lastIndex;
-  }
-  return Math.round(total);
-}
-
-/** Like parseGoDuration but for policy values already checked by the schema. */
+/** A policy duration (already checked by the schema) in nanoseconds. */
 export function nanos(s: string): number {
-  const n = parseGoDuration(s);
+  const n = parseDuration(s);
   if (n === undefined) throw new Error(`invalid duration ${JSON.stringify(s)}`);
   return n;
 }

@@ -1,6 +1,7 @@
 /** Shared test inputs for the policy rules: a spec builder, a declared policy, a context. */
-import TOML from '@iarna/toml';
-import { SpecV1Schema, type SpecV1 } from '../../../crd-schemas/spec-v1';
+import type { SpecV1 } from '../../../crd-schemas/spec-v1';
+import { loadSpec } from '../../../lib/core/spec/load';
+import type { PositionIndex } from '../../../lib/core/spec/positions';
 import { policyFrom, type Policy, type PolicyInput } from '../../../crd-schemas/policy';
 import { defaultOperatorConfig, type OperatorConfig } from '../../../crd-schemas/operator-config';
 import type { PolicyContext } from '../../../lib/core/policy';
@@ -44,9 +45,24 @@ export function specText(p: SpecParts = {}): string {
   return lines.join('\n');
 }
 
-/** Parse and schema-check spec text (structural validity is the loader's business, not the policy's). */
+/** Load spec text with the real loader; a test spec must be structurally valid (that is the loader's business). */
+export function loadText(text: string, file = 'es/cerebro/nomadgen.toml'): { spec: SpecV1; positions: PositionIndex } {
+  const r = loadSpec({ text, file });
+  if (!r.ok) throw new Error(`test spec does not load: ${JSON.stringify(r.diagnostics)}`);
+  return { spec: r.spec, positions: r.positions };
+}
+
 export function parseSpec(text: string): SpecV1 {
-  return SpecV1Schema.parse(TOML.parse(text));
+  return loadText(text).spec;
+}
+
+/** The 1-based line:col of the first occurrence of `needle` in `text` (ignoring a leading newline in needle). */
+export function positionOf(text: string, needle: string): { line: number; col: number } {
+  const at = text.indexOf(needle);
+  if (at < 0) throw new Error(`${JSON.stringify(needle)} not in the spec text`);
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  return { line, col: at - before.lastIndexOf('\n') };
 }
 
 /** A policy with declared teams, known firewall groups, a registry allowlist and host path prefixes. */

@@ -4,7 +4,7 @@
  * Codes: CHECK_SCRIPT_COMMAND, CHECK_HTTP_PATH, CHECK_PORT, CHECK_DURATION.
  */
 import type { Diagnostic } from '../../diagnostics';
-import { parseGoDuration } from '../helpers';
+import { parseDuration } from '../../spec/duration';
 import type { ValidatorRule } from '../types';
 
 export const checks: ValidatorRule<'checks'> = {
@@ -52,7 +52,7 @@ export const checks: ValidatorRule<'checks'> = {
         for (const key of ['interval', 'timeout', 'grace'] as const) {
           const v = c[key];
           if (v === undefined) continue;
-          const n = parseGoDuration(v);
+          const n = parseDuration(v);
           if (n === undefined || (key !== 'grace' && n === 0)) {
             out.push({
               code: 'CHECK_DURATION',
