@@ -1,0 +1,33 @@
+/**
+ * The state store: what the operator wrote, per job (`JobModifyIndex`, hash, commit, prune grace start,
+ * auto-reverted hash). Read once per process (one call), then served from memory; every change is
+ * written through. A restarted operator, or `run --once`, can then tell its own writes from manual edits
+ * without reading every job.
+ */
+import type { JobKey, JobRecord } from '../../core/plan/types';
+
+/** Records per job key, loaded once, written through. */
+export interface StateStore {
+  /** Loads every record (one backend read); later calls return the in-memory copy. */
+  load(): Promise<ReadonlyMap<JobKey, JobRecord>>;
+  /** The in-memory record (after `load`). */
+  get(key: JobKey): JobRecord | undefined;
+  /** Stores a record (memory and backend). */
+  put(key: JobKey, record: JobRecord): Promise<void>;
+  /** Forgets a record. */
+  delete(key: JobKey): Promise<void>;
+  /** The in-memory map (after `load`). */
+  snapshot(): ReadonlyMap<JobKey, JobRecord>;
+}
+
+/** Parses one stored record; `undefined` for anything that is not a record. */
+export function parseRecord(text: string | null | undefined): JobRecord | undefined {
+  if (!text) return undefined;
+  try {
+    const o = JSON.parse(text) as Partial<JobRecord>;
+    if (typeof o !== 'object' || o === null || typeof o.jobModifyIndex !== 'number' || typeof o.hash !== 'string') return undefined;
+    return o as JobRecord;
+  } catch {
+    return undefined;
+  }
+}
