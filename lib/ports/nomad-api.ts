@@ -1,0 +1,141 @@
+/**
+ * The Nomad port: everything the reconciler, the dashboard and `ps` need from a Nomad cluster, typed with
+ * the Nomad API JSON shapes of lib/core/nomad/types.ts. Implemented over HTTP by NomadHttpClient
+ * (lib/adapters/nomad-http); any other implementation must keep the same contract.
+ *
+ * Contract shared by every method:
+ * - failures are the typed errors of ./errors (NotFoundError, ForbiddenError, CasConflictError,
+ *   BadRequestError, UnavailableError, TimeoutError); transient ones were already retried;
+ * - `ns` is a Nomad namespace name; list methods accept `*` for all namespaces the token can see;
+ * - read methods that may block take `index`/`wait` and return the server's index with the result.
+ */
+import type {
+  AllocListStub,
+  Deployment,
+  EventFrame,
+  Evaluation,
+  Job,
+  JobDeregisterResponse,
+  JobListStub,
+  JobPlanResponse,
+  JobRegisterRequest,
+  JobRegisterResponse,
+  JobSummary,
+  Namespace,
+  NodeListStub,
+} from '../core/nomad/types';
+
+/** What the connected Nomad can do, derived once from its version (`/v1/agent/self`). */
+export interface NomadCapabilities {
+  /** Server version without build metadata, e.g. `1.10.3`. */
+  version: string;
+  region?: string;
+  datacenter?: string;
+  /** `GET /v1/jobs?meta=true` returns each job's Meta (1.5.0+); otherwise read jobs one by one. */
+  jobListMeta: boolean;
+  /** `Vault.Policies` is honoured (before 1.10.0); later servers need workload identity. */
+  vaultPolicies: boolean;
+  /** Node pools exist (1.6.0+). */
+  nodePools: boolean;
+  /** Workload identity for Vault/Consul (1.7.0+). */
+  workloadIdentity: boolean;
+  /** `Datacenters` may be globs and defaults to `["*"]` (1.5.0+). */
+  datacenterGlobs: boolean;
+}
+
+/** Options for blocking reads: `index` > 0 blocks until the server's index passes it or `wait` elapses. */
+export interface BlockingOptions {
+  index?: number;
+  /** Go duration string, e.g. `30s`, `5m`. */
+  wait?: string;
+  signal?: AbortSignal;
+}
+
+/** A read result with the server's `X-Nomad-Index`. */
+export interface Indexed<T> {
+  items: T;
+  index: number;
+}
+
+/** Options of `listJobs`. Pagination is followed to the end. */
+export interface ListJobsOptions extends BlockingOptions {
+  /** Default: the client's namespace; `*` = all namespaces. */
+  namespace?: string;
+  /** Job ID prefix. */
+  prefix?: string;
+  /** Include each job's Meta (ignored by servers before 1.5.0). */
+  meta?: boolean;
+  /** go-bexpr filter evaluated by the server per job. */
+  filter?: string;
+  /** Page size for pagination (server default when unset). */
+  perPage?: number;
+}
+
+/** Register body plus the namespace to register into. */
+export type RegisterJobRequest = JobRegisterRequest & { namespace: string };
+
+/** Options of `deregisterJob`: `purge` removes the job at once instead of stopping it. */
+export interface DeregisterOptions {
+  purge?: boolean;
+}
+
+/** Options of the event stream. */
+export interface EventStreamOptions {
+  /** Start index; the server starts at the next buffered index when older. */
+  index?: number;
+  /** Default the client's namespace; `*` for all. */
+  namespace?: string;
+  /** `Topic:FilterKey` strings, e.g. `Job:web`, `Deployment:*`. */
+  topics?: string[];
+  /** Stops the stream; the iterator then ends without error. */
+  signal?: AbortSignal;
+}
+
+/** One item of the event stream: a batch of events, or a heartbeat (`{}` on the wire) proving liveness. */
+export type EventStreamItem = { kind: 'events'; frame: Required<EventFrame> } | { kind: 'heartbeat' };
+
+/** Job versions, newest first, with optional diffs between consecutive versions. */
+export interface JobVersions {
+  versions: Job[];
+  diffs: unknown[] | null;
+}
+
+/** The Nomad API used by nomadguard. */
+export interface NomadApi {
+  /** Server version and derived feature flags; read once and cached. */
+  capabilities(): Promise<NomadCapabilities>;
+  /** Job stubs across all pages; `index` is the first page's `X-Nomad-Index`. */
+  listJobs(opts?: ListJobsOptions): Promise<Indexed<JobListStub[]>>;
+  /** The server-side job, or undefined when it does not exist. */
+  readJob(ns: string, id: string, opts?: BlockingOptions): Promise<Job | undefined>;
+  /** Registers (creates or updates) a job; `EnforceIndex` makes it a check-and-set (CasConflictError). */
+  registerJob(req: RegisterJobRequest): Promise<JobRegisterResponse>;
+  /** Dry run; `diff` asks for the server's structural diff. Writes nothing. */
+  planJob(ns: string, job: Job, opts?: { diff?: boolean }): Promise<JobPlanResponse>;
+  /** Stops (default) or purges a job. Unknown jobs are not an error on current servers. */
+  deregisterJob(ns: string, id: string, opts?: DeregisterOptions): Promise<JobDeregisterResponse>;
+  /** Stored versions, newest first; NotFoundError for an unknown job. */
+  jobVersions(ns: string, id: string, opts?: { diffs?: boolean }): Promise<JobVersions>;
+  /** Allocations of a job (`[]` when none or unknown). */
+  jobAllocations(ns: string, id: string, opts?: BlockingOptions & { all?: boolean }): Promise<Indexed<AllocListStub[]>>;
+  /** Latest deployment of a job, or undefined when it has none. */
+  jobDeployment(ns: string, id: string): Promise<Deployment | undefined>;
+  /** Job summary; NotFoundError for an unknown job. */
+  jobSummary(ns: string, id: string): Promise<JobSummary>;
+  /** A deployment by ID (blocking-capable); NotFoundError when unknown. */
+  deployment(id: string, opts?: BlockingOptions & { namespace?: string }): Promise<Indexed<Deployment>>;
+  /** An evaluation by ID; NotFoundError when unknown. */
+  evaluation(id: string, opts?: { namespace?: string }): Promise<Evaluation>;
+  /** A full allocation by ID (network status, resources); NotFoundError when unknown. */
+  allocation(id: string, opts?: { namespace?: string }): Promise<Record<string, unknown>>;
+  /** All namespaces visible to the token. */
+  namespaces(): Promise<Namespace[]>;
+  /** One namespace, or undefined when it does not exist. */
+  readNamespace(name: string): Promise<Namespace | undefined>;
+  /** Creates or updates a namespace (idempotent). */
+  upsertNamespace(ns: Pick<Namespace, 'Name'> & Partial<Namespace>): Promise<void>;
+  /** Client nodes. */
+  nodes(opts?: BlockingOptions & { prefix?: string }): Promise<Indexed<NodeListStub[]>>;
+  /** The event stream as an async iterator; ends when `signal` aborts, throws ApiError when the stream breaks. */
+  eventStream(opts?: EventStreamOptions): AsyncIterable<EventStreamItem>;
+}
