@@ -16,13 +16,20 @@ import { docker } from './validators/docker';
 import { firewall } from './validators/firewall';
 import { secrets } from './validators/secrets';
 import { checks } from './validators/checks';
+import { spread } from './modifiers/spread';
+import { placement } from './modifiers/placement';
+import { limits } from './modifiers/limits';
+import { update } from './modifiers/update';
+import { traefik } from './modifiers/traefik';
+import { ipv6 } from './modifiers/ipv6';
+import { checkJob } from './job-checks';
 
 export type { Modification, PolicyContext, PolicyConfigView, VaultMode } from './types';
 
 /** Validators in the order they run. */
 export const VALIDATORS: ReadonlyArray<ValidatorRule> = [authorisation, names, images, resources, volumes, docker, firewall, secrets, checks] as ReadonlyArray<ValidatorRule>;
 /** Modifiers in the order they run (each sees the job as the previous one left it). */
-export const MODIFIERS: ReadonlyArray<ModifierRule> = [];
+export const MODIFIERS: ReadonlyArray<ModifierRule> = [spread, placement, limits, update, traefik, ipv6] as ReadonlyArray<ModifierRule>;
 
 /** Job Meta key listing the modifier rules applied, comma-separated. */
 export const MODIFICATIONS_META = 'nomadguard.modifications';
@@ -48,14 +55,18 @@ export function validateSpec(spec: SpecV1, ctx: PolicyContext, policy: Policy): 
   return out;
 }
 
-/** Apply every enabled modifier to a copy of the job; the copy lists the applied rules in Meta `nomadguard.modifications`. */
+/**
+ * Apply every enabled modifier to the job, in place (callers pass the generator's fresh job), then check the
+ * result (namespace, Vault access). The returned job lists the applied rules in Meta `nomadguard.modifications`.
+ * Diagnostics carry `path` into the spec, like the validators'.
+ */
 export function applyModifiers(
   job: Job,
   spec: SpecV1,
   ctx: PolicyContext,
   policy: Policy,
 ): { job: Job; modifications: Modification[]; diagnostics: Diagnostic[] } {
-  const out = structuredClone(job);
+  const out = job;
   const modifications: Modification[] = [];
   const diagnostics: Diagnostic[] = [];
   const applied: string[] = [];
@@ -69,6 +80,10 @@ export function applyModifiers(
       d.file ??= ctx.file;
       diagnostics.push(d);
     }
+  }
+  for (const d of checkJob(out, spec, ctx, policy)) {
+    d.file ??= ctx.file;
+    diagnostics.push(d);
   }
   if (applied.length > 0) out.Meta = { ...(out.Meta ?? {}), [MODIFICATIONS_META]: applied.join(',') };
   return { job: out, modifications, diagnostics };

@@ -5,6 +5,7 @@ import type { PositionIndex } from '../../../lib/core/spec/positions';
 import { policyFrom, type Policy, type PolicyInput } from '../../../crd-schemas/policy';
 import { defaultOperatorConfig, type OperatorConfig } from '../../../crd-schemas/operator-config';
 import type { PolicyContext } from '../../../lib/core/policy';
+import type { Job } from '../../../lib/core/nomad/types';
 
 export interface SpecParts {
   name?: string;
@@ -90,4 +91,44 @@ export const CONFIG: OperatorConfig = defaultOperatorConfig();
 
 export function ctxFor(team = 'es', file = `${team}/cerebro/nomadgen.toml`, config: OperatorConfig = CONFIG): PolicyContext {
   return { team, file, config, vaultMode: config.vault.mode };
+}
+
+/**
+ * A job shaped like the generator's output before the platform's parts (no spread, update, traefik tags or
+ * IPv6 settings): what the modifiers start from.
+ */
+export function baseJob(spec: SpecV1, team = 'es'): Job {
+  const letter = { production: 'p', quality: 'q', test: 't' }[spec.tier];
+  const id = `${letter}-${team}-${spec.name}`;
+  return {
+    ID: id,
+    Name: id,
+    Namespace: team,
+    Region: 'global',
+    Datacenters: ['dc1', 'dc2'],
+    Type: 'service',
+    Meta: { contact: spec.contact, 'nomadguard.managed': 'true' },
+    TaskGroups: spec.group.map((g) => ({
+      Name: g.name,
+      Count: g.count ?? 1,
+      Tasks: g.task.map((t) => ({
+        Name: t.name,
+        Driver: 'docker',
+        Config: { image: t.image, ...(t.port !== undefined ? { ports: ['http'] } : {}) },
+        Resources: { CPU: t.cpu ?? 100, MemoryMB: t.memory ?? 256, ...(t.memory_max !== undefined ? { MemoryMaxMB: t.memory_max } : {}) },
+        Services:
+          t.port === undefined
+            ? null
+            : [
+                {
+                  Name: `${id}-${t.name}`,
+                  PortLabel: 'http',
+                  Tags: t.tags ?? [],
+                  Checks: t.check ? [{ Name: 'alive', Type: t.check.type, Path: t.check.path, PortLabel: 'http', Interval: 10e9, Timeout: 2e9 }] : null,
+                },
+              ],
+        ...(t.secrets ? { Vault: { Role: team, ChangeMode: 'restart' } } : {}),
+      })),
+    })),
+  };
 }
