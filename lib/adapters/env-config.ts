@@ -136,11 +136,15 @@ export function consulFromEnv(env: NodeJS.ProcessEnv, reader: FileReader = defau
   return conn;
 }
 
+const STANDARD_TOKEN_VARS: ReadonlySet<string> = new Set(['NOMAD_TOKEN', 'CONSUL_HTTP_TOKEN']);
+
 function tokenFrom(what: string, cfg: { tokenEnv?: string; tokenFile?: string }, env: NodeJS.ProcessEnv, reader: FileReader): string | undefined {
   if (cfg.tokenEnv) {
     const v = env[cfg.tokenEnv];
-    if (!v) throw new ConnectionConfigError(`${what}.tokenEnv: environment variable ${cfg.tokenEnv} is not set`);
-    return v.trim();
+    if (v) return v.trim();
+    // The standard variables are optional (clusters without ACLs); a custom one was named on purpose.
+    if (STANDARD_TOKEN_VARS.has(cfg.tokenEnv)) return undefined;
+    throw new ConnectionConfigError(`${what}.tokenEnv: environment variable ${cfg.tokenEnv} is not set`);
   }
   if (cfg.tokenFile) return readFile(`${what}.tokenFile`, cfg.tokenFile, reader).toString('utf8').trim();
   return undefined;

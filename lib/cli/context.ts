@@ -3,6 +3,7 @@
  * touch `process` directly, so tests run them in-process and read what they printed.
  */
 import type { Command } from 'commander';
+import type { Clock } from '../runtime/clock';
 
 export interface CliContext {
   stdout(text: string): void;
@@ -13,6 +14,8 @@ export interface CliContext {
   exitCode: number;
   /** Aborted on SIGINT/SIGTERM (long-running commands stop cleanly). */
   signal: AbortSignal;
+  /** Time source for commands that show or wait on time; SystemClock when absent. */
+  clock?: Clock;
 }
 
 /** A command module: adds its sub-command (with `--help` text) to the program. */

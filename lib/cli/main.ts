@@ -3,8 +3,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliError, type CliContext, type RegisterCommand } from './context';
+import type { Clock } from '../runtime/clock';
+import { register as ps } from './commands/ps';
 
-const COMMANDS: RegisterCommand[] = [];
+const COMMANDS: RegisterCommand[] = [ps];
 
 export interface MainOptions {
   stdout?: (text: string) => void;
@@ -12,6 +14,7 @@ export interface MainOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
+  clock?: Clock;
 }
 
 /** Runs the command line `argv` (without `node` and the script) and resolves to the exit code. */
@@ -23,6 +26,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     cwd: options.cwd ?? process.cwd(),
     exitCode: 0,
     signal: options.signal ?? processSignal(),
+    clock: options.clock,
   };
   const program = new Command('nomadguard')
     .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')

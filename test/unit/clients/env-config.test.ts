@@ -76,3 +76,11 @@ describe('env-config', () => {
     expect(connectionsFromCluster({}, { NOMAD_ADDR: 'http://n:4646', NOMAD_TOKEN: 'x' }).nomad).toEqual({ address: 'http://n:4646', token: 'x' });
   });
 });
+
+describe('env-config with the default operator-config cluster', () => {
+  it('treats the standard token variables as optional', () => {
+    const { nomad, consul } = connectionsFromCluster({ nomad: { address: 'http://[::1]:4646', tokenEnv: 'NOMAD_TOKEN' }, consul: { tokenEnv: 'CONSUL_HTTP_TOKEN' } }, {});
+    expect(nomad).toEqual({ address: 'http://[::1]:4646' });
+    expect(consul).toEqual({ address: 'http://127.0.0.1:8500' });
+  });
+});
