@@ -1,0 +1,152 @@
+/** NomadHttpClient behaviours that need exact server control (a scripted HTTP server on loopback). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BlockingQuery } from '../../../lib/adapters/http/blocking-index';
+import { NomadHttpClient } from '../../../lib/adapters/nomad-http/nomad-http-client';
+import { ConsulHttpClient } from '../../../lib/adapters/consul-http/consul-http-client';
+import { TimeoutError, UnavailableError } from '../../../lib/ports/errors';
+import type { EventStreamItem } from '../../../lib/ports/nomad-api';
+import { FakeClock } from '../../../lib/runtime/clock';
+import { reply, TinyServer, waitFor } from './tiny-server';
+
+const fixtures = path.join(__dirname, 'fixtures');
+
+describe('NomadHttpClient (scripted server)', () => {
+  let server: TinyServer;
+  let clock: FakeClock;
+  let nomad: NomadHttpClient;
+  beforeEach(async () => {
+    server = await TinyServer.start();
+    clock = new FakeClock();
+    nomad = new NomadHttpClient({ address: server.url, clock, eventIdleTimeoutMs: 60_000, backoff: { maxAttempts: 1 } });
+  });
+  afterEach(async () => {
+    nomad.close();
+    await server.stop();
+  });
+
+  it('follows X-Nomad-NextToken to the last page; only the first page blocks', async () => {
+    server.next(
+      reply(200, [{ ID: 'a' }, { ID: 'b' }], { 'X-Nomad-Index': '50', 'X-Nomad-NextToken': 'c' }),
+      reply(200, [{ ID: 'c' }, { ID: 'd' }], { 'X-Nomad-Index': '50', 'X-Nomad-NextToken': 'e' }),
+      reply(200, [{ ID: 'e' }], { 'X-Nomad-Index': '50' }),
+    );
+    const res = await nomad.listJobs({ namespace: '*', meta: true, perPage: 2, index: 10, wait: '1s' });
+    expect(res.items.map((j) => j.ID)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(res.index).toBe(50);
+    const urls = server.seen.map((s) => new URL(s.url, 'http://x'));
+    expect(urls[0].searchParams.get('index')).toBe('10');
+    expect(urls[0].searchParams.get('wait')).toBe('1s');
+    expect(urls[0].searchParams.get('meta')).toBe('true');
+    expect(urls[0].searchParams.get('namespace')).toBe('*');
+    expect(urls[1].searchParams.get('next_token')).toBe('c');
+    expect(urls[1].searchParams.get('index')).toBeNull();
+    expect(urls[2].searchParams.get('next_token')).toBe('e');
+  });
+
+  it('a blocking job list resets to index 0 when the server index goes backwards', async () => {
+    server.next(
+      reply(200, [{ ID: 'a' }], { 'X-Nomad-Index': '100' }),
+      reply(200, [{ ID: 'a' }, { ID: 'b' }], { 'X-Nomad-Index': '120' }),
+      reply(200, [{ ID: 'x' }], { 'X-Nomad-Index': '5' }), // snapshot restore: backwards
+      reply(200, [{ ID: 'x' }, { ID: 'y' }], { 'X-Nomad-Index': '6' }),
+    );
+    const q = new BlockingQuery((index, signal) => nomad.listJobs({ index, wait: '30s', signal }).then((r) => ({ value: r.items.map((j) => j.ID), index: r.index })), clock);
+    expect(await q.next()).toEqual({ value: ['a'], index: 100, reset: false });
+    expect(await q.next()).toEqual({ value: ['a', 'b'], index: 120, reset: false });
+    expect(await q.next()).toEqual({ value: ['x', 'y'], index: 6, reset: true });
+    const sent = server.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('index'));
+    expect(sent).toEqual([null, '100', '120', null]);
+  });
+
+  it('reads capabilities once and caches them; an older server disables meta job lists', async () => {
+    server.next(reply(200, { config: { Version: { Version: '1.4.3', VersionPrerelease: '' }, Region: 'global', Datacenter: 'dc1' } }));
+    const [a, b] = await Promise.all([nomad.capabilities(), nomad.capabilities()]);
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ version: '1.4.3', jobListMeta: false, vaultPolicies: true, region: 'global' });
+    await nomad.capabilities();
+    expect(server.seen.filter((s) => s.url.startsWith('/v1/agent/self'))).toHaveLength(1);
+  });
+
+  it('streams event frames, reports heartbeats, and ends quietly on abort', async () => {
+    const ndjson = fs.readFileSync(path.join(fixtures, 'nomad-event-stream.ndjson'), 'utf8');
+    server.next((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // Split mid-line to exercise reassembly.
+      const cut = Math.floor(ndjson.length / 2);
+      res.write(ndjson.slice(0, cut));
+      setImmediate(() => res.write(ndjson.slice(cut)));
+    });
+    const ac = new AbortController();
+    const items: EventStreamItem[] = [];
+    const expected = ndjson.split('\n').filter((l) => l.trim()).length;
+    const consumer = (async () => {
+      for await (const item of nomad.eventStream({ topics: ['Job:web', 'Deployment:web'], namespace: '*', index: 7, signal: ac.signal })) {
+        items.push(item);
+        if (items.length === expected) ac.abort();
+      }
+    })();
+    await consumer;
+    expect(items.map((i) => i.kind)).toEqual(ndjson.split('\n').filter((l) => l.trim()).map((l) => (l.trim() === '{}' ? 'heartbeat' : 'events')));
+    const first = items.find((i) => i.kind === 'events');
+    expect(first && first.kind === 'events' && first.frame.Events.length).toBeGreaterThan(0);
+    const url = new URL(server.seen[0].url, 'http://x');
+    expect(url.pathname).toBe('/v1/event/stream');
+    expect(url.searchParams.getAll('topic')).toEqual(['Job:web', 'Deployment:web']);
+    expect(url.searchParams.get('index')).toBe('7');
+  });
+
+  it('fails a silent event stream with TimeoutError after the idle budget on the clock', async () => {
+    server.next((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{}\n');
+    });
+    const items: EventStreamItem[] = [];
+    const run = (async () => {
+      for await (const item of nomad.eventStream({})) items.push(item);
+    })();
+    const outcome = run.then(
+      () => 'ended',
+      (e: unknown) => e,
+    );
+    await waitFor(() => items.length === 1);
+    await clock.advance(59_999);
+    expect(items).toEqual([{ kind: 'heartbeat' }]);
+    await clock.advance(1);
+    const err = await outcome;
+    expect(err).toBeInstanceOf(TimeoutError);
+  });
+
+  it('reports a stream the server closes as UnavailableError (reconnect from the last index)', async () => {
+    server.next((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"Index":3,"Events":[]}\n');
+    });
+    const items: EventStreamItem[] = [];
+    const err = await (async () => {
+      for await (const item of nomad.eventStream({})) items.push(item);
+    })().catch((e: unknown) => e);
+    expect(items).toEqual([{ kind: 'events', frame: { Index: 3, Events: [] } }]);
+    expect(err).toBeInstanceOf(UnavailableError);
+  });
+});
+
+describe('ConsulHttpClient decoding (scripted server)', () => {
+  it('decodes base64 KV values and keeps the index of a missing key', async () => {
+    const server = await TinyServer.start();
+    const consul = new ConsulHttpClient({ address: server.url, clock: new FakeClock() });
+    try {
+      const body = fs.readFileSync(path.join(fixtures, 'consul-kv-read.json'), 'utf8');
+      server.next(reply(200, JSON.parse(body) as unknown, { 'X-Consul-Index': '200' }), reply(404, '', { 'X-Consul-Index': '201' }));
+      const got = await consul.kvGet('gitops/operator/leader');
+      expect(got.index).toBe(200);
+      expect(got.value?.Value).toBe('{"holder":"operator-0"}');
+      expect(got.value?.Session).toMatch(/^[0-9a-f-]{36}$/);
+      const missing = await consul.kvGet('gitops/none');
+      expect(missing).toEqual({ value: undefined, index: 201 });
+    } finally {
+      consul.close();
+      await server.stop();
+    }
+  });
+});
