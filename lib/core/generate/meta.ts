@@ -1,0 +1,32 @@
+/**
+ * Meta written by the generator: the job's ownership marker and provenance, and the task meta the node
+ * firewall and nagios read.
+ */
+import type { SpecV1, TaskSpec } from '../../../crd-schemas/spec-v1';
+import { META } from '../plan/types';
+import { sortRecord } from '../hash';
+import type { GenerateContext } from './context';
+
+/** Task Meta keys the node firewall reads (comma-separated lists). */
+export const FIREWALL_META = { ingress: 'firewall.ingress', egress: 'firewall.egress' } as const;
+
+/** Job Meta: the spec's own meta, then contact and the nomadguard keys (which win). Keys sorted; no hash yet. */
+export function jobMeta(spec: SpecV1, ctx: GenerateContext): Record<string, string> {
+  return sortRecord({
+    ...(spec.meta ?? {}),
+    contact: spec.contact,
+    [META.managed]: 'true',
+    [META.source]: ctx.source,
+    [META.spec]: ctx.file,
+    [META.commit]: ctx.commit,
+  });
+}
+
+/** Task Meta: the spec's task meta (nagios thresholds live here) plus the firewall rules. Undefined when empty. */
+export function taskMeta(task: TaskSpec): Record<string, string> | undefined {
+  const meta: Record<string, string> = { ...(task.meta ?? {}) };
+  const fw = task.firewall;
+  if (fw?.ingress && fw.ingress.length > 0) meta[FIREWALL_META.ingress] = fw.ingress.join(',');
+  if (fw?.egress && fw.egress.length > 0) meta[FIREWALL_META.egress] = fw.egress.join(',');
+  return Object.keys(meta).length > 0 ? sortRecord(meta) : undefined;
+}

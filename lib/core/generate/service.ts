@@ -1,0 +1,39 @@
+/**
+ * The Consul service of a task and its check. Durations default to 10s interval / 2s timeout; a check
+ * restarts the task after three failures, but not during the spec's `grace` (default 60s) after start.
+ */
+import type { CheckSpec, TaskSpec } from '../../../crd-schemas/spec-v1';
+import type { Service, ServiceCheck } from '../nomad/types';
+import { parseDuration } from '../spec/duration';
+
+/** Check defaults, as durations. */
+export const CHECK_DEFAULTS = { interval: '10s', timeout: '2s', grace: '60s', restartLimit: 3 } as const;
+
+/** A duration from the spec in nanoseconds, or the default when it is absent or unreadable (the policy reports that). */
+function nanos(text: string | undefined, fallback: string): number {
+  return (text !== undefined ? parseDuration(text) : undefined) ?? (parseDuration(fallback) as number);
+}
+
+/** The service check of a task's `check`. */
+export function serviceCheck(check: CheckSpec, taskName: string): ServiceCheck {
+  const out: ServiceCheck = { Name: `${taskName}-${check.type}`, Type: check.type };
+  if (check.type === 'http') out.Path = check.path ?? '/';
+  if (check.type === 'script') {
+    if (check.command !== undefined) out.Command = check.command;
+    if (check.args) out.Args = [...check.args];
+  }
+  out.Interval = nanos(check.interval, CHECK_DEFAULTS.interval);
+  out.Timeout = nanos(check.timeout, CHECK_DEFAULTS.timeout);
+  out.CheckRestart = { Limit: CHECK_DEFAULTS.restartLimit, Grace: nanos(check.grace, CHECK_DEFAULTS.grace), IgnoreWarnings: false };
+  return out;
+}
+
+/** The service of a task, or undefined when the task has neither a port nor a check. */
+export function taskService(task: TaskSpec, name: string): Service | undefined {
+  if (task.port === undefined && task.check === undefined) return undefined;
+  const service: Service = { Name: name, Provider: 'consul' };
+  if (task.port !== undefined) service.PortLabel = String(task.port);
+  service.Tags = task.tags ? [...task.tags] : [];
+  if (task.check) service.Checks = [serviceCheck(task.check, task.name)];
+  return service;
+}

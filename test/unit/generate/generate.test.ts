@@ -1,0 +1,146 @@
+import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
+import type { SpecV1 } from '../../../crd-schemas/spec-v1';
+import { generateJob, type GenerateContext } from '../../../lib/core/generate';
+import { evenSpread } from '../../../lib/core/generate/platform/spread';
+import { exposedHosts, isExposed } from '../../../lib/core/generate/platform/traefik';
+import { canonicalJson, jobHash, withHash } from '../../../lib/core/hash';
+
+const ctx = (over: Partial<GenerateContext> = {}): GenerateContext => ({ team: 'es', file: 'es/app/nomadgen.toml', commit: 'abc', source: 'repo', config: defaultOperatorConfig(), ...over });
+
+const spec = (over: Partial<SpecV1> = {}, task: Partial<SpecV1['group'][0]['task'][0]> = {}, count?: number): SpecV1 => ({
+  name: 'app', tier: 'production', contact: 'c@example.com',
+  group: [{ name: 'main', ...(count !== undefined ? { count } : {}), task: [{ name: 'app', image: 'registry.internal/es/app:1.0.0', ...task }] }],
+  ...over,
+});
+
+describe('generateJob', () => {
+  it('names the job <tier letter>-<team>-<name> in the team namespace with the platform placement', () => {
+    const job = generateJob(spec({ tier: 'quality' }), ctx());
+    expect(job).toMatchObject({ ID: 'q-es-app', Name: 'q-es-app', Namespace: 'es', Region: 'global', Datacenters: ['dc1', 'dc2'], Type: 'service' });
+    expect(job.Constraints).toEqual([
+      { LTarget: '${meta.tier}', RTarget: 'quality', Operand: '=' },
+      { LTarget: '${meta.role}', RTarget: 'nomad', Operand: '=' },
+    ]);
+    expect(job.Meta).toEqual({ contact: 'c@example.com', 'nomadguard.commit': 'abc', 'nomadguard.managed': 'true', 'nomadguard.source': 'repo', 'nomadguard.spec': 'es/app/nomadgen.toml' });
+  });
+
+  it('does not let spec meta override the nomadguard keys', () => {
+    const job = generateJob(spec({ meta: { 'nomadguard.managed': 'false', team: 'x' } }), ctx());
+    expect(job.Meta?.['nomadguard.managed']).toBe('true');
+    expect(job.Meta?.team).toBe('x');
+  });
+
+  it('defaults resources and uses docker with journald logging and IPv6 advertising', () => {
+    const t = generateJob(spec(), ctx()).TaskGroups[0].Tasks[0];
+    expect(t.Driver).toBe('docker');
+    expect(t.Resources).toEqual({ CPU: 100, MemoryMB: 256 });
+    expect(t.Config).toMatchObject({ image: 'registry.internal/es/app:1.0.0', advertise_ipv6_address: true, logging: [{ type: 'journald', config: [{ tag: 'p-es-app' }] }] });
+    expect(t.Services).toBeUndefined();
+  });
+
+  it('spreads a group with count > 1 evenly and keeps instances on distinct hosts', () => {
+    const g = generateJob(spec({}, {}, 4), ctx()).TaskGroups[0];
+    expect(g.Count).toBe(4);
+    expect(g.Constraints).toEqual([{ LTarget: '', RTarget: 'true', Operand: 'distinct_hosts' }]);
+    expect(g.Spreads).toEqual([{ Attribute: '${node.datacenter}', Weight: 100, SpreadTarget: [{ Value: 'dc1', Percent: 50 }, { Value: 'dc2', Percent: 50 }] }]);
+    const single = generateJob(spec({}, {}, 1), ctx()).TaskGroups[0];
+    expect(single.Spreads).toBeUndefined();
+    expect(single.Constraints).toBeUndefined();
+  });
+
+  it('splits spread percentages so they sum to 100', () => {
+    expect(evenSpread(['a', 'b', 'c']).SpreadTarget!.map((t) => t.Percent)).toEqual([34, 33, 33]);
+    expect(evenSpread(['a', 'b', 'c', 'd', 'e', 'f', 'g']).SpreadTarget!.reduce((s, t) => s + t.Percent, 0)).toBe(100);
+  });
+
+  it('sets per-tier update, restart and reschedule policies with auto-revert', () => {
+    const prod = generateJob(spec(), ctx()).TaskGroups[0];
+    const test = generateJob(spec({ tier: 'test' }), ctx()).TaskGroups[0];
+    expect(prod.Update).toMatchObject({ HealthCheck: 'checks', AutoRevert: true, MinHealthyTime: 30e9 });
+    expect(test.Update).toMatchObject({ AutoRevert: true, MinHealthyTime: 10e9 });
+    expect(prod.ReschedulePolicy?.Unlimited).toBe(true);
+    expect(test.ReschedulePolicy?.Unlimited).toBe(false);
+    expect(prod.RestartPolicy).toMatchObject({ Attempts: 2, Mode: 'fail' });
+  });
+
+  it('registers a service with a driver-address check that restarts after the grace period', () => {
+    const t = generateJob(spec({}, { port: 8080, check: { type: 'http', path: '/h', grace: '2m' } }), ctx()).TaskGroups[0].Tasks[0];
+    const s = t.Services![0];
+    expect(s).toMatchObject({ Name: 'p-es-app', PortLabel: '8080', AddressMode: 'driver', Provider: 'consul' });
+    expect(s.Checks![0]).toEqual({ Name: 'app-http', Type: 'http', Path: '/h', Interval: 10e9, Timeout: 2e9, CheckRestart: { Limit: 3, Grace: 120e9, IgnoreWarnings: false }, AddressMode: 'driver' });
+  });
+
+  it('gives script checks no address mode', () => {
+    const t = generateJob(spec({}, { check: { type: 'script', command: '/bin/true' } }), ctx()).TaskGroups[0].Tasks[0];
+    expect(t.Services![0].Checks![0].AddressMode).toBeUndefined();
+    expect(t.Services![0].Checks![0].Command).toBe('/bin/true');
+  });
+
+  describe('traefik exposure', () => {
+    const tags = (task: Partial<SpecV1['group'][0]['task'][0]>) => generateJob(spec({}, { port: 8080, ...task }), ctx()).TaskGroups[0].Tasks[0].Services?.[0].Tags ?? [];
+    it('exposes a task with an http check on https://<job id>.<domain>', () => {
+      expect(tags({ check: { type: 'http' } })).toEqual([
+        'traefik.enable=true',
+        'traefik.http.routers.p-es-app.rule=Host(`p-es-app.cloud.internal.domain`)',
+        'traefik.http.routers.p-es-app.entrypoints=websecure',
+        'traefik.http.routers.p-es-app.tls=true',
+        'traefik.http.routers.p-es-app.tls.certresolver=internal',
+        'traefik.http.routers.p-es-app.service=p-es-app',
+        'traefik.http.services.p-es-app.loadbalancer.server.port=8080',
+      ]);
+    });
+    it('opts out with http.expose = false and in with http.expose = true', () => {
+      expect(tags({ check: { type: 'http' }, http: { expose: false } })).toEqual([]);
+      expect(tags({ check: { type: 'tcp' } })).toEqual([]);
+      expect(tags({ check: { type: 'tcp' }, http: { expose: true } })).toContain('traefik.enable=true');
+    });
+    it('adds the public entrypoint for internet and a PathPrefix when asked', () => {
+      const t = tags({ check: { type: 'http' }, http: { internet: true, path_prefix: '/api' }, tags: ['mine'] });
+      expect(t[0]).toBe('mine');
+      expect(t).toContain('traefik.http.routers.p-es-app.entrypoints=websecure,public');
+      expect(t).toContain('traefik.http.routers.p-es-app.rule=Host(`p-es-app.cloud.internal.domain`) && PathPrefix(`/api`)');
+    });
+    it('reports the hosts a job is served on', () => {
+      const job = generateJob(spec({}, { port: 1, check: { type: 'http' }, http: { path_prefix: '/x' } }), ctx());
+      expect(exposedHosts(job)).toEqual(['p-es-app.cloud.internal.domain/x']);
+    });
+    it('needs a port to expose', () => {
+      expect(isExposed({ name: 't', image: 'i', check: { type: 'http' } })).toBe(false);
+    });
+  });
+
+  it('reads secrets through Vault: a role under workload identity, policies otherwise, one env template each', () => {
+    const s = spec({}, { secrets: ['es/app', 'es/db'] });
+    const wi = generateJob(s, ctx()).TaskGroups[0].Tasks[0];
+    expect(wi.Vault).toEqual({ Role: 'es', ChangeMode: 'restart' });
+    expect(wi.Templates!.map((t) => [t.DestPath, t.Envvars])).toEqual([['secrets/es-app.env', true], ['secrets/es-db.env', true]]);
+    expect(wi.Templates![0].EmbeddedTmpl).toContain('secret "kv/data/es/app"');
+    const config = defaultOperatorConfig();
+    config.vault.mode = 'policies';
+    expect(generateJob(s, ctx({ config, vaultPolicies: ['es-ro'] })).TaskGroups[0].Tasks[0].Vault).toEqual({ Policies: ['es-ro'], ChangeMode: 'restart' });
+  });
+
+  it('writes firewall rules and nagios thresholds as task meta', () => {
+    const t = generateJob(spec({}, { firewall: { ingress: ['g/a', '2001:db8::/48'], egress: ['g/b'] }, meta: { 'nagios.sms': '2' } }), ctx()).TaskGroups[0].Tasks[0];
+    expect(t.Meta).toEqual({ 'firewall.egress': 'g/b', 'firewall.ingress': 'g/a,2001:db8::/48', 'nagios.sms': '2' });
+  });
+});
+
+describe('hash', () => {
+  it('ignores key order and the commit, and changes with the job', () => {
+    const job = generateJob(spec(), ctx());
+    const reordered = JSON.parse(canonicalJson(job));
+    expect(jobHash(reordered)).toBe(jobHash(job));
+    expect(jobHash(generateJob(spec(), ctx({ commit: 'other' })))).toBe(jobHash(job));
+    expect(jobHash(generateJob(spec({}, { cpu: 200 }), ctx()))).not.toBe(jobHash(job));
+    expect(jobHash(job)).toMatch(/^[0-9a-f]{32}$/);
+  });
+  it('is stored in Meta and not part of its own input', () => {
+    const job = withHash(generateJob(spec(), ctx()));
+    expect(job.Meta?.['nomadguard.hash']).toBe(jobHash(job));
+    expect(withHash(job).Meta?.['nomadguard.hash']).toBe(job.Meta?.['nomadguard.hash']);
+  });
+  it('is the same on every machine (fixed expectation for a fixed job)', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 'x', c: null }], u: undefined })).toBe('{"a":[{"c":null,"d":"x"}],"b":1}');
+  });
+});
