@@ -1,0 +1,88 @@
+/**
+ * Nomad ACL tokens, reduced to what the operator meets: a management token that may do anything, and client
+ * tokens bound to namespaces with a read or write policy. With ACLs off every request is allowed and the
+ * token header is ignored; with ACLs on an unknown or missing token gets `403 Permission denied`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpError } from './http-server';
+import type { Prng } from './prng';
+
+/** A capability checked on a namespace. */
+export type Capability = 'list-jobs' | 'read-job' | 'submit-job';
+
+/** A token as stored. */
+export interface SimToken {
+  AccessorID: string;
+  SecretID: string;
+  Name: string;
+  management: boolean;
+  /** Namespaces the token may act in (`*` = all). */
+  namespaces: string[];
+  policy: 'read' | 'write';
+}
+
+/** Options of `createToken`. */
+export interface TokenOptions {
+  namespace: string | string[];
+  policy?: 'read' | 'write';
+  name?: string;
+}
+
+/** The token table and the checks made with it. */
+export class AclStore {
+  readonly tokens = new Map<string, SimToken>();
+  readonly management: SimToken;
+
+  constructor(public enabled: boolean, private readonly prng: Prng) {
+    this.management = { AccessorID: prng.uuid(), SecretID: prng.uuid(), Name: 'Bootstrap Token', management: true, namespaces: ['*'], policy: 'write' };
+    this.tokens.set(this.management.SecretID, this.management);
+  }
+
+  /** Creates a client token; returns it. */
+  create(opts: TokenOptions): SimToken {
+    const t: SimToken = {
+      AccessorID: this.prng.uuid(),
+      SecretID: this.prng.uuid(),
+      Name: opts.name ?? '',
+      management: false,
+      namespaces: Array.isArray(opts.namespace) ? opts.namespace : [opts.namespace],
+      policy: opts.policy ?? 'write',
+    };
+    this.tokens.set(t.SecretID, t);
+    return t;
+  }
+
+  /** The request's token (`X-Nomad-Token` wins over `Authorization: Bearer`). */
+  tokenOf(headers: IncomingHttpHeaders): SimToken | undefined {
+    const raw = (headers['x-nomad-token'] as string | undefined) ?? /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''))?.[1];
+    return raw ? this.tokens.get(raw.trim()) : undefined;
+  }
+
+  /** Whether `token` may use `cap` in `namespace`. Always true with ACLs off. */
+  allows(token: SimToken | undefined, namespace: string, cap: Capability): boolean {
+    if (!this.enabled) return true;
+    if (!token) return false;
+    if (token.management) return true;
+    if (!token.namespaces.includes('*') && !token.namespaces.includes(namespace)) return false;
+    return cap !== 'submit-job' || token.policy === 'write';
+  }
+
+  /** Throws 403 `Permission denied` unless allowed. */
+  check(headers: IncomingHttpHeaders, namespace: string, cap: Capability): SimToken | undefined {
+    const token = this.tokenOf(headers);
+    if (!this.allows(token, namespace, cap)) throw new HttpError(403, 'Permission denied');
+    return token;
+  }
+
+  /** Throws 403 unless the request carries a management token (ACLs on) — namespace and ACL writes. */
+  checkManagement(headers: IncomingHttpHeaders): void {
+    if (!this.enabled) return;
+    if (!this.tokenOf(headers)?.management) throw new HttpError(403, 'Permission denied');
+  }
+
+  /** Throws 403 unless the request carries any valid token (ACLs on) — node and agent reads. */
+  checkAny(headers: IncomingHttpHeaders): void {
+    if (!this.enabled) return;
+    if (!this.tokenOf(headers)) throw new HttpError(403, 'Permission denied');
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Allocations as the simulator stores them, and their wire forms: `AllocListStub` for lists, the full
+ * `Allocation` (zero fields omitted, as Nomad ≥ 1.9 encodes it) for `GET /v1/allocation/:id`.
+ * The allocation's IPv6 address is reported where Nomad reports addresses it assigned:
+ * `AllocatedResources.Shared.Networks[0].IP`, `AllocatedResources.Shared.Ports[].HostIP` and
+ * `NetworkStatus.AddressIPv6` (full allocation only).
+ */
+import type { Job, TaskEvent, TaskState } from '../core/nomad/types';
+
+/** A port the allocation holds. */
+export interface AllocPort {
+  Label: string;
+  Value: number;
+  To: number;
+}
+
+/** An allocation as stored. */
+export interface SimAlloc {
+  ID: string;
+  EvalID: string;
+  Name: string;
+  Namespace: string;
+  NodeID: string;
+  NodeName: string;
+  Datacenter: string;
+  JobID: string;
+  JobType: string;
+  JobVersion: number;
+  /** The job version this allocation runs. */
+  job: Job;
+  TaskGroup: string;
+  DesiredStatus: string;
+  DesiredDescription: string;
+  ClientStatus: string;
+  ClientDescription: string;
+  TaskStates: Record<string, TaskState>;
+  DeploymentID: string;
+  Healthy: boolean | null;
+  HealthTime: number;
+  HealthIndex: number;
+  PreviousAllocation: string;
+  NextAllocation: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  CreateTime: number;
+  ModifyTime: number;
+  Address: string;
+  Ports: AllocPort[];
+  /** Per task: cpu MHz, memory MB, memory max MB. */
+  TaskResources: Record<string, { cpu: number; memory: number; memoryMax: number }>;
+  DiskMB: number;
+  NetworkMode: string;
+  /** Set when the image matched the failing-image rule. */
+  failing: boolean;
+  nameIndex: number;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** RFC3339 of a millisecond timestamp, or Go's zero time for 0. */
+export function rfc3339(ms: number): string {
+  return ms ? new Date(ms).toISOString() : ZERO_TIME;
+}
+
+/** A task event with every field Nomad emits. */
+export function taskEvent(type: string, timeMs: number, display: string, extra: Partial<TaskEvent> = {}): TaskEvent {
+  return {
+    Type: type,
+    Time: timeMs * 1_000_000,
+    Message: '',
+    DisplayMessage: display,
+    Details: {},
+    FailsTask: false,
+    RestartReason: '',
+    SetupError: '',
+    DriverError: '',
+    ExitCode: 0,
+    Signal: 0,
+    KillTimeout: 0,
+    KillError: '',
+    KillReason: '',
+    StartDelay: 0,
+    DownloadError: '',
+    ValidationError: '',
+    DiskLimit: 0,
+    FailedSibling: '',
+    VaultError: '',
+    TaskSignalReason: '',
+    TaskSignal: '',
+    DriverMessage: '',
+    GenericSource: '',
+    ...extra,
+  };
+}
+
+/** `AllocatedResources` of an allocation. */
+export function allocatedResources(a: SimAlloc): Record<string, unknown> {
+  const tasks: Record<string, unknown> = {};
+  const lifecycles: Record<string, unknown> = {};
+  for (const [name, r] of Object.entries(a.TaskResources)) {
+    tasks[name] = { Cpu: { CpuShares: r.cpu, ReservedCores: null }, Memory: { MemoryMB: r.memory, MemoryMaxMB: r.memoryMax }, Networks: null, Devices: null };
+    lifecycles[name] = null;
+  }
+  const network: Record<string, unknown> = { IP: a.Address };
+  if (a.NetworkMode) network.Mode = a.NetworkMode;
+  const dyn = a.Ports.map((p) => ({ Label: p.Label, Value: p.Value, ...(p.To ? { To: p.To } : {}), HostNetwork: 'default' }));
+  if (dyn.length) network.DynamicPorts = dyn;
+  return {
+    Tasks: tasks,
+    TaskLifecycles: lifecycles,
+    Shared: {
+      Networks: [network],
+      DiskMB: a.DiskMB,
+      Ports: a.Ports.length ? a.Ports.map((p) => ({ Label: p.Label, Value: p.Value, To: p.To, HostIP: a.Address })) : null,
+    },
+  };
+}
+
+function deploymentStatus(a: SimAlloc): Record<string, unknown> | null {
+  if (!a.DeploymentID) return null;
+  return { Healthy: a.Healthy, Timestamp: rfc3339(a.HealthTime), Canary: false, ModifyIndex: a.HealthIndex };
+}
+
+const DESIRED_TRANSITION = { Migrate: null, Reschedule: null, ForceReschedule: null, NoShutdownDelay: null, MigrateDisablePlacement: null };
+
+/** The `AllocListStub` of `a`; `AllocatedResources` only with `resources=true`, as Nomad does. */
+export function allocStub(a: SimAlloc, withResources: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ID: a.ID,
+    EvalID: a.EvalID,
+    Name: a.Name,
+    Namespace: a.Namespace,
+    NodeID: a.NodeID,
+    NodeName: a.NodeName,
+    JobID: a.JobID,
+    JobType: a.JobType,
+    JobVersion: a.JobVersion,
+    TaskGroup: a.TaskGroup,
+  };
+  if (withResources) out.AllocatedResources = allocatedResources(a);
+  Object.assign(out, {
+    DesiredStatus: a.DesiredStatus,
+    DesiredDescription: a.DesiredDescription,
+    ClientStatus: a.ClientStatus,
+    ClientDescription: a.ClientDescription,
+    DesiredTransition: DESIRED_TRANSITION,
+    TaskStates: a.TaskStates,
+    DeploymentStatus: deploymentStatus(a),
+    FollowupEvalID: '',
+    NextAllocation: a.NextAllocation,
+    RescheduleTracker: null,
+    PreemptedAllocations: null,
+    PreemptedByAllocation: '',
+    CreateIndex: a.CreateIndex,
+    ModifyIndex: a.ModifyIndex,
+    CreateTime: a.CreateTime * 1_000_000,
+    ModifyTime: a.ModifyTime * 1_000_000,
+  });
+  return out;
+}
+
+/** The full `Allocation` of `a` (zero-valued fields omitted); `withJob` embeds the job (not in events). */
+export function allocFull(a: SimAlloc, withJob: boolean): Record<string, unknown> {
+  const full: Record<string, unknown> = {
+    ID: a.ID,
+    Namespace: a.Namespace,
+    EvalID: a.EvalID,
+    Name: a.Name,
+    NodeID: a.NodeID,
+    NodeName: a.NodeName,
+    JobID: a.JobID,
+    Job: withJob ? a.job : undefined,
+    TaskGroup: a.TaskGroup,
+    AllocatedResources: allocatedResources(a),
+    Metrics: { NodesEvaluated: 1, NodesFiltered: 0, NodesInPool: 1, NodePool: 'default', AllocationTime: 1000, CoalescedFailures: 0 },
+    DesiredStatus: a.DesiredStatus,
+    DesiredDescription: a.DesiredDescription,
+    DesiredTransition: {},
+    ClientStatus: a.ClientStatus,
+    ClientDescription: a.ClientDescription,
+    TaskStates: a.TaskStates,
+    PreviousAllocation: a.PreviousAllocation,
+    NextAllocation: a.NextAllocation,
+    DeploymentID: a.DeploymentID,
+    DeploymentStatus: deploymentStatus(a) ?? undefined,
+    NetworkStatus: a.Address ? { InterfaceName: 'eth0', Address: '', AddressIPv6: a.Address, DNS: null } : undefined,
+    CreateIndex: a.CreateIndex,
+    ModifyIndex: a.ModifyIndex,
+    AllocModifyIndex: a.CreateIndex,
+    CreateTime: a.CreateTime * 1_000_000,
+    ModifyTime: a.ModifyTime * 1_000_000,
+  };
+  for (const [k, v] of Object.entries(full)) if (v === undefined || v === '' || v === null) delete full[k];
+  return full;
+}

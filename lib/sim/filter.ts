@@ -1,0 +1,210 @@
+/**
+ * A small go-bexpr subset for `?filter=`: selectors (`ID`, `Meta["k"]`, `Meta.k`, `Service.Tags`), string or
+ * number literals, `==`, `!=`, `contains`, `not contains`, `in`, `not in`, `matches`, `is empty`,
+ * `is not empty`, combined with `and`, `or`, `not` and parentheses.
+ */
+
+/** A compiled filter. */
+export type Predicate = (item: unknown) => boolean;
+
+type Tok = { t: 'sel' | 'str' | 'num' | 'op' | 'kw' | 'lp' | 'rp'; v: string };
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '(') {
+      toks.push({ t: 'lp', v: c });
+      i++;
+    } else if (c === ')') {
+      toks.push({ t: 'rp', v: c });
+      i++;
+    } else if (c === '"' || c === '`') {
+      let j = i + 1;
+      let out = '';
+      while (j < src.length && src[j] !== c) {
+        if (c === '"' && src[j] === '\\' && j + 1 < src.length) j++;
+        out += src[j++];
+      }
+      if (j >= src.length) throw new Error('unterminated string');
+      toks.push({ t: 'str', v: out });
+      i = j + 1;
+    } else if (src.startsWith('==', i) || src.startsWith('!=', i)) {
+      toks.push({ t: 'op', v: src.slice(i, i + 2) });
+      i += 2;
+    } else if (/[0-9-]/.test(c)) {
+      const m = /^-?\d+(\.\d+)?/.exec(src.slice(i));
+      if (!m) throw new Error(`unexpected ${c}`);
+      toks.push({ t: 'num', v: m[0] });
+      i += m[0].length;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i;
+      while (j < src.length) {
+        if (/[A-Za-z0-9_.\-/]/.test(src[j])) j++;
+        else if (src[j] === '[') {
+          const close = src.indexOf(']', j);
+          if (close < 0) throw new Error('unterminated [');
+          j = close + 1;
+        } else break;
+      }
+      const word = src.slice(i, j);
+      const lower = word.toLowerCase();
+      if (['and', 'or', 'not', 'in', 'contains', 'is', 'empty', 'matches'].includes(lower)) toks.push({ t: 'kw', v: lower });
+      else toks.push({ t: 'sel', v: word });
+      i = j;
+    } else {
+      throw new Error(`unexpected character ${JSON.stringify(c)}`);
+    }
+  }
+  return toks;
+}
+
+function selectorPath(sel: string): string[] {
+  const parts: string[] = [];
+  const re = /([^.[\]]+)|\["([^"]*)"\]|\[`([^`]*)`\]|\[([^\]]*)\]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(sel))) parts.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
+  return parts;
+}
+
+function lookup(item: unknown, path: string[]): unknown {
+  let cur: unknown = item;
+  for (const p of path) {
+    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+function asText(v: unknown): string {
+  return v === undefined || v === null ? '' : String(v);
+}
+
+/** Compiles `expr`; throws an Error describing the first syntax problem. */
+export function compileFilter(expr: string): Predicate {
+  const toks = tokenize(expr);
+  let pos = 0;
+  const peek = (): Tok | undefined => toks[pos];
+  const take = (): Tok => {
+    const t = toks[pos++];
+    if (!t) throw new Error('unexpected end of expression');
+    return t;
+  };
+  const isKw = (v: string): boolean => peek()?.t === 'kw' && peek()?.v === v;
+
+  const value = (): string => {
+    const t = take();
+    if (t.t !== 'str' && t.t !== 'num' && t.t !== 'sel') throw new Error(`expected a value, got ${t.v}`);
+    return t.v;
+  };
+
+  const comparison = (): Predicate => {
+    const t = take();
+    if (t.t === 'str' || t.t === 'num') {
+      let neg = false;
+      if (isKw('not')) {
+        take();
+        neg = true;
+      }
+      if (!isKw('in')) throw new Error('expected "in" after a value');
+      take();
+      const sel = take();
+      if (sel.t !== 'sel') throw new Error('expected a selector after "in"');
+      const path = selectorPath(sel.v);
+      const needle = t.v;
+      return (item) => {
+        const hay = lookup(item, path);
+        let found = false;
+        if (Array.isArray(hay)) found = hay.map(asText).includes(needle);
+        else if (hay && typeof hay === 'object') found = Object.prototype.hasOwnProperty.call(hay, needle);
+        else if (typeof hay === 'string') found = hay.includes(needle);
+        return neg ? !found : found;
+      };
+    }
+    if (t.t !== 'sel') throw new Error(`expected a selector, got ${t.v}`);
+    const path = selectorPath(t.v);
+    const next = take();
+    if (next.t === 'op') {
+      const rhs = value();
+      return next.v === '==' ? (item) => asText(lookup(item, path)) === rhs : (item) => asText(lookup(item, path)) !== rhs;
+    }
+    if (next.t === 'kw' && next.v === 'is') {
+      let neg = false;
+      if (isKw('not')) {
+        take();
+        neg = true;
+      }
+      const e = take();
+      if (e.v !== 'empty') throw new Error('expected "empty"');
+      return (item) => {
+        const v = lookup(item, path);
+        const empty = v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+        return neg ? !empty : empty;
+      };
+    }
+    let neg = false;
+    let op = next;
+    if (op.t === 'kw' && op.v === 'not') {
+      neg = true;
+      op = take();
+    }
+    if (op.t === 'kw' && op.v === 'contains') {
+      const rhs = value();
+      return (item) => {
+        const v = lookup(item, path);
+        const found = Array.isArray(v) ? v.map(asText).includes(rhs) : v && typeof v === 'object' ? Object.prototype.hasOwnProperty.call(v, rhs) : asText(v).includes(rhs);
+        return neg ? !found : found;
+      };
+    }
+    if (op.t === 'kw' && op.v === 'matches') {
+      const re = new RegExp(value());
+      return (item) => re.test(asText(lookup(item, path))) !== neg;
+    }
+    throw new Error(`unexpected ${op.v}`);
+  };
+
+  const unary = (): Predicate => {
+    if (isKw('not')) {
+      take();
+      const inner = unary();
+      return (item) => !inner(item);
+    }
+    if (peek()?.t === 'lp') {
+      take();
+      const inner = orExpr();
+      if (take().t !== 'rp') throw new Error('expected )');
+      return inner;
+    }
+    return comparison();
+  };
+
+  const andExpr = (): Predicate => {
+    let left = unary();
+    while (isKw('and')) {
+      take();
+      const l = left;
+      const r = unary();
+      left = (item) => l(item) && r(item);
+    }
+    return left;
+  };
+
+  const orExpr = (): Predicate => {
+    let left = andExpr();
+    while (isKw('or')) {
+      take();
+      const l = left;
+      const r = andExpr();
+      left = (item) => l(item) || r(item);
+    }
+    return left;
+  };
+
+  if (toks.length === 0) throw new Error('empty expression');
+  const pred = orExpr();
+  if (pos < toks.length) throw new Error(`unexpected ${toks[pos].v}`);
+  return pred;
+}

@@ -1,0 +1,571 @@
+/**
+ * The Nomad HTTP API over the cluster model: the routes, their query options, read headers
+ * (`X-Nomad-Index`, `X-Nomad-KnownLeader`, `X-Nomad-LastContact`), blocking queries, ACL checks and the
+ * error texts of shared/contracts/NOMAD-API.md §8.
+ */
+import type { Job, JobPlanResponse } from '../core/nomad/types';
+import type { Clock } from '../runtime/clock';
+import type { AclStore, Capability } from './acl';
+import { allocFull, allocStub, type SimAlloc } from './alloc-render';
+import { blockingParams, blockOn } from './blocking';
+import { multiError, validateJob } from './canonicalize';
+import { renderEval, type Cluster } from './cluster';
+import { jobDiff, type GroupUpdates } from './diff';
+import { filterFrame, parseTopics, type EventFilter } from './events';
+import { compileFilter, type Predicate } from './filter';
+import { HttpError, type ApiServer, type Reply, type SimRequest } from './http-server';
+import { nodeFull, nodeStub } from './nodes';
+import { Prng } from './prng';
+import { placeGroup } from './scheduler';
+import { compareVersions } from './version';
+
+const MAX_WAIT_MS = 300_000;
+
+function readHeaders(index: number, extra: Record<string, string> = {}): Record<string, string> {
+  return { 'X-Nomad-Index': String(index), 'X-Nomad-KnownLeader': 'true', 'X-Nomad-LastContact': '0', ...extra };
+}
+
+function ok(json: unknown, index: number, extra?: Record<string, string>): Reply {
+  return { json, headers: readHeaders(index, extra) };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function boolParam(q: URLSearchParams, name: string): boolean {
+  const v = q.get(name);
+  return v !== null && v !== 'false' && v !== '0';
+}
+
+function filterOf(q: URLSearchParams): Predicate | undefined {
+  const f = q.get('filter');
+  if (!f) return undefined;
+  try {
+    return compileFilter(f);
+  } catch (err) {
+    throw new HttpError(400, `failed to read filter expression: ${(err as Error).message}`);
+  }
+}
+
+function checkStale(q: URLSearchParams): void {
+  const v = q.get('stale');
+  if (v !== null && v !== '' && v !== 'true' && v !== 'false') throw new HttpError(400, 'Expect `true` or `false` for `stale` query string parameter');
+}
+
+/** Context the routes need. */
+export interface NomadApiDeps {
+  cluster: Cluster;
+  acl: AclStore;
+  clock: Clock;
+  /** The version reported by `/v1/agent/self` (changes with `setVersion`). */
+  version(): string;
+  datacenters: string[];
+}
+
+/** Installs the Nomad routes on `server`. */
+export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
+  const { cluster, acl, clock } = deps;
+
+  const ns = (r: SimRequest): string => r.query.get('namespace') || 'default';
+  const allowedNamespaces = (r: SimRequest, cap: Capability): string[] => {
+    const requested = ns(r);
+    const token = acl.tokenOf(r.headers);
+    const names = requested === '*' ? [...cluster.namespaces.keys()] : [requested];
+    const allowed = names.filter((n) => acl.allows(token, n, cap));
+    if (requested !== '*' && allowed.length === 0) throw new HttpError(403, 'Permission denied');
+    return allowed;
+  };
+  const block = <T extends { index: number }>(r: SimRequest, run: () => T): Promise<T> => {
+    checkStale(r.query);
+    return blockOn(clock, cluster.feed, blockingParams(r.query, MAX_WAIT_MS), r.signal, run);
+  };
+
+  // ------------------------------------------------------------ agent, status, nodes
+  server.route('GET', '/v1/agent/self', (r) => {
+    acl.checkAny(r.headers);
+    const version = deps.version();
+    return {
+      json: {
+        config: {
+          Region: cluster.region,
+          Datacenter: deps.datacenters[0],
+          NodeName: 'nomad-sim',
+          Version: { Version: version, VersionPrerelease: '', VersionMetadata: '', Revision: 'simulated' },
+          ACL: { Enabled: acl.enabled },
+          Server: { Enabled: true },
+        },
+        member: { Name: 'nomad-sim.global', Addr: '127.0.0.1', Port: 4648, Status: 'alive', Tags: { build: version, region: cluster.region, dc: deps.datacenters[0], role: 'nomad', vsn: '1' } },
+        stats: { nomad: { leader: 'true', server: 'true', known_regions: '1' } },
+      },
+    };
+  });
+  server.route('GET', '/v1/agent/health', () => ({ json: { server: { ok: true, message: 'ok' } } }));
+  server.route('GET', '/v1/status/leader', () => ({ json: '127.0.0.1:4647' }));
+  server.route('GET', '/v1/status/peers', () => ({ json: ['127.0.0.1:4647'] }));
+  server.route('GET', '/v1/regions', () => ({ json: [cluster.region] }));
+
+  server.route('GET', '/v1/nodes', async (r) => {
+    acl.checkAny(r.headers);
+    const pred = filterOf(r.query);
+    const prefix = r.query.get('prefix') ?? '';
+    const withRes = boolParam(r.query, 'resources');
+    const res = await block(r, () => ({
+      index: cluster.tableIndex('nodes'),
+      value: cluster.nodes
+        .filter((n) => n.ID.startsWith(prefix))
+        .map((n) => nodeStub(n, deps.version(), withRes))
+        .filter((s) => !pred || pred(s)),
+    }));
+    return ok(res.value, res.index);
+  });
+  server.route('GET', '/v1/node/:id', (r) => {
+    acl.checkAny(r.headers);
+    const n = cluster.nodes.find((x) => x.ID === r.params.id || x.ID.startsWith(r.params.id));
+    if (!n) throw new HttpError(404, 'node not found');
+    return ok(nodeFull(n, deps.version()), n.ModifyIndex);
+  });
+  server.route('GET', '/v1/node/:id/allocations', (r) => {
+    acl.checkAny(r.headers);
+    const list = [...cluster.allocs.values()].filter((a) => a.NodeID === r.params.id).map((a) => allocFull(a, true));
+    return ok(list, cluster.tableIndex('allocs'));
+  });
+
+  // ------------------------------------------------------------ namespaces
+  server.route('GET', '/v1/namespaces', async (r) => {
+    const token = acl.tokenOf(r.headers);
+    const res = await block(r, () => ({
+      index: cluster.tableIndex('namespaces'),
+      value: [...cluster.namespaces.values()]
+        .filter((n) => acl.allows(token, n.Name, 'read-job') || acl.allows(token, n.Name, 'list-jobs'))
+        .sort((a, b) => a.Name.localeCompare(b.Name)),
+    }));
+    return ok(res.value, res.index);
+  });
+  server.route('GET', '/v1/namespace/:name', (r) => {
+    const n = cluster.namespaces.get(r.params.name);
+    if (!acl.allows(acl.tokenOf(r.headers), r.params.name, 'list-jobs')) throw new HttpError(403, 'Permission denied');
+    if (!n) throw new HttpError(404, 'Namespace not found');
+    return ok(n, n.ModifyIndex ?? cluster.index);
+  });
+  const upsertNs = async (r: SimRequest): Promise<Reply> => {
+    acl.checkManagement(r.headers);
+    const body = await r.json();
+    if (!isObj(body)) throw new HttpError(400, 'Request body is empty');
+    const name = typeof body.Name === 'string' && body.Name ? body.Name : r.params.name;
+    if (name !== r.params.name) throw new HttpError(400, 'Namespace name does not match request path');
+    if (!/^[a-zA-Z0-9-]{1,128}$/.test(name)) throw new HttpError(500, multiError([`invalid name "${name}". Must match regex ^[a-zA-Z0-9-]{1,128}$`]));
+    const index = cluster.upsertNamespace({ ...body, Name: name });
+    return { json: null, headers: { 'X-Nomad-Index': String(index) } };
+  };
+  server.route(['POST', 'PUT'], '/v1/namespace/:name', upsertNs);
+  server.route(['POST', 'PUT'], '/v1/namespace', async (r) => {
+    const body = (await r.json()) as Record<string, unknown>;
+    return upsertNs({ ...r, params: { name: String(body?.Name ?? '') }, json: async () => body });
+  });
+  server.route('DELETE', '/v1/namespace/:name', (r) => {
+    acl.checkManagement(r.headers);
+    const name = r.params.name;
+    if (name === 'default') throw new HttpError(400, 'default namespace can not be deleted');
+    const hasJobs = [...cluster.jobs.values()].some((j) => j.job.Namespace === name);
+    if (hasJobs) throw new HttpError(500, `namespace "${name}" has non-terminal jobs in regions: [${cluster.region}]`);
+    cluster.namespaces.delete(name);
+    const index = cluster.bump('namespaces');
+    return { json: null, headers: { 'X-Nomad-Index': String(index) } };
+  });
+
+  // ------------------------------------------------------------ jobs
+  server.route('GET', '/v1/jobs', async (r) => {
+    const namespaces = allowedNamespaces(r, 'list-jobs');
+    const nsSet = new Set(namespaces);
+    const prefix = r.query.get('prefix') ?? '';
+    const meta = boolParam(r.query, 'meta') && compareVersions(deps.version(), '1.5.0') >= 0;
+    const pred = filterOf(r.query);
+    const perPage = Number(r.query.get('per_page') ?? '0') || 0;
+    const nextToken = r.query.get('next_token') ?? '';
+    const reverse = boolParam(r.query, 'reverse');
+    const res = await block(r, () => {
+      let keys = cluster.sortedJobKeys();
+      if (reverse) keys = [...keys].reverse();
+      const parts: string[] = [];
+      let next = '';
+      let started = nextToken === '';
+      for (const key of keys) {
+        const rec = cluster.jobs.get(key);
+        if (!rec) continue;
+        const job = rec.job;
+        if (!nsSet.has(job.Namespace ?? 'default')) continue;
+        if (prefix && !job.ID.startsWith(prefix)) continue;
+        if (!started) {
+          const token = `${job.Namespace}.${job.ID}`;
+          if (reverse ? token > nextToken : token < nextToken) continue;
+          started = true;
+        }
+        if (pred && !pred(cluster.stubObject(rec))) continue;
+        if (perPage > 0 && parts.length >= perPage) {
+          next = `${job.Namespace}.${job.ID}`;
+          break;
+        }
+        parts.push(cluster.stubJson(rec, meta));
+      }
+      return { index: cluster.tableIndex('jobs', 'job_summary'), raw: `[${parts.join(',')}]`, next };
+    });
+    return { raw: res.raw, headers: readHeaders(res.index, res.next ? { 'X-Nomad-NextToken': res.next } : {}) };
+  });
+
+  const register = async (r: SimRequest, pathId?: string): Promise<Reply> => {
+    const body = await r.json();
+    if (!isObj(body) || !isObj(body.Job)) throw new HttpError(400, 'Job must be specified');
+    const job = body.Job;
+    if (typeof job.ID !== 'string' || !job.ID) throw new HttpError(400, "Job ID hasn't been provided");
+    if (pathId !== undefined && job.ID !== pathId) throw new HttpError(400, 'Job ID does not match name');
+    if (job.Type === 'system' && Array.isArray(job.TaskGroups) && job.TaskGroups.some((g) => isObj(g) && isObj(g.Scaling))) {
+      throw new HttpError(400, 'Task groups with job type system do not support scaling blocks');
+    }
+    const namespace = r.query.get('namespace') || (typeof body.Namespace === 'string' && body.Namespace) || (typeof job.Namespace === 'string' && job.Namespace) || 'default';
+    const token = acl.check(r.headers, namespace, 'submit-job');
+    const res = cluster.register({
+      job,
+      namespace,
+      enforceIndex: body.EnforceIndex === true,
+      jobModifyIndex: typeof body.JobModifyIndex === 'number' ? body.JobModifyIndex : 0,
+      preserveCounts: body.PreserveCounts === true,
+      tokenAccessor: acl.enabled ? token?.AccessorID : undefined,
+    });
+    return { json: { ...res, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
+  };
+  server.route(['POST', 'PUT'], '/v1/jobs', (r) => register(r));
+
+  const jobOr404 = (r: SimRequest, cap: Capability = 'read-job', text = 'job not found') => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, cap);
+    const rec = cluster.record(namespace, r.params.id);
+    if (!rec) throw new HttpError(404, text);
+    return rec;
+  };
+
+  server.route('GET', '/v1/job/:id', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const res = await block(r, () => {
+      const rec = cluster.record(namespace, r.params.id);
+      return { index: rec ? (rec.job.ModifyIndex ?? 0) : cluster.tableIndex('jobs'), job: rec?.job };
+    });
+    if (!res.job) throw new HttpError(404, 'job not found');
+    return ok(res.job, res.index);
+  });
+  server.route(['POST', 'PUT'], '/v1/job/:id', (r) => register(r, r.params.id));
+  server.route('DELETE', '/v1/job/:id', (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'submit-job');
+    const purgeRaw = r.query.get('purge');
+    if (purgeRaw !== null && !['true', 'false', '1', '0', 'TRUE', 'FALSE', 'True', 'False', 't', 'f', 'T', 'F'].includes(purgeRaw)) {
+      throw new HttpError(500, `Failed to parse value of "purge" (${purgeRaw}) as a bool: strconv.ParseBool: parsing "${purgeRaw}": invalid syntax`);
+    }
+    const res = cluster.deregister(namespace, r.params.id, purgeRaw !== null && ['true', '1', 'TRUE', 'True', 't', 'T'].includes(purgeRaw));
+    return { json: { ...res, VolumeEvalID: '', VolumeEvalIndex: 0, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
+  });
+
+  server.route('GET', '/v1/job/:id/versions', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const res = await block(r, () => {
+      const rec = cluster.record(namespace, r.params.id);
+      return { index: cluster.tableIndex('job_version'), rec };
+    });
+    if (!res.rec) throw new HttpError(404, 'job versions not found');
+    const versions = res.rec.versions;
+    const diffs = boolParam(r.query, 'diffs') ? versions.slice(0, -1).map((v, i) => jobDiff(versions[i + 1], v)) : null;
+    return ok({ Versions: versions, Diffs: diffs, Index: res.index, LastContact: 0, KnownLeader: true, NextToken: '' }, res.index);
+  });
+  server.route('GET', '/v1/job/:id/summary', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const res = await block(r, () => {
+      const rec = cluster.record(namespace, r.params.id);
+      return { index: rec ? rec.summaryIndex : cluster.tableIndex('job_summary'), rec };
+    });
+    if (!res.rec) throw new HttpError(404, 'job not found');
+    return ok(cluster.summary(res.rec), res.index);
+  });
+  server.route('GET', '/v1/job/:id/allocations', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const withRes = boolParam(r.query, 'resources');
+    const res = await block(r, () => ({ index: cluster.tableIndex('allocs'), list: cluster.jobAllocations(namespace, r.params.id) }));
+    return ok(res.list.map((a) => allocStub(a, withRes)), res.index);
+  });
+  server.route('GET', '/v1/job/:id/evaluations', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const res = await block(r, () => ({
+      index: cluster.tableIndex('evals'),
+      list: [...cluster.evals.values()].filter((e) => e.JobID === r.params.id && e.Namespace === namespace).sort((a, b) => b.CreateIndex - a.CreateIndex),
+    }));
+    return ok(res.list.map(renderEval), res.index);
+  });
+  server.route('GET', '/v1/job/:id/deployment', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const res = await block(r, () => {
+      const d = cluster.latestDeployment(namespace, r.params.id);
+      return { index: d ? d.ModifyIndex : cluster.tableIndex('deployment'), d };
+    });
+    return ok(res.d ?? null, res.index);
+  });
+  server.route('GET', '/v1/job/:id/deployments', async (r) => {
+    const namespace = ns(r);
+    acl.check(r.headers, namespace, 'read-job');
+    const res = await block(r, () => ({
+      index: cluster.tableIndex('deployment'),
+      list: [...cluster.deployments.values()].filter((d) => d.JobID === r.params.id && d.Namespace === namespace).sort((a, b) => b.CreateIndex - a.CreateIndex),
+    }));
+    return ok(res.list, res.index);
+  });
+  server.route(['POST', 'PUT'], '/v1/job/:id/evaluate', (r) => {
+    const rec = jobOr404(r, 'submit-job');
+    const res = cluster.register({ job: { ...rec.job }, namespace: rec.job.Namespace ?? 'default', triggeredBy: 'job-register' });
+    return { json: { EvalID: res.EvalID, EvalCreateIndex: res.EvalCreateIndex, JobModifyIndex: rec.job.JobModifyIndex, Warnings: '', Index: res.Index, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
+  });
+  server.route(['POST', 'PUT'], '/v1/job/:id/stable', async (r) => {
+    const rec = jobOr404(r, 'submit-job');
+    const body = (await r.json()) as Record<string, unknown>;
+    const index = cluster.setStable(rec, Number(body.JobVersion ?? rec.job.Version), body.Stable !== false);
+    return { json: { Index: index }, headers: { 'X-Nomad-Index': String(index) } };
+  });
+  server.route(['POST', 'PUT'], '/v1/job/:id/revert', async (r) => {
+    const rec = jobOr404(r, 'submit-job');
+    const body = (await r.json()) as Record<string, unknown>;
+    const target = rec.versions.find((v) => v.Version === Number(body.JobVersion));
+    if (!target) throw new HttpError(500, `job version ${String(body.JobVersion)} not found`);
+    if (target.Version === rec.job.Version) throw new HttpError(500, `can't revert to current version`);
+    if (typeof body.EnforcePriorVersion === 'number' && body.EnforcePriorVersion !== rec.job.Version) {
+      throw new HttpError(500, `Current job has version ${rec.job.Version}; enforcing version ${body.EnforcePriorVersion}`);
+    }
+    const spec: Record<string, unknown> = { ...target };
+    const res = cluster.register({ job: spec, namespace: rec.job.Namespace ?? 'default' });
+    return { json: { ...res, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
+  });
+
+  server.route(['POST', 'PUT'], '/v1/job/:id/plan', async (r) => {
+    const body = await r.json();
+    if (!isObj(body) || !isObj(body.Job)) throw new HttpError(400, 'Job must be specified');
+    const job = body.Job;
+    if (typeof job.ID !== 'string' || !job.ID) throw new HttpError(400, 'Job must have a valid ID');
+    if (job.ID !== r.params.id) throw new HttpError(400, 'Job ID does not match');
+    const namespace = r.query.get('namespace') || (typeof body.Namespace === 'string' && body.Namespace) || (typeof job.Namespace === 'string' && job.Namespace) || 'default';
+    acl.check(r.headers, namespace, 'submit-job');
+    return { json: plan(cluster, job, namespace, body.Diff === true) };
+  });
+
+  server.route(['POST', 'PUT'], '/v1/validate/job', async (r) => {
+    const body = await r.json();
+    if (!isObj(body) || !isObj(body.Job)) throw new HttpError(400, 'Job must be specified');
+    const namespace = r.query.get('namespace') || (typeof body.Job.Namespace === 'string' && body.Job.Namespace) || 'default';
+    acl.check(r.headers, namespace, 'read-job');
+    const canon = cluster.canonicalize(body.Job, namespace);
+    const errs = validateJob(canon, cluster.namespaces.has(namespace));
+    return { json: { DriverConfigValidated: true, ValidationErrors: errs.length ? errs : null, Error: errs.length ? multiError(errs) : '', Warnings: '' } };
+  });
+
+  // ------------------------------------------------------------ evaluations, allocations, deployments
+  server.route('GET', '/v1/evaluation/:id', async (r) => {
+    const res = await block(r, () => {
+      const ev = cluster.evals.get(r.params.id);
+      return { index: ev ? ev.ModifyIndex : cluster.tableIndex('evals'), ev };
+    });
+    if (!res.ev) throw new HttpError(404, 'eval not found');
+    acl.check(r.headers, res.ev.Namespace, 'read-job');
+    return ok(renderEval(res.ev), res.index);
+  });
+  server.route('GET', '/v1/evaluation/:id/allocations', (r) => {
+    const ev = cluster.evals.get(r.params.id);
+    if (ev) acl.check(r.headers, ev.Namespace, 'read-job');
+    const list = [...cluster.allocs.values()].filter((a) => a.EvalID === r.params.id);
+    return ok(list.map((a) => allocStub(a, false)), cluster.tableIndex('allocs'));
+  });
+  server.route('GET', '/v1/evaluations', async (r) => {
+    const nsSet = new Set(allowedNamespaces(r, 'read-job'));
+    const prefix = r.query.get('prefix') ?? '';
+    const res = await block(r, () => ({
+      index: cluster.tableIndex('evals'),
+      list: [...cluster.evals.values()].filter((e) => nsSet.has(e.Namespace) && e.ID.startsWith(prefix)),
+    }));
+    return ok(res.list.map(renderEval), res.index);
+  });
+  server.route('GET', '/v1/allocation/:id', async (r) => {
+    const res = await block(r, () => {
+      const a = findAlloc(cluster.allocs, r.params.id);
+      return { index: a ? a.ModifyIndex : cluster.tableIndex('allocs'), a };
+    });
+    if (!res.a) throw new HttpError(404, 'alloc not found');
+    acl.check(r.headers, res.a.Namespace, 'read-job');
+    return ok(allocFull(res.a, true), res.index);
+  });
+  server.route('GET', '/v1/allocations', async (r) => {
+    const nsSet = new Set(allowedNamespaces(r, 'read-job'));
+    const prefix = r.query.get('prefix') ?? '';
+    const withRes = boolParam(r.query, 'resources');
+    const pred = filterOf(r.query);
+    const res = await block(r, () => ({
+      index: cluster.tableIndex('allocs'),
+      list: [...cluster.allocs.values()].filter((a) => nsSet.has(a.Namespace) && a.ID.startsWith(prefix)),
+    }));
+    const stubs = res.list.map((a) => allocStub(a, withRes)).filter((s) => !pred || pred(s));
+    return ok(stubs, res.index);
+  });
+  server.route('GET', '/v1/deployment/:id', async (r) => {
+    const res = await block(r, () => {
+      const d = cluster.deployments.get(r.params.id) ?? [...cluster.deployments.values()].find((x) => x.ID.startsWith(r.params.id));
+      return { index: d ? d.ModifyIndex : cluster.tableIndex('deployment'), d };
+    });
+    if (!res.d) throw new HttpError(404, 'deployment not found');
+    acl.check(r.headers, res.d.Namespace, 'read-job');
+    return ok(res.d, res.index);
+  });
+  server.route('GET', '/v1/deployment/allocations/:id', (r) => {
+    const d = cluster.deployments.get(r.params.id);
+    if (!d) throw new HttpError(404, 'deployment not found');
+    acl.check(r.headers, d.Namespace, 'read-job');
+    const list = [...cluster.allocs.values()].filter((a) => a.DeploymentID === d.ID);
+    return ok(list.map((a) => allocStub(a, false)), cluster.tableIndex('allocs'));
+  });
+  server.route('GET', '/v1/deployments', async (r) => {
+    const nsSet = new Set(allowedNamespaces(r, 'read-job'));
+    const res = await block(r, () => ({ index: cluster.tableIndex('deployment'), list: [...cluster.deployments.values()].filter((d) => nsSet.has(d.Namespace)) }));
+    return ok(res.list, res.index);
+  });
+
+  // ------------------------------------------------------------ event stream
+  server.route('GET', '/v1/event/stream', (r) => {
+    const rawIndex = r.query.get('index');
+    if (rawIndex !== null && rawIndex !== '' && !/^\d+$/.test(rawIndex)) throw new HttpError(400, `Unable to parse index: strconv.ParseUint: parsing "${rawIndex}": invalid syntax`);
+    let topics: Map<string, Set<string>>;
+    try {
+      topics = parseTopics(r.query.getAll('topic'));
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
+    const namespace = ns(r);
+    const token = acl.tokenOf(r.headers);
+    if (acl.enabled) {
+      if (topics.has('*') && !token?.management) throw new HttpError(403, 'Permission denied');
+      if (namespace === '*' ? !token?.management && !token?.namespaces.includes('*') : !acl.allows(token, namespace, 'read-job')) throw new HttpError(403, 'Permission denied');
+    }
+    const filter: EventFilter = { topics, namespace };
+    const res = r.res;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    const write = (obj: unknown): void => {
+      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(obj)}\n`);
+    };
+    const from = rawIndex ? Number(rawIndex) : 0;
+    if (from > 0) for (const f of cluster.events.since(from)) {
+      const out = filterFrame(f, filter);
+      if (out) write(out);
+    }
+    const unsubscribe = cluster.events.subscribe((frame) => {
+      const out = filterFrame(frame, filter);
+      if (out) write(out);
+    });
+    let timer = clock.setTimeout(function beat() {
+      write({});
+      timer = clock.setTimeout(beat, cluster.timings.heartbeatMs);
+    }, cluster.timings.heartbeatMs);
+    const stop = (): void => {
+      unsubscribe();
+      clock.clearTimeout(timer);
+      if (!res.writableEnded) res.end();
+    };
+    r.signal.addEventListener('abort', stop, { once: true });
+    return 'streamed';
+  });
+}
+
+function findAlloc(allocs: Map<string, SimAlloc>, id: string): SimAlloc | undefined {
+  const exact = allocs.get(id);
+  if (exact) return exact;
+  if (id.length < 8) return undefined;
+  return [...allocs.values()].find((a) => a.ID.startsWith(id));
+}
+
+/** `POST /v1/job/:id/plan`: a dry run against the current state. */
+export function plan(cluster: Cluster, submitted: Record<string, unknown>, namespace: string, withDiff: boolean): JobPlanResponse {
+  const canon = cluster.canonicalize(submitted, namespace);
+  const errs = validateJob(canon, cluster.namespaces.has(namespace));
+  if (errs.length) throw new HttpError(500, multiError(errs));
+  const rec = cluster.record(namespace, canon.ID);
+  const old = rec?.job;
+  if (old && old.Type !== canon.Type) throw new HttpError(500, `cannot update job from type "${old.Type}" to "${canon.Type}"`);
+  const changed = !old || JSON.stringify({ ...old, ...SERVER_ZERO }) !== JSON.stringify({ ...canon, ...SERVER_ZERO });
+  const next: Job = {
+    ...canon,
+    Version: old ? (changed ? (old.Version ?? 0) + 1 : old.Version) : 0,
+    JobModifyIndex: old ? (changed ? cluster.index + 1 : old.JobModifyIndex) : cluster.index + 1,
+  };
+  const live = cluster.jobAllocations(namespace, canon.ID).filter((a) => a.DesiredStatus === 'run' && (a.ClientStatus === 'pending' || a.ClientStatus === 'running'));
+  const desired: NonNullable<JobPlanResponse['Annotations']>['DesiredTGUpdates'] = {};
+  const updates: Record<string, GroupUpdates> = {};
+  const failed: Record<string, ReturnType<typeof placeGroup>['metric'] & object> = {};
+  const liveAll = [...cluster.allocs.values()].filter((a) => a.DesiredStatus === 'run' && (a.ClientStatus === 'pending' || a.ClientStatus === 'running'));
+  for (const g of next.TaskGroups) {
+    const p = cluster.planGroup(next, g, live, undefined, !!next.Stop);
+    const d = {
+      Ignore: p.ignore.length + p.destructiveLater,
+      Place: p.place.length,
+      Migrate: 0,
+      Stop: p.stop.length,
+      InPlaceUpdate: p.inplace.length,
+      DestructiveUpdate: p.destructive.length,
+      Canary: 0,
+      Preemptions: 0,
+      Disconnect: 0,
+      Reconnect: 0,
+      RescheduleNow: 0,
+      RescheduleLater: 0,
+    };
+    desired[g.Name] = d;
+    const u: Record<string, number> = {};
+    if (d.Ignore) u.ignore = d.Ignore;
+    if (d.Place) u.create = d.Place;
+    if (d.Stop) u.destroy = d.Stop;
+    if (d.InPlaceUpdate) u['in-place update'] = d.InPlaceUpdate;
+    if (d.DestructiveUpdate) u['create/destroy update'] = d.DestructiveUpdate;
+    updates[g.Name] = { updates: u, taskAnnotation: d.DestructiveUpdate ? 'forces create/destroy update' : d.InPlaceUpdate ? 'forces in-place update' : undefined };
+    const others = liveAll
+      .filter((a) => !(a.JobID === next.ID && a.Namespace === namespace && p.destructive.includes(a)))
+      .map((a) => {
+        const ag = a.job.TaskGroups.find((x) => x.Name === a.TaskGroup);
+        let cpu = 0;
+        let memory = 0;
+        for (const t of ag?.Tasks ?? []) {
+          cpu += t.Resources?.CPU ?? 100;
+          memory += t.Resources?.MemoryMB ?? 300;
+        }
+        return { NodeID: a.NodeID, JobID: a.JobID, Namespace: a.Namespace, TaskGroup: a.TaskGroup, cpu, memory };
+      });
+    const toPlace = p.place.length + p.destructive.length;
+    if (toPlace > 0) {
+      const result = placeGroup(next, g, toPlace, cluster.nodes, others, new Prng(0), cluster.now() * 1e6);
+      if (result.failed > 0 && result.metric) failed[g.Name] = result.metric;
+    }
+  }
+  for (const g of old?.TaskGroups ?? []) {
+    if (next.TaskGroups.some((x) => x.Name === g.Name)) continue;
+    const n = live.filter((a) => a.TaskGroup === g.Name).length;
+    desired[g.Name] = { Ignore: 0, Place: 0, Migrate: 0, Stop: n, InPlaceUpdate: 0, DestructiveUpdate: 0, Canary: 0, Preemptions: 0, Disconnect: 0, Reconnect: 0, RescheduleNow: 0, RescheduleLater: 0 };
+    updates[g.Name] = { updates: n ? { destroy: n } : {} };
+  }
+  return {
+    Annotations: { DesiredTGUpdates: desired, PreemptedAllocs: null },
+    FailedTGAllocs: Object.keys(failed).length ? failed : null,
+    JobModifyIndex: old?.JobModifyIndex ?? 0,
+    CreatedEvals: null,
+    Diff: withDiff ? jobDiff(old, next, updates) : null,
+    NextPeriodicLaunch: '0001-01-01T00:00:00Z',
+    Warnings: '',
+    Index: old?.JobModifyIndex ?? 0,
+  };
+}
+
+const SERVER_ZERO = { Status: '', StatusDescription: '', Stable: false, Version: 0, CreateIndex: 0, ModifyIndex: 0, JobModifyIndex: 0, SubmitTime: 0, NomadTokenID: '' };

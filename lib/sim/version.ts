@@ -1,0 +1,12 @@
+/** Version ordering for the simulator's version gates (`1.4.0` < `1.10.3` < `2.0.0`). */
+
+/** Negative, zero or positive as `a` is older than, equal to or newer than `b`; pre-release suffixes are ignored. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split(/[-+]/)[0].split('.').map((x) => Number(x) || 0);
+  const pb = b.replace(/^v/, '').split(/[-+]/)[0].split('.').map((x) => Number(x) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
