@@ -36,7 +36,6 @@ const Range = z.strictObject({
 
 export const TeamSchema = z.strictObject({
   tiers: z.array(TierEnum).default([...TIERS]).describe('Tiers the team may deploy to.'),
-  namespace: z.string().optional().describe('Nomad namespace of the team (default: the team name).'),
   vaultPolicies: z.array(z.string()).optional().describe('Vault policies jobs of the team may ask for (policies mode).'),
   vaultRole: z.string().optional().describe('Vault role jobs of the team use (workload-identity mode; default: the team name).'),
   vaultRoles: z.array(z.string()).optional().describe('Further Vault roles the team may use.'),
@@ -106,14 +105,28 @@ const TierLifecycle = z.strictObject({
   reschedule: RescheduleParams.prefault({}),
 });
 
+/** Outside production a task gets more restarts and a bounded number of reschedules. */
+const nonProdLifecycle = { restart: { attempts: 3 }, reschedule: { attempts: 5, interval: '1h', unlimited: false, maxDelay: '10m' } };
+
+/** `over` merged into `base`, recursively for plain objects (arrays and scalars replace). */
+function deepMerge(base: unknown, over: unknown): unknown {
+  const isPlain = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isPlain(base) || !isPlain(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/** One entry per tier; what the policy file says for a tier is merged over that tier's defaults. */
 function perTier<T extends z.ZodType>(schema: T, defaults: Partial<Record<Tier, unknown>> = {}) {
-  return z
-    .strictObject({
-      production: schema.prefault((defaults.production ?? {}) as never),
-      quality: schema.prefault((defaults.quality ?? {}) as never),
-      test: schema.prefault((defaults.test ?? {}) as never),
-    })
-    .prefault({});
+  const merge = (v: unknown) => {
+    const given = (v ?? {}) as Record<string, unknown>;
+    if (typeof given !== 'object' || Array.isArray(given)) return v;
+    const out: Record<string, unknown> = { ...given };
+    for (const t of TIERS) out[t] = deepMerge(defaults[t] ?? {}, given[t] ?? {});
+    return out;
+  };
+  return z.preprocess(merge, z.strictObject({ production: schema, quality: schema, test: schema })).prefault({});
 }
 
 export const RulesSchema = z
@@ -162,7 +175,9 @@ export const RulesSchema = z
         tiers: perTier(TierLimits, { quality: { cpu: 8000, memory: 16384 }, test: { cpu: 4000, memory: 8192 } }),
       })
       .prefault({}),
-    update: z.strictObject({ ...ruleBase, tiers: perTier(TierLifecycle) }).prefault({}),
+    update: z
+      .strictObject({ ...ruleBase, tiers: perTier(TierLifecycle, { production: { update: { minHealthyTime: '30s' } }, quality: nonProdLifecycle, test: nonProdLifecycle }) })
+      .prefault({}),
     traefik: z.strictObject({ ...ruleBase }).prefault({}),
     ipv6: z.strictObject({ ...ruleBase }).prefault({}),
     // Over the whole repository.

@@ -11,6 +11,7 @@ export interface EffectiveTeam {
   name: string;
   declared: boolean;
   tiers: readonly Tier[];
+  /** The Nomad namespace: the team folder's name. */
   namespace: string;
   secretPrefixes: readonly string[];
   vaultPolicies?: readonly string[];
@@ -37,7 +38,7 @@ function computeTeam(t: TeamPolicy | undefined, name: string): EffectiveTeam {
     name,
     declared: t !== undefined,
     tiers: t?.tiers ?? TIERS,
-    namespace: t?.namespace ?? name,
+    namespace: name,
     secretPrefixes: prefixes.length > 0 ? prefixes : [`${name}/`],
     vaultPolicies: t?.vaultPolicies,
     vaultRole: role,

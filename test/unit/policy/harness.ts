@@ -71,7 +71,7 @@ export const DECLARED: PolicyInput = {
   teams: {
     es: { tiers: ['production', 'quality', 'test'], vaultPolicies: ['es-read'], secretPrefixes: ['es/'], firewallGroups: ['g/es-internal'] },
     web: { tiers: ['quality', 'test'], vaultRole: 'web-apps' },
-    ops: { namespace: 'es' },
+    ops: { tiers: ['test'] },
   },
   firewallGroups: ['g/netscaler', 'g/monitoring'],
   rules: {

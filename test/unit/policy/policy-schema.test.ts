@@ -48,3 +48,13 @@ describe('policy schema', () => {
     expect(r.diagnostics[0].line).toBeGreaterThan(0);
   });
 });
+
+describe('per-tier settings', () => {
+  it('merge over the tier defaults instead of replacing them', () => {
+    const r = parsePolicy('rules:\n  update:\n    tiers:\n      production: { restart: { attempts: 5 } }\n', 'policy.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    expect(r.policy.rules.update.tiers.production.restart.attempts).toBe(5);
+    expect(r.policy.rules.update.tiers.production.update.minHealthyTime).toBe('30s');
+    expect(r.policy.rules.update.tiers.test.reschedule).toMatchObject({ attempts: 5, unlimited: false });
+  });
+});

@@ -22,7 +22,6 @@ const cases: Array<[string, Case]> = [
   ['authorisation: open policy accepts any team', { parts: {}, team: 'ghost', policy: open, expect: null }],
   ['authorisation: a tier the team may not use', { parts: {}, team: 'web', expect: { code: 'AUTH_TIER_DENIED', path: ['tier'], message: /may deploy to "quality" and "test"/, at: "tier    =" } }],
   ['authorisation: a tier the team may use', { parts: { tier: 'test' }, team: 'web', expect: null }],
-  ['authorisation: a namespace owned by another team', { parts: {}, team: 'ops', expect: { code: 'AUTH_NAMESPACE', path: ['name'], message: /belongs to team "es"/, at: "name    =" } }],
   ['authorisation: the shared default namespace', { parts: {}, team: 'default', policy: open, expect: { code: 'AUTH_NAMESPACE', path: ['name'], at: "name    =" } }],
   // names
   ['names: DNS-safe names pass', { parts: { name: 'cerebro-2' }, expect: null }],
@@ -52,7 +51,7 @@ const cases: Array<[string, Case]> = [
   ['resources: memory_max below the default memory', { parts: { task: '  memory_max = 128' }, expect: { code: 'RESOURCE_MEMORY_MAX', path: [...T, 'memory_max'], message: /\(the default\)/, at: "memory_max =" } }],
   ['resources: count above the tier maximum', { parts: { count: 60 }, expect: { code: 'COUNT_RANGE', path: ['group', 0, 'count'], at: "count =" } }],
   ['resources: scaling max above the tier maximum', { parts: { group: '[group.scaling]\nmax = 80' }, expect: { code: 'COUNT_RANGE', path: ['group', 0, 'scaling', 'max'], at: "max = 80" } }],
-  ['resources: a tier-specific range', { parts: { tier: 'test', task: '  cpu = 3000' }, policy: declaredPolicy((p) => { p.rules!.resources = { tiers: { test: { cpu: { max: 2000 } } } }; }), expect: { code: 'RESOURCE_CPU_RANGE', path: [...T, 'cpu'], message: /at most 2000 MHz/, at: "cpu =" } }],
+  ['resources: a tier-specific range', { parts: { tier: 'test', task: '  cpu = 3000' }, policy: declaredPolicy((p) => { p.rules!.resources = { tiers: { test: { cpu: { max: 2000 } } } }; }), expect: { code: 'RESOURCE_CPU_RANGE', path: [...T, 'cpu'], message: /between 10 and 2000 MHz/, at: "cpu =" } }],
   // volumes
   ['volumes: named volumes, read-only, and an allowed host path', { parts: { task: '  volumes = ["data:/data", "conf:/etc/app:ro", "/srv/shared/es:/shared:ro"]' }, expect: null }],
   ['volumes: a host path outside the allowed prefixes', { parts: { task: '  volumes = ["data:/data", "/etc:/host-etc"]' }, expect: { code: 'VOLUME_HOST_PATH', path: [...T, 'volumes', 1], message: /only under "\/srv\/shared"/, at: "\"/etc:/host-etc\"" } }],

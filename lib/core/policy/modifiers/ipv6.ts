@@ -1,7 +1,8 @@
 /**
  * ipv6: containers have their own routable IPv6 address and no NAT, so every docker task advertises that
  * address (`advertise_ipv6_address = true`) and every task service and check registers and probes it
- * (`AddressMode = "driver"`). Group services are left alone: `driver` is valid for task services only.
+ * (`AddressMode = "driver"`). Script checks run inside the container and take no address. Group services
+ * are left alone: `driver` is valid for task services only.
  */
 import type { Modification, ModifierRule } from '../types';
 
@@ -23,7 +24,7 @@ export const ipv6: ModifierRule<'ipv6'> = {
             changes.push(`Services[${si}].AddressMode`);
           }
           (s.Checks ?? []).forEach((c, ci) => {
-            if (c.AddressMode !== 'driver') {
+            if (c.Type !== 'script' && c.AddressMode !== 'driver') {
               c.AddressMode = 'driver';
               changes.push(`Services[${si}].Checks[${ci}].AddressMode`);
             }

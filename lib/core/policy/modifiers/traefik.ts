@@ -1,7 +1,8 @@
 /**
  * traefik: every exposed task (an `http` check exposes a task unless `http.expose = false`;
  * `http.expose = true` exposes any task with a port) gets the Consul tags traefik routes by:
- * `traefik.enable=true`, a router named after the job with ``Host(`<job id>.<domain>`)`` (and
+ * `traefik.enable=true`, a router named after the job (after the task's service when several tasks of the
+ * job are exposed) with ``Host(`<job id>.<domain>`)`` (and
  * ``PathPrefix(`…`)`` when the spec sets `path_prefix`), the internal entrypoint plus the public one when
  * `http.internet = true`, TLS with the configured cert resolver, and the service port. Tags of the spec
  * are kept; any other `traefik.*` tag on the task's first service is replaced, so the route is exactly what
@@ -30,9 +31,9 @@ export function traefikTags(o: { router: string; service: string; host: string; 
     'traefik.enable=true',
     `${r}.rule=${rule}`,
     `${r}.entrypoints=${o.entrypoints.join(',')}`,
-    `${r}.service=${o.service}`,
     `${r}.tls=true`,
     `${r}.tls.certresolver=${o.certResolver}`,
+    `${r}.service=${o.service}`,
     `traefik.http.services.${o.service}.loadbalancer.server.port=${o.port}`,
   ];
 }
@@ -56,7 +57,7 @@ export const traefik: ModifierRule<'traefik'> = {
       const t = job.TaskGroups[e.gi].Tasks[e.ti];
       const svc: Service | undefined = t.Services?.[0];
       if (!svc) continue;
-      const name = traefikName(exposed.length === 1 ? job.ID : `${job.ID}-${e.group}-${e.task.name}`);
+      const name = traefikName(exposed.length === 1 ? job.ID : svc.Name);
       const tags = traefikTags({
         router: name,
         service: name,

@@ -1,18 +1,13 @@
 /**
- * authorisation: the spec's team exists, may deploy to the spec's tier, and owns the namespace its jobs land in.
+ * authorisation: the spec's team exists, may deploy to the spec's tier, and its folder name is a namespace
+ * of its own (a valid Nomad namespace name, not the shared `default`).
  * Codes: AUTH_UNKNOWN_TEAM, AUTH_TIER_DENIED, AUTH_NAMESPACE.
  */
 import type { Diagnostic } from '../../diagnostics';
-import type { Policy } from '../../../../crd-schemas/policy';
 import { effectiveTeam, listText } from '../helpers';
 import type { ValidatorRule } from '../types';
 
 const NAMESPACE_RE = /^[a-zA-Z0-9-]{1,128}$/;
-
-/** Which declared teams other than `team` land in `namespace` (a team always owns the namespace named after it). */
-function namespaceOwners(policy: Policy, team: string, namespace: string): string[] {
-  return Object.keys(policy.teams ?? {}).filter((t) => t !== team && effectiveTeam(policy, t).namespace === namespace);
-}
 
 export const authorisation: ValidatorRule<'authorisation'> = {
   name: 'authorisation',
@@ -45,23 +40,13 @@ export const authorisation: ValidatorRule<'authorisation'> = {
         message: `jobs of team "${ctx.team}" would land in namespace "${ns}", which is not a valid Nomad namespace name (letters, digits and "-", at most 128 characters). Rename the team folder.`,
         path: ['name'],
       });
-    } else if (ns === 'default' && !(policy.teams?.[ctx.team]?.namespace === 'default')) {
+    } else if (ns === 'default') {
       out.push({
         code: 'AUTH_NAMESPACE',
         severity: 'error',
         message: `jobs of team "${ctx.team}" would land in the shared "default" namespace; every team deploys into its own namespace. Move the spec under your team's folder.`,
         path: ['name'],
       });
-    } else if (ns !== ctx.team) {
-      const owners = namespaceOwners(policy, ctx.team, ns);
-      if (owners.length > 0) {
-        out.push({
-          code: 'AUTH_NAMESPACE',
-          severity: 'error',
-          message: `jobs of team "${ctx.team}" would land in namespace "${ns}", which belongs to team ${listText(owners)}; a team deploys into its own namespace only. Move the spec under the owning team's folder.`,
-          path: ['name'],
-        });
-      }
     }
     return out;
   },
