@@ -5,8 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { CliError, type CliContext, type RegisterCommand } from './context';
 import type { Clock } from '../runtime/clock';
 import { register as ps } from './commands/ps';
+import { register as validate } from './commands/validate';
+import { register as render } from './commands/render';
+import { register as schema } from './commands/schema';
 
-const COMMANDS: RegisterCommand[] = [ps];
+const COMMANDS: RegisterCommand[] = [validate, render, schema, ps];
 
 export interface MainOptions {
   stdout?: (text: string) => void;

@@ -1,0 +1,60 @@
+/**
+ * `nomadguard render SPEC`: the final job of one spec, after validation and the policy's modifications,
+ * as Nomad API JSON (default) or an HCL2 jobspec. Diagnostics go to stderr; an invalid spec prints no job
+ * and exits 1.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { formatDiagnostic } from '../../core/diagnostics';
+import { renderHcl } from '../../core/hcl/render';
+import { renderSpec } from '../../core/pipeline';
+import { teamFromPath } from '../../core/spec/load';
+import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { findRepoRoot, loadPipelineEnv, relativeSlash } from '../spec-files';
+
+interface RenderOptions {
+  format: string;
+  config?: string;
+  team?: string;
+  commit?: string;
+  explain?: boolean;
+}
+
+/** Registers `render`. */
+export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command('render')
+    .description('Print the Nomad job a spec becomes, after validation and the policy\'s modifications.')
+    .argument('<spec>', 'a nomadgen.toml file')
+    .option('--format <format>', 'json (the Nomad API shape) or hcl (a jobspec)', 'json')
+    .option('--config <file>', 'operator config (nomadguard.yaml); defaults apply without it')
+    .option('--team <team>', 'the team, for a spec outside a git repository (overrides the folder)')
+    .option('--commit <sha>', 'commit to record in nomadguard.commit (default: none)')
+    .option('--explain', 'list what the policy changed, on stderr')
+    .addHelpText('after', '\nExit status: 0 when the spec is valid (warnings are printed), 1 when it has errors.')
+    .action((spec: string, options: RenderOptions) => {
+      if (options.format !== 'json' && options.format !== 'hcl') throw new CliError(`--format must be json or hcl, not "${options.format}"`);
+      const env = loadPipelineEnv(options.config, ctx.cwd, ctx.env);
+      const abs = path.resolve(ctx.cwd, spec);
+      let text: Buffer;
+      try {
+        text = fs.readFileSync(abs);
+      } catch (err) {
+        throw new CliError(`cannot read ${spec}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      const root = findRepoRoot(path.dirname(abs));
+      const rel = root ? relativeSlash(root, abs) : path.basename(abs);
+      const team = options.team ?? (root ? teamFromPath(rel) : undefined);
+      if (team === undefined) throw new CliError(`cannot tell the team of ${spec}: ${root ? 'it is not inside a team folder' : 'it is not inside a git repository'}; pass --team`);
+      const result = renderSpec({ text, file: rel, team, commit: options.commit ?? '' }, env);
+      for (const d of result.diagnostics) ctx.stderr(`${formatDiagnostic({ ...d, file: spec })}\n`);
+      if (options.explain) for (const m of result.modifications) ctx.stderr(`modified[${m.rule}] ${m.path}: ${m.message}\n`);
+      if (!result.ok || !result.job) {
+        ctx.exitCode = 1;
+        return;
+      }
+      ctx.stdout(options.format === 'hcl' ? renderHcl(result.job) : `${JSON.stringify(result.job, null, 2)}\n`);
+      ctx.exitCode = 0;
+    });
+};

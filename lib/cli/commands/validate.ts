@@ -1,0 +1,114 @@
+/**
+ * `nomadguard validate [PATH...]`: checks specs the way the operator would render them, for CI and
+ * pre-commit. Files or directories (walked for nomadgen.toml); every spec of one repository is checked
+ * together so the repository-wide rules (unique job IDs and hosts) apply. Diagnostics as
+ * `file:line:col: severity[CODE]: message`, or `--json`. Exit 1 on any error (or warning with `--strict`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
+import { validateRepo, type RepoFile, type RenderResult } from '../../core/pipeline';
+import { teamFromPath } from '../../core/spec/load';
+import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { findRepoRoot, loadPipelineEnv, relativeSlash, walkSpecs } from '../spec-files';
+
+interface ValidateOptions {
+  json?: boolean;
+  strict?: boolean;
+  config?: string;
+  team?: string;
+}
+
+/** One spec found on the command line: where it is, its repository root and its display name. */
+interface Found {
+  abs: string;
+  root: string | undefined;
+  display: string;
+}
+
+/** Resolves PATH arguments to spec files with their repository roots. */
+function collect(paths: string[], cwd: string): Found[] {
+  const found = new Map<string, Found>();
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(abs);
+    } catch {
+      throw new CliError(`${p}: no such file or directory`);
+    }
+    const files = stat.isDirectory() ? walkSpecs(abs) : [abs];
+    if (stat.isDirectory() && files.length === 0) throw new CliError(`${p}: no nomadgen.toml found`);
+    const dirRoot = stat.isDirectory() ? findRepoRoot(abs) ?? abs : undefined;
+    for (const f of files) {
+      if (found.has(f)) continue;
+      found.set(f, { abs: f, root: dirRoot ?? findRepoRoot(path.dirname(f)), display: path.relative(cwd, f) || f });
+    }
+  }
+  return [...found.values()];
+}
+
+/** The JSON shape of `validate --json`. */
+export interface ValidateReport {
+  specs: Array<{ file: string; jobId?: string; ok: boolean; legacy: boolean; diagnostics: Diagnostic[] }>;
+  errors: number;
+  warnings: number;
+}
+
+/** Runs validation and returns the report (exported for tests and other commands). */
+export function runValidate(paths: string[], options: ValidateOptions, ctx: CliContext): ValidateReport {
+  const env = loadPipelineEnv(options.config, ctx.cwd, ctx.env);
+  const byRoot = new Map<string, Array<RepoFile & { display: string }>>();
+  const report: ValidateReport = { specs: [], errors: 0, warnings: 0 };
+  for (const f of collect(paths.length > 0 ? paths : ['.'], ctx.cwd)) {
+    const rel = f.root ? relativeSlash(f.root, f.abs) : path.basename(f.abs);
+    const team = options.team ?? (f.root ? teamFromPath(rel) : undefined);
+    if (team === undefined) {
+      const why = f.root ? 'it is not inside a team folder of its repository' : 'it is not inside a git repository';
+      report.specs.push({ file: f.display, ok: false, legacy: false, diagnostics: [{ code: 'TEAM_UNKNOWN', severity: 'error', file: f.display, message: `cannot tell the team of this spec: ${why}`, hint: 'pass --team' }] });
+      continue;
+    }
+    const key = f.root ?? '';
+    const list = byRoot.get(key) ?? [];
+    list.push({ file: rel, text: fs.readFileSync(f.abs), team, display: f.display });
+    byRoot.set(key, list);
+  }
+  for (const files of byRoot.values()) {
+    const results: Map<string, RenderResult> = validateRepo(files, env);
+    for (const f of files) {
+      const r = results.get(f.file);
+      if (!r) continue;
+      for (const d of r.diagnostics) d.file = f.display;
+      report.specs.push({ file: f.display, ...(r.jobId ? { jobId: r.jobId } : {}), ok: r.ok, legacy: r.legacy, diagnostics: r.diagnostics });
+    }
+  }
+  report.specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const s of report.specs) for (const d of s.diagnostics) {
+    if (d.severity === 'error') report.errors++;
+    else report.warnings++;
+  }
+  return report;
+}
+
+/** Registers `validate`. */
+export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command('validate')
+    .description('Check nomadgen.toml specs (files, or directories walked for nomadgen.toml) and print diagnostics as file:line:col.')
+    .argument('[paths...]', 'spec files or directories (default: the current directory)')
+    .option('--json', 'print a JSON report instead of text')
+    .option('--strict', 'fail on warnings too')
+    .option('--config <file>', 'operator config (nomadguard.yaml); defaults apply without it')
+    .option('--team <team>', 'the team of specs outside a git repository (overrides the folder)')
+    .addHelpText('after', '\nExit status: 0 when no errors (and, with --strict, no warnings), 1 otherwise.\nThe team is the first folder under the repository root (the nearest folder with .git, or the directory given).')
+    .action((paths: string[], options: ValidateOptions) => {
+      const report = runValidate(paths, options, ctx);
+      if (options.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        for (const s of report.specs) for (const d of s.diagnostics) ctx.stdout(`${formatDiagnostic(d)}\n`);
+        ctx.stdout(`${report.specs.length} spec${report.specs.length === 1 ? '' : 's'} checked: ${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}\n`);
+      }
+      ctx.exitCode = report.errors > 0 || (options.strict && report.warnings > 0) ? 1 : 0;
+    });
+};
