@@ -8,8 +8,9 @@ import { register as ps } from './commands/ps';
 import { register as validate } from './commands/validate';
 import { register as render } from './commands/render';
 import { register as schema } from './commands/schema';
+import { register as sim } from './commands/sim';
 
-const COMMANDS: RegisterCommand[] = [validate, render, schema, ps];
+const COMMANDS: RegisterCommand[] = [validate, render, schema, ps, sim];
 
 export interface MainOptions {
   stdout?: (text: string) => void;

@@ -13,7 +13,7 @@ import { EventBroker } from './events';
 import { HttpError } from './http-server';
 import { nextAllocAddress, type SimNode } from './nodes';
 import type { Prng } from './prng';
-import { groupDemand, placeGroup, type PlacedAlloc } from './scheduler';
+import { constraintHolds, groupDemand, placeGroup, type PlacedAlloc } from './scheduler';
 import { Transitions } from './transitions';
 import { compareVersions } from './version';
 
@@ -498,7 +498,7 @@ export class Cluster {
         continue;
       }
       const oldGroup = a.job.TaskGroups.find((x) => x.Name === g.Name);
-      if (oldGroup && destructiveKey(a.job, oldGroup) === newKey) {
+      if (oldGroup && destructiveKey(a.job, oldGroup) === newKey && this.stillFeasible(job, g, a)) {
         plan.inplace.push(a);
       } else if (plan.destructive.length < limit) {
         plan.destructive.push(a);
@@ -508,6 +508,14 @@ export class Cluster {
     }
     if (failed) plan.place = [];
     return plan;
+  }
+
+  /** An in-place update needs the allocation's node to still satisfy the new constraints. */
+  private stillFeasible(job: Job, g: TaskGroup, a: SimAlloc): boolean {
+    const node = this.nodes.find((n) => n.ID === a.NodeID);
+    if (!node) return false;
+    const all = [...(job.Constraints ?? []), ...(g.Constraints ?? []), ...(g.Tasks ?? []).flatMap((t) => t.Constraints ?? [])];
+    return all.every((c) => constraintHolds(c, node));
   }
 
   private processEval(id: string): void {
