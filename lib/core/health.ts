@@ -17,7 +17,7 @@ export type HealthPhase = 'Healthy' | 'Progressing' | 'Degraded';
 /** A Consul service instance as `/v1/health/service/:name` returns it (the fields used here). */
 export interface ServiceInstance {
   Service: { ID: string; Service: string; Address: string; Port?: number };
-  Checks: Array<{ Status: string; Name?: string; ServiceID?: string }>;
+  Checks: Array<{ Status: string; Name?: string; ServiceID?: string }> | null;
 }
 
 /** Inputs of `assessHealth`. */
@@ -105,7 +105,7 @@ export function assessHealth(input: HealthInput): HealthResult {
     for (const alloc of running) {
       const inst = instances.find((i) => i.Service.ID.includes(alloc.ID));
       if (!inst) return { phase: 'Progressing', reason: 'ServiceNotRegistered', message: `service ${name} of allocation ${alloc.ID.slice(0, 8)} is not registered in Consul` };
-      const bad = inst.Checks.find((c) => c.Status !== 'passing');
+      const bad = (inst.Checks ?? []).find((c) => c.Status !== 'passing');
       if (bad) {
         const phase: HealthPhase = d?.Status === 'successful' && d.JobVersion === input.jobVersion ? 'Degraded' : 'Progressing';
         return { phase, reason: 'ServiceUnhealthy', message: `service ${name} on ${alloc.NodeName || alloc.NodeID.slice(0, 8)}: check ${bad.Name ?? ''} is ${bad.Status}` };

@@ -53,6 +53,11 @@ export class WorkQueue {
     return this.order.length;
   }
 
+  /** Number of keys held by workers (taken and not yet `done`). */
+  processingCount(): number {
+    return this.processing.size;
+  }
+
   /** True while `key` is held by a worker. */
   isProcessing(key: string): boolean {
     return this.processing.has(key);

@@ -1,0 +1,465 @@
+/**
+ * The job-sync controller: git desired state -> Nomad, one job at a time.
+ *
+ * Contract (level-based, keys only): `reconcile(key)` reads the current desired entry, the cached live
+ * stub and the state store record for `namespace/job`, decides with the pure plan core, acts, and
+ * returns a `ReconcileResult` or throws a `ControllerError`; `computeResult` turns either into the
+ * queue action and the status (see lib/core/reconcile-result.ts for the retry policy).
+ *
+ * A pass (`runPass`) refreshes the desired state from git (incrementally), lists the live jobs with
+ * one Nomad call, decides every key purely, applies the prune guard to the whole view, records the
+ * status of keys that need nothing, and returns the keys that need a reconcile. A pass in which git did
+ * not change and no managed job's index moved therefore makes exactly one Nomad call.
+ */
+import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
+import { applyPruneGuard, decidePair, decide, filterDiffNoise, diffLines, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
+import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
+import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
+import type { Job } from '../../lib/core/nomad/types';
+import type { PassRequest } from '../../lib/runtime/triggers';
+import { parseDurationMs } from '../../lib/runtime/triggers';
+import { DesiredState } from './desired-state';
+import { LiveCache, listLive, stubOf } from './live-cache';
+import { StatusStore } from './status-store';
+import { DEFAULT_TUNING, type OperatorDeps, type OperatorTuning } from './types';
+
+/** What a pass did. */
+export interface PassSummary {
+  ok: boolean;
+  commit?: string;
+  sourceError?: string;
+  /** Keys handed to the queue. */
+  enqueue: JobKey[];
+  /** Counts of decisions by action. */
+  actions: Record<string, number>;
+  refused: PruneRefusal[];
+  rendered: number;
+}
+
+/** The controller: state it keeps between reconciles, and the reconcile itself. */
+export class JobSyncController {
+  readonly desired: DesiredState;
+  readonly live = new LiveCache();
+  readonly status: StatusStore;
+  readonly sourceId: string;
+  readonly tuning: OperatorTuning;
+  private guardBlocked = new Set<string>();
+  private forced = new Set<JobKey>();
+  private confirmed = new Set<string>();
+  private knownNamespaces = new Set<string>(['default']);
+  private nodePrefixes = new Map<string, string>();
+  /** Keys whose written version is being followed: when the follow started. */
+  private following = new Map<JobKey, number>();
+  /** Detect-only drift already reported at this JobModifyIndex (no plan call again). */
+  private reportedDrift = new Map<JobKey, number>();
+
+  constructor(readonly deps: OperatorDeps) {
+    this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
+    this.tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+    this.desired = new DesiredState(deps.source, deps.render, {
+      sourceId: this.sourceId,
+      defaultMode: deps.config.reconcile.selfHeal ? 'self-heal' : 'detect-only',
+      suspendedTeams: deps.suspendedTeams,
+    });
+    this.status = new StatusStore(deps.clock, { name: this.sourceId, repo: deps.source.repo, branch: deps.source.branch });
+  }
+
+  private decideOptions(): DecideOptions {
+    const prune = this.deps.config.reconcile.prune;
+    return {
+      source: this.sourceId,
+      now: this.deps.clock.now(),
+      sourceHealthy: this.desired.known && this.desired.healthy,
+      prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) },
+      forced: this.forced.has('*') ? true : this.forced,
+    };
+  }
+
+  /** Keys that matter for reading live jobs one by one on old servers. */
+  private wantedKeys(): Set<JobKey> {
+    const keys = new Set<JobKey>(this.deps.state.snapshot().keys());
+    for (const d of this.desired.entries()) if (d.state === 'valid') keys.add(d.key);
+    return keys;
+  }
+
+  /** One pass: refresh git, list Nomad once, decide everything, return the keys needing work. */
+  async runPass(req: PassRequest = { full: false, forced: new Set(), confirmPrune: new Set(), reasons: ['manual'] }): Promise<PassSummary> {
+    const log = this.deps.logger;
+    for (const k of req.forced) this.forced.add(k);
+    this.confirmed = new Set(req.confirmPrune);
+    const refresh = await this.desired.refresh({ full: req.full });
+    const now = this.status.nowIso();
+    if (refresh.ok) {
+      this.status.updateSource({ lastFetchedCommit: refresh.commit, lastProcessedCommit: refresh.commit, lastFetchTime: now, healthy: this.desired.healthy, lastError: undefined });
+      if (refresh.forcePushed) log.warn({ commit: refresh.commit, healthy: this.desired.healthy }, 'spec branch was force-pushed: full re-render');
+    } else {
+      this.status.updateSource({ healthy: false, lastError: { reason: refresh.error?.reason ?? 'GitFailed', message: refresh.error?.message ?? 'unknown', time: now } });
+      log.error({ reason: refresh.error?.reason, err: refresh.error?.message }, 'spec source failed: keeping the last desired state, pruning nothing');
+    }
+    const records = await this.deps.state.load();
+    const { stubs, index } = await listLive(this.deps.nomad, this.live, () => this.wantedKeys());
+    this.live.replace(stubs, index);
+    for (const ns of this.live.namespaces()) this.knownNamespaces.add(ns);
+
+    const desired = this.desired.known ? this.desired.entries() : [];
+    let items = decide(desired, this.live.all(), records, this.decideOptions());
+    if (!this.desired.known) items = items.filter((i) => i.action !== 'prune' && i.action !== 'prune-wait');
+    const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: this.confirmed });
+    this.guardBlocked = new Set(guarded.refused.map((r) => r.namespace));
+    for (const r of guarded.refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
+
+    const enqueue: JobKey[] = [];
+    const actions: Record<string, number> = {};
+    for (const item of guarded.items) {
+      actions[item.action] = (actions[item.action] ?? 0) + 1;
+      if (needsReconcile(item) || this.following.has(item.key)) enqueue.push(item.key);
+      else this.recordQuiet(item);
+    }
+    log.info({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
+    return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused: guarded.refused, rendered: refresh.rendered };
+  }
+
+  /** Status for a key that needs no reconcile (no API call). */
+  private recordQuiet(item: PlanItem): void {
+    const fields = {
+      spec: item.spec,
+      source: this.sourceId,
+      mode: item.desired?.mode,
+      desiredCommit: item.desired?.commit,
+      desiredHash: item.desired?.hash,
+      jobModifyIndex: item.live?.JobModifyIndex,
+    };
+    switch (item.action) {
+      case 'unchanged': {
+        const prev = this.status.get(item.key);
+        if (item.reason === 'AlreadyStopped') {
+          this.status.update(item.key, { phase: 'Pruned', fields, condition: { type: 'Synced', status: 'True', reason: item.reason, message: item.message } });
+          return;
+        }
+        const phase = prev && (prev.phase === 'Healthy' || prev.phase === 'Degraded' || prev.phase === 'Progressing') ? prev.phase : 'Synced';
+        if (prev?.phase !== phase || prev?.jobModifyIndex !== item.live?.JobModifyIndex) this.status.update(item.key, { phase, fields, condition: { type: 'Synced', status: 'True', reason: item.reason, message: item.message }, lastError: null });
+        return;
+      }
+      case 'invalid':
+      case 'leave-alone': {
+        const phase = item.reason === 'SpecInvalid' ? 'Invalid' : item.reason === 'AutoReverted' ? 'Degraded' : item.reason === 'UnmanagedJobExists' || item.reason === 'OtherSource' ? 'Error' : item.reason === 'NotManaged' ? undefined : 'OutOfSync';
+        if (!phase) return;
+        const diag = item.invalid?.diagnostics.find((d) => d.severity === 'error');
+        const message = diag ? `${diag.file ?? item.spec}:${diag.line ?? 0}:${diag.col ?? 0}: ${diag.message}` : item.message;
+        const prev = this.status.get(item.key);
+        if (prev?.phase === phase && prev.conditions.find((c) => c.type === 'Synced')?.reason === item.reason) return;
+        this.status.update(item.key, { phase, fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message }, event: { event: item.reason, message } });
+        return;
+      }
+      default:
+        this.status.update(item.key, { phase: 'OutOfSync', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
+    }
+  }
+
+  /** The decision for one key from the caches (no I/O). */
+  decideKey(key: JobKey): PlanItem {
+    const d = this.desired.known ? this.desired.get(key) : undefined;
+    const live = this.live.get(key);
+    const record = this.deps.state.get(key);
+    let invalid = d?.state === 'invalid' ? d : undefined;
+    const specPath = live?.Meta?.[META.spec];
+    if (!d && specPath) {
+      const bySpec = this.desired.atSpec(specPath);
+      if (bySpec?.state === 'invalid') invalid = bySpec;
+    }
+    let item = decidePair({ key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (live.Meta?.[META.managed] === 'true' || d) ? live : undefined, record }, this.decideOptions());
+    if (!this.desired.known && (item.action === 'prune' || item.action === 'prune-wait')) item = { ...item, action: 'leave-alone', write: false, reason: 'SourceUnknown', message: 'desired state not loaded yet' };
+    if ((item.action === 'prune' || item.action === 'prune-wait') && this.guardBlocked.has(item.namespace)) {
+      item = { ...item, action: 'leave-alone', write: false, reason: 'PruneGuard', message: `pruning in ${item.namespace} needs confirmation` };
+    }
+    return item;
+  }
+
+  /** Reconciles one key (see the file comment for the contract). */
+  async reconcile(key: JobKey): Promise<ReconcileResult> {
+    try {
+      return await this.reconcileInner(key);
+    } catch (e) {
+      if (e instanceof CasConflictError) await this.refreshLive(key);
+      throw this.toControllerError(e);
+    }
+  }
+
+  private async reconcileInner(key: JobKey): Promise<ReconcileResult> {
+    const item = this.decideKey(key);
+    const { namespace, jobId } = splitKey(key);
+    const nomad = this.deps.nomad;
+    const fields = { spec: item.spec, source: this.sourceId, mode: item.desired?.mode, desiredCommit: item.desired?.commit, desiredHash: item.desired?.hash };
+    const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
+
+    switch (item.action) {
+      case 'unchanged': {
+        if (item.record?.absentSince !== undefined) {
+          const { absentSince: _a, ...rest } = item.record;
+          await this.deps.state.put(key, rest);
+        }
+        if (this.following.has(key)) return this.followHealth(key, item);
+        this.recordQuiet(item);
+        return { kind: 'done' };
+      }
+      case 'invalid':
+      case 'leave-alone': {
+        this.following.delete(key);
+        this.recordQuiet(item);
+        if (item.reason === 'SpecInvalid') throw controllerError('Invalid', 'SpecInvalid', item.message, { event: false });
+        return { kind: 'done' };
+      }
+      case 'prune-wait': {
+        if (item.markAbsent) {
+          const live = item.live;
+          await this.deps.state.put(key, { ...(item.record ?? { jobModifyIndex: live?.JobModifyIndex ?? 0, hash: live?.Meta?.[META.hash] ?? '' }), absentSince: this.deps.clock.now() });
+        }
+        this.status.update(key, { phase: 'OutOfSync', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
+        return { kind: 'requeueAfter', ms: item.waitMs ?? 0 };
+      }
+      case 'prune': {
+        const purge = this.deps.config.reconcile.prune.purge;
+        await nomad.deregisterJob(namespace, jobId, { purge });
+        await this.deps.state.delete(key);
+        const live = this.live.get(key);
+        this.live.set(key, purge || !live ? undefined : { ...live, Stop: true });
+        this.following.delete(key);
+        log.info({ purge }, 'pruned: spec removed from the repository');
+        this.status.update(key, { phase: 'Pruned', fields, condition: { type: 'Synced', status: 'True', reason: 'SpecRemoved', message: purge ? 'job purged' : 'job stopped' }, event: { event: 'Pruned', message: purge ? 'spec removed: job purged' : 'spec removed: job stopped' } });
+        return { kind: 'done' };
+      }
+      case 'create':
+      case 'update':
+      case 'drift':
+      case 'verify':
+        return this.apply(key, item);
+    }
+  }
+
+  /** Create / update / drift / verify: plan where a live job exists, then register with check-and-set. */
+  private async apply(key: JobKey, item: PlanItem): Promise<ReconcileResult> {
+    const d = item.desired as DesiredValid;
+    const { namespace, jobId } = splitKey(key);
+    const nomad = this.deps.nomad;
+    const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
+    const fields = { spec: d.spec, source: this.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash };
+
+    if (item.action === 'drift' && !item.write && this.reportedDrift.get(key) === item.live?.JobModifyIndex) {
+      return { kind: 'done' }; // already reported at this index
+    }
+    if (item.action === 'update' && item.record?.hash === d.hash && item.live) {
+      // We wrote this version before and it is no longer live: Nomad (or a human) reverted it.
+      const reverted = await this.checkReverted(namespace, jobId, item.record);
+      if (reverted) return this.holdReverted(key, item.record, reverted);
+    }
+
+    let enforceIndex = 0;
+    let lines: string[] = [];
+    if (item.action !== 'create') {
+      const plan = await nomad.planJob(namespace, d.job, { diff: true });
+      enforceIndex = plan.JobModifyIndex;
+      const diff = filterDiffNoise(plan.Diff);
+      lines = diffLines(diff);
+      if (diff.Type === 'None' && item.action !== 'update') {
+        await this.deps.state.put(key, { jobModifyIndex: enforceIndex, hash: d.hash, commit: d.commit, spec: d.spec });
+        this.reportedDrift.delete(key);
+        const prev = this.status.get(key)?.phase;
+        this.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: enforceIndex }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'plan shows no change' }, lastError: null });
+        return { kind: 'done' };
+      }
+      if (!item.write) {
+        const phase = d.suspended ? 'Suspended' : 'OutOfSync';
+        if (item.action === 'drift') this.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
+        log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
+        this.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
+        return { kind: 'done' };
+      }
+    } else if (!item.write) {
+      this.status.update(key, { phase: 'Suspended', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
+      return { kind: 'done' };
+    } else {
+      await this.ensureNamespace(namespace);
+    }
+
+    const preserveCounts = (d.job.TaskGroups ?? []).some((g) => g.Scaling && g.Scaling.Enabled !== false) && item.action !== 'create';
+    const job: Job = { ...d.job, Namespace: namespace };
+    const resp = await nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });
+    const record: JobRecord = { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, commit: d.commit, spec: d.spec };
+    await this.deps.state.put(key, record);
+    this.live.set(key, { ...(this.live.get(key) ?? stubOf(job)), JobModifyIndex: resp.JobModifyIndex, Stop: false, Meta: { ...(job.Meta ?? {}) } });
+    this.forced.delete(key);
+    this.reportedDrift.delete(key);
+    this.following.set(key, this.deps.clock.now());
+    const event = item.action === 'create' ? 'Created' : item.action === 'update' ? 'Updated' : 'DriftReverted';
+    log.info({ evalId: resp.EvalID, jobModifyIndex: resp.JobModifyIndex, commit: d.commit, diff: lines.slice(0, 20) }, event === 'DriftReverted' ? 'manual change reverted' : `job ${event.toLowerCase()}`);
+    this.status.update(key, {
+      phase: 'Progressing',
+      fields: { ...fields, appliedCommit: d.commit, jobModifyIndex: resp.JobModifyIndex, lastDiff: lines },
+      condition: { type: 'Synced', status: 'True', reason: event, message: `registered (eval ${resp.EvalID.slice(0, 8)})` },
+      event: { event, message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit },
+      lastError: null,
+    });
+    return { kind: 'requeueAfter', ms: this.tuning.healthPollMs };
+  }
+
+  /** Follows the version we wrote until Healthy or Degraded. */
+  private async followHealth(key: JobKey, item: PlanItem): Promise<ReconcileResult> {
+    const { namespace, jobId } = splitKey(key);
+    const nomad = this.deps.nomad;
+    const record = item.record;
+    const job = await nomad.readJob(namespace, jobId);
+    if (!job || !record) {
+      this.following.delete(key);
+      return { kind: 'done' };
+    }
+    if (job.JobModifyIndex !== record.jobModifyIndex) {
+      this.live.set(key, stubOf(job));
+      const reverted = await this.checkReverted(namespace, jobId, record);
+      if (reverted) return this.holdReverted(key, record, reverted);
+      this.following.delete(key);
+      return { kind: 'requeueAfter', ms: 0 }; // someone else wrote: decide again
+    }
+    const [deployment, allocs] = await Promise.all([nomad.jobDeployment(namespace, jobId), nomad.jobAllocations(namespace, jobId)]);
+    const services = serviceNames(job);
+    const instances = new Map<string, ServiceInstance[]>();
+    if (this.deps.consul && services.length > 0) {
+      for (const name of services) instances.set(name, (await this.deps.consul.healthService(name)).value as ServiceInstance[]);
+      const nodes = new Set(allocs.items.map((a) => a.NodeID));
+      if ([...nodes].some((n) => !this.nodePrefixes.has(n))) await this.loadNodePrefixes();
+    }
+    const health = assessHealth({
+      jobVersion: job.Version ?? 0,
+      deployment,
+      allocations: allocs.items,
+      services: this.deps.consul ? services : [],
+      instances,
+      nodePrefixes: this.nodePrefixes,
+    });
+    const d = item.desired;
+    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: job.Meta?.[META.commit] ?? d?.commit };
+    const prev = this.status.get(key);
+    if (health.phase === 'Progressing') {
+      const started = this.following.get(key) ?? this.deps.clock.now();
+      if (this.deps.clock.now() - started < this.tuning.healthTimeoutMs) {
+        if (prev?.phase !== 'Progressing' || prev.conditions.find((c) => c.type === 'Healthy')?.reason !== health.reason) {
+          this.status.update(key, { phase: 'Progressing', fields, condition: { type: 'Healthy', status: 'Unknown', reason: health.reason, message: health.message } });
+        }
+        return { kind: 'requeueAfter', ms: this.tuning.healthPollMs };
+      }
+      health.phase = 'Degraded';
+      health.reason = 'HealthTimeout';
+    }
+    this.following.delete(key);
+    if (health.phase === 'Healthy') {
+      this.status.update(key, { phase: 'Healthy', fields, condition: { type: 'Healthy', status: 'True', reason: health.reason, message: health.message }, event: { event: 'Healthy', message: health.message, jobVersion: job.Version }, lastError: null });
+      return { kind: 'done' };
+    }
+    if (health.autoReverted) return this.holdReverted(key, record, health.message);
+    this.status.update(key, { phase: 'Degraded', fields, condition: { type: 'Healthy', status: 'False', reason: health.reason, message: health.message }, event: { event: health.reason, message: health.message, jobVersion: job.Version } });
+    return { kind: 'done' };
+  }
+
+  /** Marks the version as failed-and-reverted; the operator waits for a new commit or a forced sync. */
+  private async holdReverted(key: JobKey, record: JobRecord, message: string): Promise<never> {
+    await this.deps.state.put(key, { ...record, failedHash: record.hash });
+    this.following.delete(key);
+    this.forced.delete(key);
+    this.deps.logger.warn({ key, hash: record.hash }, 'deployment failed and was reverted: not resubmitting until a new commit or a forced sync');
+    this.status.update(key, { phase: 'Degraded', condition: { type: 'Healthy', status: 'False', reason: 'AutoReverted', message }, event: { event: 'AutoReverted', message } });
+    throw controllerError('Stalled', 'AutoReverted', message, { phase: 'Degraded', event: false });
+  }
+
+  /** When the version we wrote (by its JobModifyIndex) failed and a newer version replaced it: a message; else undefined. */
+  private async checkReverted(namespace: string, jobId: string, record: JobRecord): Promise<string | undefined> {
+    let versions: Job[];
+    try {
+      versions = (await this.deps.nomad.jobVersions(namespace, jobId)).versions;
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+    const ours = versions.find((v) => v.JobModifyIndex === record.jobModifyIndex) ?? versions.find((v) => v.Meta?.[META.hash] === record.hash);
+    if (!ours || ours.Stable) return undefined;
+    const newer = versions.filter((v) => (v.Version ?? 0) > (ours.Version ?? 0));
+    if (newer.length === 0) return undefined;
+    const deployment = await this.deps.nomad.jobDeployment(namespace, jobId);
+    const desc = deployment?.StatusDescription ?? '';
+    return `version ${ours.Version} failed and was replaced by version ${newer[0].Version}${desc ? ` (${desc})` : ''}`;
+  }
+
+  private async loadNodePrefixes(): Promise<void> {
+    const { items } = await this.deps.nomad.nodes();
+    for (const n of items) {
+      const prefix = nodePrefix(n as { Address?: string; Meta?: Record<string, string> | null; Attributes?: Record<string, string> | null });
+      if (prefix) this.nodePrefixes.set(n.ID, prefix);
+    }
+  }
+
+  /** Creates the namespace when missing; a token that may not is a Stalled error naming the reason. */
+  private async ensureNamespace(ns: string): Promise<void> {
+    if (this.knownNamespaces.has(ns)) return;
+    try {
+      const existing = await this.deps.nomad.readNamespace(ns);
+      if (!existing) {
+        await this.deps.nomad.upsertNamespace({ Name: ns, Description: `team ${ns} (created by nomadguard)` });
+        this.deps.logger.info({ namespace: ns }, 'namespace created');
+      }
+      this.knownNamespaces.add(ns);
+    } catch (e) {
+      if (e instanceof ForbiddenError) {
+        throw controllerError('Stalled', 'NamespaceBlocked', `namespace ${ns} does not exist and the token may not create it: ${e.serverMessage || 'Permission denied'}`, { phase: 'Error' });
+      }
+      throw e;
+    }
+  }
+
+  /** Re-reads one job into the live cache (after a lost check-and-set the cached index is stale). */
+  private async refreshLive(key: JobKey): Promise<void> {
+    const { namespace, jobId } = splitKey(key);
+    try {
+      const job = await this.deps.nomad.readJob(namespace, jobId);
+      this.live.set(key, job ? stubOf(job) : undefined);
+    } catch {
+      // the retry will list or read again
+    }
+  }
+
+  /** Maps a failure to the error union. */
+  private toControllerError(e: unknown): ControllerError {
+    if (isControllerError(e)) return e;
+    if (e instanceof CasConflictError) {
+      return controllerError('Conflict', 'IndexConflict', `job changed between plan and register: ${e.serverMessage || e.message}`, { cause: e });
+    }
+    if (e instanceof ForbiddenError) return controllerError('Stalled', 'Forbidden', e.message, { cause: e, phase: 'Error' });
+    if (e instanceof BadRequestError) return controllerError('Terminal', 'RejectedByNomad', e.serverMessage || e.message, { cause: e, phase: 'Error' });
+    if (e instanceof ApiError) return controllerError('Transient', e.transient ? 'NomadUnavailable' : 'ApiError', e.message, { cause: e });
+    return controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e), { cause: e });
+  }
+
+}
+
+/** True when an item needs a reconcile (an API call or a write). */
+export function needsReconcile(item: PlanItem): boolean {
+  switch (item.action) {
+    case 'create':
+    case 'update':
+    case 'drift':
+    case 'verify':
+    case 'prune':
+      return true;
+    case 'prune-wait': // records the grace start and schedules the look after it
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Names of the Consul services a job declares (group and task level). */
+export function serviceNames(job: Job): string[] {
+  const names = new Set<string>();
+  for (const g of job.TaskGroups ?? []) {
+    for (const s of g.Services ?? []) if ((s.Provider ?? 'consul') === 'consul') names.add(s.Name);
+    for (const t of g.Tasks ?? []) for (const s of t.Services ?? []) if ((s.Provider ?? 'consul') === 'consul') names.add(s.Name);
+  }
+  return [...names].sort();
+}

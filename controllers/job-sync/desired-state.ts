@@ -1,0 +1,158 @@
+/**
+ * The desired state: every spec of the last good commit, rendered. Refreshed from the spec source
+ * incrementally (only specs changed since the last processed commit) or in full; kept as it is when
+ * the source fails, so a broken fetch never looks like deleted specs.
+ */
+import type { GitSpecSource, SourceError, SpecFile } from '../../lib/adapters/git-spec-source';
+import { jobKey, META, type Desired, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
+import type { RenderFn } from './types';
+
+/** What a refresh changed. */
+export interface RefreshResult {
+  ok: boolean;
+  commit?: string;
+  error?: SourceError;
+  full: boolean;
+  forcePushed: boolean;
+  /** Keys whose desired entry appeared, changed or disappeared. */
+  changedKeys: Set<JobKey>;
+  rendered: number;
+}
+
+/** Options of the desired state. */
+export interface DesiredStateOptions {
+  /** `nomadguard.source` of this source. */
+  sourceId: string;
+  /** Mode of specs that do not set `sync.mode`. */
+  defaultMode: SyncMode;
+  suspendedTeams?: ReadonlySet<string>;
+}
+
+/** The rendered specs of one commit, by spec path and by key. */
+export class DesiredState {
+  /** The commit the entries were rendered from. */
+  commit?: string;
+  /** False after a failed poll or an unverified force-push: nothing may be pruned. */
+  healthy = false;
+  lastError?: SourceError;
+  /** True once a poll succeeded (before that, the desired state is unknown, not empty). */
+  known = false;
+  private bySpec = new Map<string, Desired>();
+  private byKey = new Map<JobKey, Desired>();
+
+  constructor(private readonly source: GitSpecSource, private readonly render: RenderFn, private readonly opts: DesiredStateOptions) {}
+
+  /** Every entry, valid and invalid. */
+  entries(): Desired[] {
+    return [...this.bySpec.values()];
+  }
+
+  /** The entry for a key (a valid job, or an invalid spec that named it). */
+  get(key: JobKey): Desired | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The entry rendered from a spec path. */
+  atSpec(path: string): Desired | undefined {
+    return this.bySpec.get(path);
+  }
+
+  /** Polls the source and re-renders what changed (everything when `full`). */
+  async refresh(opts: { full?: boolean } = {}): Promise<RefreshResult> {
+    const poll = await this.source.poll(this.commit, { full: opts.full });
+    if (!poll.ok) {
+      this.lastError = poll.error;
+      this.healthy = false;
+      return { ok: false, error: poll.error, full: false, forcePushed: false, changedKeys: new Set(), rendered: 0 };
+    }
+    this.lastError = undefined;
+    const changedKeys = new Set<JobKey>();
+    const teamOf = new Map(poll.specs.map((s) => [s.path, s.team]));
+    let toRender: SpecFile[];
+    const next = poll.full ? new Map<string, Desired>() : new Map(this.bySpec);
+    if (poll.full) {
+      toRender = poll.specs;
+      for (const d of this.bySpec.values()) for (const k of keysOf(d)) changedKeys.add(k);
+    } else {
+      toRender = [];
+      for (const c of poll.changed) {
+        for (const p of [c.path, c.oldPath]) {
+          if (!p) continue;
+          const old = next.get(p);
+          if (old) for (const k of keysOf(old)) changedKeys.add(k);
+          next.delete(p);
+        }
+        if (c.status !== 'deleted') toRender.push({ path: c.path, team: teamOf.get(c.path) ?? c.path.split('/')[0] });
+      }
+    }
+    if (toRender.length > 0) {
+      const paths = toRender.map((s) => s.path);
+      const [texts, commits] = await Promise.all([this.source.readFiles(poll.commit, paths), this.source.lastChangedCommits(poll.commit, paths)]);
+      for (const s of toRender) {
+        const text = texts.get(s.path);
+        if (text === undefined) continue;
+        next.set(s.path, this.renderOne(s, text, commits.get(s.path) ?? poll.commit));
+      }
+    }
+    this.bySpec = next;
+    this.rebuildIndex();
+    for (const d of next.values()) if (poll.full || toRender.some((s) => s.path === d.spec)) for (const k of keysOf(d)) changedKeys.add(k);
+    this.commit = poll.commit;
+    this.healthy = poll.healthy;
+    this.known = true;
+    return { ok: true, commit: poll.commit, full: poll.full, forcePushed: poll.forcePushed, changedKeys, rendered: toRender.length };
+  }
+
+  private renderOne(s: SpecFile, text: Buffer, commit: string): Desired {
+    let result;
+    try {
+      result = this.render({ text, file: s.path, team: s.team, commit, source: this.opts.sourceId });
+    } catch (e) {
+      return { state: 'invalid', spec: s.path, team: s.team, diagnostics: [{ code: 'RENDER_FAILED', severity: 'error', message: (e as Error).message, file: s.path }] };
+    }
+    const job = result.job;
+    const namespace = job?.Namespace || s.team;
+    const jobId = job?.ID ?? result.jobId;
+    if (!result.ok || !job) {
+      return { state: 'invalid', spec: s.path, team: s.team, key: jobId ? jobKey(namespace, jobId) : undefined, diagnostics: result.diagnostics };
+    }
+    const sync = result.spec?.sync;
+    const valid: DesiredValid = {
+      state: 'valid',
+      key: jobKey(namespace, job.ID),
+      namespace,
+      jobId: job.ID,
+      spec: s.path,
+      team: s.team,
+      job: { ...job, Namespace: namespace },
+      hash: job.Meta?.[META.hash] ?? '',
+      commit,
+      mode: sync?.mode ?? this.opts.defaultMode,
+      suspended: sync?.suspend === true || (this.opts.suspendedTeams?.has(s.team) ?? false),
+    };
+    return valid;
+  }
+
+  /** Indexes by key; two specs naming one job: the first by path keeps it, the other is invalid. */
+  private rebuildIndex(): void {
+    this.byKey.clear();
+    for (const path of [...this.bySpec.keys()].sort()) {
+      const d = this.bySpec.get(path) as Desired;
+      if (d.state === 'valid') {
+        const holder = this.byKey.get(d.key);
+        if (holder && holder.state === 'valid') {
+          const dup: Desired = { state: 'invalid', spec: d.spec, team: d.team, diagnostics: [{ code: 'DUPLICATE_JOB_ID', severity: 'error', message: `job ${d.jobId} in ${d.namespace} is already defined by ${holder.spec}`, file: d.spec }] };
+          this.bySpec.set(path, dup);
+          continue;
+        }
+        this.byKey.set(d.key, d);
+      } else if (d.key && !this.byKey.has(d.key)) {
+        this.byKey.set(d.key, d);
+      }
+    }
+  }
+}
+
+function keysOf(d: Desired): JobKey[] {
+  return d.state === 'valid' ? [d.key] : d.key ? [d.key] : [];
+}

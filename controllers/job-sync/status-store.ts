@@ -1,0 +1,73 @@
+/**
+ * The reconcile status, in memory: one `JobStatus` per key and one `SourceStatus`. Updated by the
+ * controller after every decision; read by `status`, the dashboard and `run --once`.
+ */
+import { appendHistory, countPhases, setCondition, type HistoryEntry, type JobPhase, type JobStatus, type LastError, type OperatorStatus, type SourceStatus } from '../../crd-schemas/status';
+import type { Clock } from '../../lib/runtime/clock';
+import { splitKey, type JobKey } from '../../lib/core/plan';
+
+/** A partial update of one job's status. */
+export interface JobStatusUpdate {
+  phase?: JobPhase;
+  condition?: { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+  event?: Omit<HistoryEntry, 'time'>;
+  lastError?: LastError | null;
+  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff'>>;
+}
+
+/** Status of every job and of the source. */
+export class StatusStore {
+  private readonly jobs = new Map<JobKey, JobStatus>();
+  source: Omit<SourceStatus, 'counts'>;
+  /** Called after every change (for a dashboard push); optional. */
+  onChange?: (key: JobKey, status: JobStatus) => void;
+
+  constructor(private readonly clock: Clock, source: { name: string; repo: string; branch: string }) {
+    this.source = { ...source, healthy: false };
+  }
+
+  /** Current status of a job. */
+  get(key: JobKey): JobStatus | undefined {
+    return this.jobs.get(key);
+  }
+
+  /** Applies `u` to a job's status (created on first use). */
+  update(key: JobKey, u: JobStatusUpdate): JobStatus {
+    const now = new Date(this.clock.now()).toISOString();
+    const { namespace, jobId } = splitKey(key);
+    const prev: JobStatus = this.jobs.get(key) ?? { key, namespace, jobId, phase: 'Synced', conditions: [], history: [] };
+    let next: JobStatus = { ...prev, ...(u.fields ?? {}), lastReconciled: now };
+    if (u.phase) next.phase = u.phase;
+    if (u.condition) next.conditions = setCondition(next.conditions, u.condition, now);
+    if (u.event) next.history = appendHistory(next.history, { ...u.event, time: now });
+    if (u.lastError === null) {
+      const { lastError: _drop, ...rest } = next;
+      next = rest;
+    } else if (u.lastError) next.lastError = u.lastError;
+    this.jobs.set(key, next);
+    this.onChange?.(key, next);
+    return next;
+  }
+
+  /** Forgets a job (its spec and its live job are both gone). */
+  remove(key: JobKey): void {
+    this.jobs.delete(key);
+  }
+
+  /** Updates the source's status. */
+  updateSource(u: Partial<Omit<SourceStatus, 'counts' | 'name' | 'repo' | 'branch'>> & { lastError?: LastError | undefined }): void {
+    this.source = { ...this.source, ...u };
+    if ('lastError' in u && u.lastError === undefined) delete this.source.lastError;
+  }
+
+  /** A snapshot for readers. */
+  snapshot(): OperatorStatus {
+    const jobs = [...this.jobs.values()].sort((a, b) => a.key.localeCompare(b.key));
+    return { sources: [{ ...this.source, counts: countPhases(jobs) }], jobs };
+  }
+
+  /** Time as RFC 3339 (for error records). */
+  nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The manager: runs the job-sync controller. A pass loop waits on the doorbell (poll interval, explicit
+ * trigger, SIGHUP, cron full resync, start) and hands keys to the work queue; N workers take keys and
+ * call `reconcile`; `computeResult` decides what happens to each key next. A live watch (a blocking
+ * query on the job list) queues managed jobs whose index moved, so a manual edit is seen in seconds.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { computeResult, controllerError, isControllerError, METRIC_RESULTS, type ControllerError, type ReconcileResult } from '../lib/core/reconcile-result';
+import { RateLimitingQueue, defaultControllerRateLimiter } from '../lib/runtime/workqueue';
+import { Doorbell, cronTrigger, parseDurationMs, pollTrigger, signalTrigger, type PassRequest, type TriggerHandle } from '../lib/runtime/triggers';
+import type { OperatorStatus } from '../crd-schemas/status';
+import { isManaged, type JobKey } from '../lib/core/plan';
+import { JobSyncController, type PassSummary } from './job-sync/controller';
+import { listLive } from './job-sync/live-cache';
+import type { OperatorDeps } from './job-sync/types';
+
+interface Metrics {
+  total: Counter<'controller' | 'result'>;
+  errors: Counter<'controller'>;
+  time: Histogram<'controller'>;
+  active: Gauge<'controller'>;
+  depth: Gauge<'name'>;
+}
+
+function makeMetrics(registry: Registry | undefined): Metrics | undefined {
+  if (!registry) return undefined;
+  const registers = [registry];
+  const m: Metrics = {
+    total: new Counter({ name: 'nomadguard_reconcile_total', help: 'Reconciles by result.', labelNames: ['controller', 'result'], registers }),
+    errors: new Counter({ name: 'nomadguard_reconcile_errors_total', help: 'Reconciles that ended in an error.', labelNames: ['controller'], registers }),
+    time: new Histogram({ name: 'nomadguard_reconcile_time_seconds', help: 'Time per reconcile.', labelNames: ['controller'], registers }),
+    active: new Gauge({ name: 'nomadguard_active_workers', help: 'Workers reconciling right now.', labelNames: ['controller'], registers }),
+    depth: new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers }),
+  };
+  for (const r of METRIC_RESULTS) m.total.inc({ controller: 'job-sync', result: r }, 0);
+  m.errors.inc({ controller: 'job-sync' }, 0);
+  m.active.set({ controller: 'job-sync' }, 0);
+  m.depth.set({ name: 'job-sync' }, 0);
+  return m;
+}
+
+/** Runs passes and workers around one controller. */
+export class Manager {
+  readonly controller: JobSyncController;
+  readonly queue: RateLimitingQueue;
+  readonly bell = new Doorbell();
+  private inFlight = 0;
+  private readonly metrics?: Metrics;
+  private readonly stopCtl = new AbortController();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(readonly deps: OperatorDeps) {
+    this.controller = new JobSyncController(deps);
+    this.metrics = makeMetrics(deps.metrics);
+    const t = this.controller.tuning;
+    this.queue = new RateLimitingQueue(deps.clock, defaultControllerRateLimiter(deps.clock, { baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs }), {
+      onDepth: (d) => this.metrics?.depth.set({ name: 'job-sync' }, d),
+    });
+  }
+
+  /** One pass, its keys queued. */
+  async pass(req?: PassRequest): Promise<PassSummary> {
+    const summary = await this.controller.runPass(req);
+    for (const k of summary.enqueue) this.queue.add(k);
+    if (req) for (const k of req.forced) if (k !== '*') this.queue.add(k);
+    return summary;
+  }
+
+  /** Reconciles one key and applies the outcome to the queue, the status and the metrics. */
+  async processKey(key: JobKey): Promise<void> {
+    const clock = this.deps.clock;
+    const started = clock.now();
+    this.inFlight++;
+    this.metrics?.active.inc({ controller: 'job-sync' });
+    let result: ReconcileResult | undefined;
+    let error: ControllerError | undefined;
+    try {
+      result = await this.controller.reconcile(key);
+    } catch (e) {
+      error = isControllerError(e) ? e : controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e));
+    }
+    const out = computeResult(result, error);
+    switch (out.queue.type) {
+      case 'forget':
+        this.queue.forget(key);
+        break;
+      case 'forgetAndAddAfter':
+        this.queue.forget(key);
+        this.queue.addAfter(key, out.queue.ms);
+        break;
+      case 'addRateLimited':
+        this.queue.addRateLimited(key);
+        break;
+    }
+    if (error) {
+      const status = this.controller.status;
+      status.update(key, {
+        ...(out.phase ? { phase: out.phase } : {}),
+        condition: out.condition,
+        lastError: { code: error.code, reason: error.reason, message: error.message, time: status.nowIso() },
+        ...(out.event ? { event: { event: error.reason, message: error.message } } : {}),
+      });
+      this.metrics?.errors.inc({ controller: 'job-sync' });
+    }
+    this.deps.logger[out.log]({ key, result: out.metric, ...(error ? { reason: error.reason, err: error.message, retries: this.queue.numRequeues(key) } : {}) }, 'reconciled');
+    this.metrics?.total.inc({ controller: 'job-sync', result: out.metric });
+    this.metrics?.time.observe({ controller: 'job-sync' }, (clock.now() - started) / 1000);
+    this.metrics?.active.dec({ controller: 'job-sync' });
+    this.inFlight--;
+    this.queue.done(key);
+    this.notifyIdle();
+  }
+
+  /** True when nothing waits, is delayed or is being reconciled. */
+  idle(): boolean {
+    return this.queue.len() === 0 && this.queue.delayed() === 0 && this.queue.processingCount() === 0 && this.inFlight === 0;
+  }
+
+  /** Processes what is queued now, one key at a time, until the queue is empty (delayed keys excluded). */
+  async drain(max = Infinity): Promise<number> {
+    let n = 0;
+    while (this.queue.len() > 0 && n < max) {
+      const key = await this.queue.get();
+      if (key === undefined) break;
+      await this.processKey(key);
+      n++;
+    }
+    return n;
+  }
+
+  /** Runs `n` workers until the queue shuts down. */
+  async runWorkers(n: number): Promise<void> {
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const key = await this.queue.get();
+        if (key === undefined) return;
+        await this.processKey(key);
+      }
+    };
+    await Promise.all(Array.from({ length: n }, () => worker()));
+  }
+
+  /** Resolves when idle (or when stopped). */
+  whenIdle(): Promise<void> {
+    if (this.idle() || this.stopCtl.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIdle(): void {
+    if (!this.idle()) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Passes, one at a time, as the doorbell rings, until stopped. */
+  async passLoop(): Promise<void> {
+    for (;;) {
+      const req = await this.bell.next();
+      if (!req) return;
+      try {
+        await this.pass(req);
+      } catch (e) {
+        this.deps.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'pass failed; retrying at the next trigger');
+      }
+    }
+  }
+
+  /** Watches the job list with blocking queries; queues managed jobs whose index moved. */
+  async watchLoop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    const live = this.controller.live;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const { stubs, index } = await listLive(this.deps.nomad, live, () => new Set(this.deps.state.snapshot().keys()), { index: live.index || 1, wait: this.controller.tuning.watchWait, signal });
+        if (signal.aborted) return;
+        if (index < live.index) live.index = 0; // index went backwards: start over
+        if (index === live.index) continue;
+        const changed = live.replace(stubs, index);
+        for (const key of changed) {
+          const stub = live.get(key);
+          if ((stub && isManaged(stub)) || this.controller.desired.get(key) || this.deps.state.get(key)) this.queue.add(key);
+        }
+        failures = 0;
+      } catch (e) {
+        if (signal.aborted) return;
+        failures++;
+        this.deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'live watch failed; retrying');
+        try {
+          await this.deps.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.min(failures, 6)), signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Stops everything: queue, doorbell, watch. */
+  stop(): void {
+    this.stopCtl.abort(new Error('stopped'));
+    this.bell.close();
+    this.queue.shutdown();
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  get stopped(): AbortSignal {
+    return this.stopCtl.signal;
+  }
+
+  /** A status snapshot. */
+  status(): OperatorStatus {
+    return this.controller.status.snapshot();
+  }
+}
+
+/** Handle of a running operator. */
+export interface OperatorHandle {
+  manager: Manager;
+  /** Asks for a pass now (full resync by default); `forced` keys bypass backoff and the auto-revert hold. */
+  trigger(opts?: { full?: boolean; forced?: string[]; confirmPrune?: string[]; reason?: string }): void;
+  status(): OperatorStatus;
+  /** Stops cleanly: no new work, waits for reconciles in flight. */
+  stop(): Promise<void>;
+  /** Resolves when the operator stopped. */
+  done: Promise<void>;
+}
+
+/** Options of `startOperator`. */
+export interface StartOptions {
+  /** Watch Nomad's job list for manual changes (default true). */
+  watch?: boolean;
+  /** Ring a full pass on SIGHUP (default true). */
+  sighup?: boolean;
+  /** Use the config's cron full resync (default true). */
+  cron?: boolean;
+}
+
+/** Starts the operator: a first full pass, then triggers, workers and the live watch. */
+export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): OperatorHandle {
+  const manager = new Manager(deps);
+  const triggers: TriggerHandle[] = [];
+  triggers.push(pollTrigger(deps.clock, parseDurationMs(deps.config.source.pollInterval), manager.bell));
+  if (opts.cron !== false && deps.config.source.fullResync) triggers.push(cronTrigger(deps.config.source.fullResync, manager.bell));
+  if (opts.sighup !== false) triggers.push(signalTrigger('SIGHUP', manager.bell));
+  manager.bell.ring('start', { full: true });
+  const loops = [manager.passLoop(), manager.runWorkers(deps.config.reconcile.workers)];
+  if (opts.watch !== false) loops.push(manager.watchLoop());
+  const done = Promise.all(loops).then(() => undefined);
+  deps.logger.info({ source: manager.controller.sourceId, branch: deps.source.branch, workers: deps.config.reconcile.workers }, 'operator started');
+  return {
+    manager,
+    trigger(t = {}) {
+      manager.bell.ring(t.reason ?? 'trigger', { full: t.full ?? true, forced: t.forced, confirmPrune: t.confirmPrune });
+    },
+    status: () => manager.status(),
+    async stop() {
+      for (const t of triggers) t.stop();
+      manager.stop();
+      await done;
+      deps.logger.info('operator stopped');
+    },
+    done,
+  };
+}
+
+/** The phases that count as converged for `run --once`. */
+export const CONVERGED_PHASES: ReadonlySet<string> = new Set(['Synced', 'Healthy', 'Pruned']);
+
+/** Result of a single pass run to completion. */
+export interface RunOnceResult {
+  converged: boolean;
+  status: OperatorStatus;
+  summary: PassSummary;
+  timedOut: boolean;
+}
+
+/**
+ * One full pass, then reconciles (following deployments) until nothing is left to do or `timeoutMs`
+ * passes. Converged when the source is healthy and every job is Synced, Healthy or Pruned.
+ */
+export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; confirmPrune?: string[]; forced?: string[]; signal?: AbortSignal } = {}): Promise<RunOnceResult> {
+  const manager = new Manager(deps);
+  const summary = await manager.pass({ full: true, forced: new Set(opts.forced ?? []), confirmPrune: new Set(opts.confirmPrune ?? []), reasons: ['once'] });
+  const workers = manager.runWorkers(Math.max(1, deps.config.reconcile.workers));
+  let timedOut = false;
+  const timeout = deps.clock.setTimeout(() => {
+    timedOut = true;
+    manager.stop();
+  }, opts.timeoutMs ?? 10 * 60_000);
+  const onAbort = (): void => manager.stop();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  await manager.whenIdle();
+  deps.clock.clearTimeout(timeout);
+  opts.signal?.removeEventListener('abort', onAbort);
+  manager.stop();
+  await workers;
+  const status = manager.status();
+  const converged = !timedOut && summary.ok && status.sources.every((s) => s.healthy) && status.jobs.every((j) => CONVERGED_PHASES.has(j.phase));
+  return { converged, status, summary, timedOut };
+}
