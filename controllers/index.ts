@@ -1,0 +1,9 @@
+/** The operator's controllers: the job-sync controller, its manager, `runOnce`/`startOperator`, plan, wiring. */
+export { JobSyncController, needsReconcile, serviceNames, type PassSummary } from './job-sync/controller';
+export { DesiredState } from './job-sync/desired-state';
+export { LiveCache, listLive, stubOf } from './job-sync/live-cache';
+export { StatusStore } from './job-sync/status-store';
+export { DEFAULT_TUNING, type OperatorDeps, type OperatorTuning, type RenderFn } from './job-sync/types';
+export { Manager, startOperator, runOnce, CONVERGED_PHASES, type OperatorHandle, type RunOnceResult, type StartOptions } from './manager';
+export { planReport, type PlanReport } from './plan-report';
+export { buildOperatorDeps, loadConfig, defaultWorkDir, WiringError, type WiringOptions } from './wiring';

@@ -1,0 +1,67 @@
+/**
+ * `nomadguard plan`: what a pass would do, per job — create, update (with the field diff), delete,
+ * unchanged — plus invalid specs and jobs the operator would leave alone, and why. Writes nothing.
+ * Exit 0 when nothing would change, 2 when something would, 1 on error (source or API).
+ */
+import type { Command } from 'commander';
+import pino from 'pino';
+import { buildOperatorDeps, planReport, WiringError } from '../../../controllers';
+import { formatChangeset, summarize } from '../../core/plan';
+import { ApiError } from '../../ports/errors';
+import { SystemClock } from '../../runtime/clock';
+import { CliError, type CliContext, type RegisterCommand } from '../context';
+
+interface PlanOptions {
+  config?: string;
+  repo?: string;
+  branch?: string;
+  workDir?: string;
+  stateFile?: string;
+  json?: boolean;
+}
+
+export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command('plan')
+    .description('Show what a pass would do per job (create / update / delete / unchanged, with field diffs). Exit 0: nothing to do, 2: changes, 1: error.')
+    .option('--config <file>', 'operator config (nomadguard.yaml)')
+    .option('--repo <url|path>', 'spec repository (overrides source.repo)')
+    .option('--branch <name>', 'branch (overrides source.branch)')
+    .option('--work-dir <dir>', 'folder for the git work copy')
+    .option('--state-file <file>', 'read the operator state from this local JSON file instead of Consul KV')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: PlanOptions) => {
+      const logger = pino({ level: 'silent' });
+      let deps;
+      try {
+        deps = await buildOperatorDeps({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock: ctx.clock ?? new SystemClock(), logger });
+      } catch (e) {
+        if (e instanceof WiringError) throw new CliError(e.message);
+        throw e;
+      }
+      try {
+        const report = await planReport(deps);
+        if (!report.ok) {
+          ctx.stderr(`nomadguard: spec source: ${report.error}\n`);
+          ctx.exitCode = 1;
+          return;
+        }
+        if (opts.json) ctx.stdout(`${JSON.stringify({ commit: report.commit, changes: report.changes, entries: report.entries }, null, 2)}\n`);
+        else {
+          for (const line of formatChangeset(report.entries)) ctx.stdout(`${line}\n`);
+          const s = summarize(report.entries);
+          ctx.stdout(`\nPlan at ${report.commit?.slice(0, 12)}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged, ${s.invalid} invalid, ${s.blocked} blocked.\n`);
+        }
+        ctx.exitCode = report.changes ? 2 : 0;
+      } catch (e) {
+        if (e instanceof ApiError) {
+          ctx.stderr(`nomadguard: ${e.message}\n`);
+          ctx.exitCode = 1;
+          return;
+        }
+        throw e;
+      } finally {
+        deps.close();
+      }
+    });
+};

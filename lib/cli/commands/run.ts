@@ -1,0 +1,69 @@
+/**
+ * `nomadguard run`: the operator in the foreground. Structured (pino) logs on stdout; SIGTERM/SIGINT
+ * stop it cleanly (no new work, reconciles in flight finish). `--once` does one full pass, follows
+ * what it started, and exits 0 when everything converged, 1 otherwise.
+ */
+import type { Command } from 'commander';
+import pino from 'pino';
+import { buildOperatorDeps, runOnce, startOperator, WiringError } from '../../../controllers';
+import { SystemClock } from '../../runtime/clock';
+import { CliError, type CliContext, type RegisterCommand } from '../context';
+
+interface RunOptions {
+  config?: string;
+  once?: boolean;
+  repo?: string;
+  branch?: string;
+  workDir?: string;
+  stateFile?: string;
+  timeout?: string;
+  confirmPrune?: string[];
+}
+
+export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command('run')
+    .description('Run the operator: reconcile the spec repository against Nomad until stopped (SIGTERM stops cleanly).')
+    .option('--config <file>', 'operator config (nomadguard.yaml); without it the cluster comes from NOMAD_ADDR / CONSUL_HTTP_ADDR')
+    .option('--once', 'one full pass, follow its deployments, exit 0 when everything converged, 1 otherwise')
+    .option('--repo <url|path>', 'spec repository (overrides source.repo)')
+    .option('--branch <name>', 'branch to follow (overrides source.branch)')
+    .option('--work-dir <dir>', 'folder for the git work copy and the local state file')
+    .option('--state-file <file>', 'keep the operator state in this local JSON file instead of Consul KV')
+    .option('--timeout <seconds>', 'with --once: give up waiting for convergence after this many seconds', '600')
+    .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
+    .addHelpText('after', '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n')
+    .action(async (opts: RunOptions) => {
+      const clock = ctx.clock ?? new SystemClock();
+      const logger = pino({ name: 'nomadguard', level: ctx.env.NOMADGUARD_LOG_LEVEL ?? 'info' }, { write: (s: string) => ctx.stdout(s) });
+      let deps;
+      try {
+        deps = await buildOperatorDeps({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger });
+      } catch (e) {
+        if (e instanceof WiringError) throw new CliError(e.message);
+        throw e;
+      }
+      try {
+        if (opts.once) {
+          const timeoutMs = Number(opts.timeout) * 1000;
+          if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout: not a number of seconds: ${opts.timeout}`);
+          const r = await runOnce(deps, { timeoutMs, confirmPrune: opts.confirmPrune, signal: ctx.signal });
+          const s = r.status.sources[0];
+          logger.info({ converged: r.converged, timedOut: r.timedOut, commit: r.summary.commit, counts: s?.counts }, r.converged ? 'converged' : 'not converged');
+          for (const j of r.status.jobs) if (j.phase !== 'Synced' && j.phase !== 'Healthy' && j.phase !== 'Pruned') logger.warn({ key: j.key, phase: j.phase, reason: j.conditions[j.conditions.length - 1]?.reason, message: j.lastError?.message ?? j.conditions[j.conditions.length - 1]?.message }, 'not converged');
+          ctx.exitCode = r.converged ? 0 : 1;
+          return;
+        }
+        const op = startOperator(deps);
+        await new Promise<void>((resolve) => {
+          if (ctx.signal.aborted) resolve();
+          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        logger.info('stopping');
+        await op.stop();
+        ctx.exitCode = 0;
+      } finally {
+        deps.close();
+      }
+    });
+};
