@@ -324,8 +324,7 @@ export class JobSyncController {
     const instances = new Map<string, ServiceInstance[]>();
     if (this.deps.consul && services.length > 0) {
       for (const name of services) instances.set(name, (await this.deps.consul.healthService(name)).value as ServiceInstance[]);
-      const nodes = new Set(allocs.items.map((a) => a.NodeID));
-      if ([...nodes].some((n) => !this.nodePrefixes.has(n))) await this.loadNodePrefixes();
+      for (const n of new Set(allocs.items.map((a) => a.NodeID))) if (!this.nodePrefixes.has(n)) await this.loadNodePrefix(n);
     }
     const health = assessHealth({
       jobVersion: job.Version ?? 0,
@@ -387,12 +386,11 @@ export class JobSyncController {
     return `version ${ours.Version} failed and was replaced by version ${newer[0].Version}${desc ? ` (${desc})` : ''}`;
   }
 
-  private async loadNodePrefixes(): Promise<void> {
-    const { items } = await this.deps.nomad.nodes();
-    for (const n of items) {
-      const prefix = nodePrefix(n as { Address?: string; Meta?: Record<string, string> | null; Attributes?: Record<string, string> | null });
-      if (prefix) this.nodePrefixes.set(n.ID, prefix);
-    }
+  /** Reads a node once and remembers the IPv6 prefix routed to it. */
+  private async loadNodePrefix(id: string): Promise<void> {
+    const node = await this.deps.nomad.readNode(id);
+    const prefix = node ? nodePrefix(node) : undefined;
+    if (prefix) this.nodePrefixes.set(id, prefix);
   }
 
   /** Creates the namespace when missing; a token that may not is a Stalled error naming the reason. */

@@ -9,8 +9,10 @@ import { register as validate } from './commands/validate';
 import { register as render } from './commands/render';
 import { register as schema } from './commands/schema';
 import { register as sim } from './commands/sim';
+import { register as run } from './commands/run';
+import { register as plan } from './commands/plan';
 
-const COMMANDS: RegisterCommand[] = [validate, render, schema, ps, sim];
+const COMMANDS: RegisterCommand[] = [validate, render, schema, ps, sim, run, plan];
 
 export interface MainOptions {
   stdout?: (text: string) => void;

@@ -136,6 +136,8 @@ export interface NomadApi {
   upsertNamespace(ns: Pick<Namespace, 'Name'> & Partial<Namespace>): Promise<void>;
   /** Client nodes. */
   nodes(opts?: BlockingOptions & { prefix?: string }): Promise<Indexed<NodeListStub[]>>;
+  /** A full node (Meta, Attributes, address), or undefined when unknown. */
+  readNode(id: string): Promise<(NodeListStub & { Meta?: Record<string, string> | null }) | undefined>;
   /** The event stream as an async iterator; ends when `signal` aborts, throws ApiError when the stream breaks. */
   eventStream(opts?: EventStreamOptions): AsyncIterable<EventStreamItem>;
 }

@@ -240,6 +240,16 @@ export class NomadHttpClient implements NomadApi {
     return { items: data ?? [], index };
   }
 
+  async readNode(id: string): Promise<(NodeListStub & { Meta?: Record<string, string> | null }) | undefined> {
+    try {
+      const { data } = await this.get<NodeListStub & { Meta?: Record<string, string> | null }>(`/v1/node/${seg(id)}`, { region: this.region });
+      return data;
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
   eventStream(opts: EventStreamOptions = {}): AsyncIterable<EventStreamItem> {
     return { [Symbol.asyncIterator]: () => this.events(opts) };
   }
