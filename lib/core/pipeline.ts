@@ -12,9 +12,8 @@ import type { Policy } from '../../crd-schemas/policy';
 import { loadSpec, resolvePositions } from './spec/load';
 import { generateJob } from './generate';
 import type { PositionIndex } from './spec/positions';
-import { exposedHosts } from './generate/platform/traefik';
 import { withHash } from './hash';
-import { applyModifiers, crossSpecRules, validateSpec, type Modification, type PolicyContext } from './policy';
+import { applyModifiers, crossSpecRules, exposedHosts, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
 export interface PipelineEnv {

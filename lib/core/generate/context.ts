@@ -3,10 +3,8 @@
  * the Vault identity the team's jobs use.
  */
 import type { OperatorConfig } from '../../../crd-schemas/operator-config';
-import type { SpecV1 } from '../../../crd-schemas/spec-v1';
-import type { Job } from '../nomad/types';
 
-/** Everything a generator (and a platform function) may read. */
+/** Everything the generator may read. */
 export interface GenerateContext {
   /** The team: Nomad namespace and the middle of the job ID. */
   team: string;
@@ -22,11 +20,3 @@ export interface GenerateContext {
   /** Vault policies (policies mode); default `[team]`. */
   vaultPolicies?: readonly string[];
 }
-
-/** What a platform function sees: the generate context plus the spec the job came from. */
-export interface PlatformContext extends GenerateContext {
-  spec: SpecV1;
-}
-
-/** A platform concern: a pure function from a job to a new job with the concern applied (no hidden state). */
-export type PlatformFn = (job: Job, ctx: PlatformContext) => Job;

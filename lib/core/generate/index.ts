@@ -6,13 +6,12 @@
 import type { SpecV1 } from '../../../crd-schemas/spec-v1';
 import type { Job, TaskGroup } from '../nomad/types';
 import { sortRecord } from '../hash';
-import type { GenerateContext, PlatformContext } from './context';
+import type { GenerateContext } from './context';
 import { jobIdOf, serviceNames } from './job-id';
 import { jobMeta } from './meta';
 import { generateTask } from './task';
-import { PLATFORM } from './platform';
 
-export type { GenerateContext, PlatformContext, PlatformFn } from './context';
+export type { GenerateContext } from './context';
 export { jobIdOf } from './job-id';
 
 /** The job before platform concerns: identity, meta, placement constraints, groups and tasks. */
@@ -42,10 +41,11 @@ export function baseJob(spec: SpecV1, ctx: GenerateContext): Job {
   };
 }
 
-/** The complete generated job: the base job with every platform concern applied. */
+/**
+ * The generated job: the spec translated field by field. The platform's own requirements (spreading,
+ * update policies, traefik routes, IPv6 addressing, placement, limits) are policy modifiers
+ * (lib/core/policy/modifiers), applied by the pipeline, so each is configurable and recorded on the job.
+ */
 export function generateJob(spec: SpecV1, ctx: GenerateContext): Job {
-  const pctx: PlatformContext = { ...ctx, spec };
-  let job = baseJob(spec, ctx);
-  for (const [, fn] of PLATFORM) job = fn(job, pctx);
-  return job;
+  return baseJob(spec, ctx);
 }

@@ -90,3 +90,4 @@ export function applyModifiers(
 }
 
 export { crossSpecRules, type RenderedSpecSummary } from './cross-spec';
+export { exposedHosts, isExposed } from './modifiers/traefik';

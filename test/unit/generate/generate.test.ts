@@ -1,8 +1,9 @@
 import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
 import type { SpecV1 } from '../../../crd-schemas/spec-v1';
 import { generateJob, type GenerateContext } from '../../../lib/core/generate';
-import { evenSpread } from '../../../lib/core/generate/platform/spread';
-import { exposedHosts, isExposed } from '../../../lib/core/generate/platform/traefik';
+import { defaultPolicy } from '../../../crd-schemas/policy';
+import { applyModifiers, exposedHosts, isExposed } from '../../../lib/core/policy';
+import { equalTargets } from '../../../lib/core/policy/modifiers/spread';
 import { canonicalJson, jobHash, withHash } from '../../../lib/core/hash';
 
 const ctx = (over: Partial<GenerateContext> = {}): GenerateContext => ({ team: 'es', file: 'es/app/nomadgen.toml', commit: 'abc', source: 'repo', config: defaultOperatorConfig(), ...over });
@@ -12,6 +13,9 @@ const spec = (over: Partial<SpecV1> = {}, task: Partial<SpecV1['group'][0]['task
   group: [{ name: 'main', ...(count !== undefined ? { count } : {}), task: [{ name: 'app', image: 'registry.internal/es/app:1.0.0', ...task }] }],
   ...over,
 });
+
+/** The generated job with the default policy's modifiers applied (the platform's parts), as the pipeline renders it. */
+const full = (s: SpecV1, c: GenerateContext) => applyModifiers(generateJob(s, c), s, { team: c.team, file: c.file, config: c.config, vaultMode: c.config.vault.mode }, defaultPolicy()).job;
 
 describe('generateJob', () => {
   it('names the job <tier letter>-<team>-<name> in the team namespace with the platform placement', () => {
@@ -31,7 +35,7 @@ describe('generateJob', () => {
   });
 
   it('defaults resources and uses docker with journald logging and IPv6 advertising', () => {
-    const t = generateJob(spec(), ctx()).TaskGroups[0].Tasks[0];
+    const t = full(spec(), ctx()).TaskGroups[0].Tasks[0];
     expect(t.Driver).toBe('docker');
     expect(t.Resources).toEqual({ CPU: 100, MemoryMB: 256 });
     expect(t.Config).toMatchObject({ image: 'registry.internal/es/app:1.0.0', advertise_ipv6_address: true, logging: [{ type: 'journald', config: [{ tag: 'p-es-app' }] }] });
@@ -39,23 +43,23 @@ describe('generateJob', () => {
   });
 
   it('spreads a group with count > 1 evenly and keeps instances on distinct hosts', () => {
-    const g = generateJob(spec({}, {}, 4), ctx()).TaskGroups[0];
+    const g = full(spec({}, {}, 4), ctx()).TaskGroups[0];
     expect(g.Count).toBe(4);
     expect(g.Constraints).toEqual([{ LTarget: '', RTarget: 'true', Operand: 'distinct_hosts' }]);
     expect(g.Spreads).toEqual([{ Attribute: '${node.datacenter}', Weight: 100, SpreadTarget: [{ Value: 'dc1', Percent: 50 }, { Value: 'dc2', Percent: 50 }] }]);
-    const single = generateJob(spec({}, {}, 1), ctx()).TaskGroups[0];
+    const single = full(spec({}, {}, 1), ctx()).TaskGroups[0];
     expect(single.Spreads).toBeUndefined();
     expect(single.Constraints).toBeUndefined();
   });
 
   it('splits spread percentages so they sum to 100', () => {
-    expect(evenSpread(['a', 'b', 'c']).SpreadTarget!.map((t) => t.Percent)).toEqual([34, 33, 33]);
-    expect(evenSpread(['a', 'b', 'c', 'd', 'e', 'f', 'g']).SpreadTarget!.reduce((s, t) => s + t.Percent, 0)).toBe(100);
+    expect(equalTargets(['a', 'b', 'c']).map((t) => t.Percent)).toEqual([34, 33, 33]);
+    expect(equalTargets(['a', 'b', 'c', 'd', 'e', 'f', 'g']).reduce((sum, t) => sum + t.Percent, 0)).toBe(100);
   });
 
   it('sets per-tier update, restart and reschedule policies with auto-revert', () => {
-    const prod = generateJob(spec(), ctx()).TaskGroups[0];
-    const test = generateJob(spec({ tier: 'test' }), ctx()).TaskGroups[0];
+    const prod = full(spec({}, { port: 8080, check: { type: 'http', path: '/' } }), ctx()).TaskGroups[0];
+    const test = full(spec({ tier: 'test' }), ctx()).TaskGroups[0];
     expect(prod.Update).toMatchObject({ HealthCheck: 'checks', AutoRevert: true, MinHealthyTime: 30e9 });
     expect(test.Update).toMatchObject({ AutoRevert: true, MinHealthyTime: 10e9 });
     expect(prod.ReschedulePolicy?.Unlimited).toBe(true);
@@ -64,20 +68,20 @@ describe('generateJob', () => {
   });
 
   it('registers a service with a driver-address check that restarts after the grace period', () => {
-    const t = generateJob(spec({}, { port: 8080, check: { type: 'http', path: '/h', grace: '2m' } }), ctx()).TaskGroups[0].Tasks[0];
+    const t = full(spec({}, { port: 8080, check: { type: 'http', path: '/h', grace: '2m' } }), ctx()).TaskGroups[0].Tasks[0];
     const s = t.Services![0];
     expect(s).toMatchObject({ Name: 'p-es-app', PortLabel: '8080', AddressMode: 'driver', Provider: 'consul' });
     expect(s.Checks![0]).toEqual({ Name: 'app-http', Type: 'http', Path: '/h', Interval: 10e9, Timeout: 2e9, CheckRestart: { Limit: 3, Grace: 120e9, IgnoreWarnings: false }, AddressMode: 'driver' });
   });
 
   it('gives script checks no address mode', () => {
-    const t = generateJob(spec({}, { check: { type: 'script', command: '/bin/true' } }), ctx()).TaskGroups[0].Tasks[0];
+    const t = full(spec({}, { check: { type: 'script', command: '/bin/true' } }), ctx()).TaskGroups[0].Tasks[0];
     expect(t.Services![0].Checks![0].AddressMode).toBeUndefined();
     expect(t.Services![0].Checks![0].Command).toBe('/bin/true');
   });
 
   describe('traefik exposure', () => {
-    const tags = (task: Partial<SpecV1['group'][0]['task'][0]>) => generateJob(spec({}, { port: 8080, ...task }), ctx()).TaskGroups[0].Tasks[0].Services?.[0].Tags ?? [];
+    const tags = (task: Partial<SpecV1['group'][0]['task'][0]>) => full(spec({}, { port: 8080, ...task }), ctx()).TaskGroups[0].Tasks[0].Services?.[0].Tags ?? [];
     it('exposes a task with an http check on https://<job id>.<domain>', () => {
       expect(tags({ check: { type: 'http' } })).toEqual([
         'traefik.enable=true',
@@ -101,7 +105,7 @@ describe('generateJob', () => {
       expect(t).toContain('traefik.http.routers.p-es-app.rule=Host(`p-es-app.cloud.internal.domain`) && PathPrefix(`/api`)');
     });
     it('reports the hosts a job is served on', () => {
-      const job = generateJob(spec({}, { port: 1, check: { type: 'http' }, http: { path_prefix: '/x' } }), ctx());
+      const job = full(spec({}, { port: 1, check: { type: 'http' }, http: { path_prefix: '/x' } }), ctx());
       expect(exposedHosts(job)).toEqual(['p-es-app.cloud.internal.domain/x']);
     });
     it('needs a port to expose', () => {
@@ -111,17 +115,17 @@ describe('generateJob', () => {
 
   it('reads secrets through Vault: a role under workload identity, policies otherwise, one env template each', () => {
     const s = spec({}, { secrets: ['es/app', 'es/db'] });
-    const wi = generateJob(s, ctx()).TaskGroups[0].Tasks[0];
+    const wi = full(s, ctx()).TaskGroups[0].Tasks[0];
     expect(wi.Vault).toEqual({ Role: 'es', ChangeMode: 'restart' });
     expect(wi.Templates!.map((t) => [t.DestPath, t.Envvars])).toEqual([['secrets/es-app.env', true], ['secrets/es-db.env', true]]);
     expect(wi.Templates![0].EmbeddedTmpl).toContain('secret "kv/data/es/app"');
     const config = defaultOperatorConfig();
     config.vault.mode = 'policies';
-    expect(generateJob(s, ctx({ config, vaultPolicies: ['es-ro'] })).TaskGroups[0].Tasks[0].Vault).toEqual({ Policies: ['es-ro'], ChangeMode: 'restart' });
+    expect(full(s, ctx({ config, vaultPolicies: ['es-ro'] })).TaskGroups[0].Tasks[0].Vault).toEqual({ Policies: ['es-ro'], ChangeMode: 'restart' });
   });
 
   it('writes firewall rules and nagios thresholds as task meta', () => {
-    const t = generateJob(spec({}, { firewall: { ingress: ['g/a', '2001:db8::/48'], egress: ['g/b'] }, meta: { 'nagios.sms': '2' } }), ctx()).TaskGroups[0].Tasks[0];
+    const t = full(spec({}, { firewall: { ingress: ['g/a', '2001:db8::/48'], egress: ['g/b'] }, meta: { 'nagios.sms': '2' } }), ctx()).TaskGroups[0].Tasks[0];
     expect(t.Meta).toEqual({ 'firewall.egress': 'g/b', 'firewall.ingress': 'g/a,2001:db8::/48', 'nagios.sms': '2' });
   });
 });

@@ -9,7 +9,7 @@
  * the policy says. A task without a service (the generator registers one for every task with a port) is skipped.
  */
 import type { TaskSpec } from '../../../../crd-schemas/spec-v1';
-import type { Service } from '../../nomad/types';
+import type { Job, Service } from '../../nomad/types';
 import type { Modification, ModifierRule } from '../types';
 
 /** Whether the platform routes HTTP traffic to this task. */
@@ -84,3 +84,18 @@ export const traefik: ModifierRule<'traefik'> = {
     return { modifications, diagnostics: [] };
   },
 };
+
+/** The hosts a job is served on, from its router rules (`host/prefix` with a PathPrefix), sorted: what the repository rules compare. */
+export function exposedHosts(job: Job): string[] {
+  const hosts = new Set<string>();
+  for (const g of job.TaskGroups)
+    for (const t of g.Tasks)
+      for (const s of t.Services ?? [])
+        for (const tag of s.Tags ?? []) {
+          const m = /^traefik\.http\.routers\.[^.]+\.rule=(.*)$/.exec(tag);
+          if (!m) continue;
+          const prefix = /PathPrefix\(`([^`]+)`\)/.exec(m[1])?.[1] ?? '';
+          for (const h of m[1].matchAll(/Host\(`([^`]+)`\)/g)) hosts.add(`${h[1]}${prefix}`);
+        }
+  return [...hosts].sort();
+}
