@@ -1,5 +1,5 @@
 # nomadguard: `make dev` runs the operator on a simulated cluster; `make test` is what CI runs.
-.PHONY: install build lint test bench dev clean schemas
+.PHONY: install build lint test bench dev clean schemas browser
 
 NODE_MODULES := node_modules/.package-lock.json
 
@@ -15,8 +15,11 @@ build: $(NODE_MODULES)
 lint: $(NODE_MODULES)
 	npx eslint .
 
+browser:
+	scripts/ensure-chromium
+
 # Fresh clone to green: install, build (type-checks everything, tests included), lint, every test.
-test: install
+test: install browser
 	npx tsc -p tsconfig.json
 	npx eslint .
 	npx jest --ci

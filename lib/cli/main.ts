@@ -11,8 +11,21 @@ import { register as schema } from './commands/schema';
 import { register as sim } from './commands/sim';
 import { register as run } from './commands/run';
 import { register as plan } from './commands/plan';
+import { register as status } from './commands/status';
+import { register as sync } from './commands/sync';
 
-const COMMANDS: RegisterCommand[] = [validate, render, schema, ps, sim, run, plan];
+// One entry per line: the order here is the order in `nomadguard --help`.
+const COMMANDS: RegisterCommand[] = [
+  validate,
+  render,
+  plan,
+  run,
+  status,
+  sync,
+  ps,
+  sim,
+  schema,
+];
 
 export interface MainOptions {
   stdout?: (text: string) => void;

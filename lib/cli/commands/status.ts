@@ -1,0 +1,71 @@
+/** `nomadguard status [JOB]`: reconcile status from a running operator. */
+import type { Command } from 'commander';
+import type { JobStatus, OperatorStatus } from '../../../crd-schemas/status';
+import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { callOperator, operatorAddr } from '../operator-client';
+import { formatTable } from '../table';
+
+const short = (sha?: string): string => (sha ? sha.slice(0, 8) : '-');
+
+function lastMessage(job: JobStatus): string {
+  if (job.lastError) return `${job.lastError.reason}: ${job.lastError.message}`;
+  const newest = [...job.conditions].sort((a, b) => b.lastTransitionTime.localeCompare(a.lastTransitionTime))[0];
+  return newest ? `${newest.reason}: ${newest.message}` : '';
+}
+
+function describeJob(job: JobStatus): string {
+  const lines = [
+    `Job:            ${job.key}`,
+    `Phase:          ${job.phase}`,
+    `Spec:           ${job.spec ?? '-'}`,
+    `Desired commit: ${job.desiredCommit ?? '-'}`,
+    `Applied commit: ${job.appliedCommit ?? '-'}`,
+    `Job version:    ${job.jobVersion ?? '-'} (modify index ${job.jobModifyIndex ?? '-'})`,
+  ];
+  if (job.lastError) lines.push(`Last error:     ${job.lastError.reason}: ${job.lastError.message} (${job.lastError.time})`);
+  if (job.conditions.length > 0) {
+    lines.push('', 'Conditions:');
+    for (const c of job.conditions) lines.push(`  ${c.type}=${c.status}  ${c.reason}: ${c.message}  (since ${c.lastTransitionTime})`);
+  }
+  if (job.lastDiff && job.lastDiff.length > 0) lines.push('', 'Last diff:', ...job.lastDiff.map((l) => `  ${l}`));
+  if (job.history.length > 0) {
+    lines.push('', 'History:');
+    for (const h of job.history) lines.push(`  ${h.time}  ${h.event}: ${h.message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function status(ctx: CliContext, job: string | undefined, opts: { addr?: string; json?: boolean }): Promise<void> {
+  const addr = operatorAddr(ctx, opts.addr);
+  const res = await callOperator(addr, '/api/v1/status');
+  if (res.status !== 200) throw new CliError(`the operator at ${addr} answered ${res.status}`);
+  const all = res.body as OperatorStatus;
+  if (job) {
+    const matches = all.jobs.filter((j) => j.key === job || j.jobId === job);
+    if (matches.length !== 1) throw new CliError(matches.length === 0 ? `no job ${job} is known to the operator` : `${job} is in several namespaces; name it as namespace/job`);
+    ctx.stdout(opts.json ? `${JSON.stringify(matches[0], null, 2)}\n` : describeJob(matches[0]));
+    return;
+  }
+  if (opts.json) {
+    ctx.stdout(`${JSON.stringify(all, null, 2)}\n`);
+    return;
+  }
+  for (const s of all.sources) {
+    const state = s.healthy ? 'healthy' : `UNHEALTHY: ${s.lastError?.message ?? 'unknown error'}`;
+    ctx.stdout(`source ${s.name}: ${s.repo} ${s.branch} @ ${short(s.lastProcessedCommit ?? s.lastFetchedCommit)} (${state})\n`);
+  }
+  const rows = [...all.jobs]
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map((j) => [j.key, j.phase, j.jobVersion === undefined ? '-' : String(j.jobVersion), short(j.desiredCommit), lastMessage(j)]);
+  ctx.stdout(formatTable(['JOB', 'PHASE', 'VERSION', 'COMMIT', 'MESSAGE'], rows));
+}
+
+export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command('status')
+    .description('Show reconcile status from a running operator: every job, or one in detail.')
+    .argument('[job]', 'a job as namespace/job, or a job ID unique across namespaces')
+    .option('--addr <url>', 'the operator HTTP address (default: $NOMADGUARD_ADDR or http://127.0.0.1:4680)')
+    .option('--json', 'machine-readable output')
+    .action((job: string | undefined, opts: { addr?: string; json?: boolean }) => status(ctx, job, opts));
+};
