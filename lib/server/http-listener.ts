@@ -27,7 +27,7 @@ export async function listen(app: StatusApp, host = '127.0.0.1', port = 0): Prom
         const body = await readBody(req);
         const headers = new Headers();
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-        const request = new Request(`http://${host.includes(':') ? `[${host}]` : host}${req.url ?? '/'}`, { method: req.method, headers, body });
+        const request = new Request(`http://${host.includes(':') ? `[${host}]` : host}${req.url ?? '/'}`, { method: req.method, headers, body: body ? new Uint8Array(body) : undefined });
         const response = await app(request);
         res.writeHead(response.status, Object.fromEntries(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));
