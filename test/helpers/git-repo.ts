@@ -75,6 +75,12 @@ export class TestRepo {
     return sha;
   }
 
+  /** Deletes the branch on the remote (as a server-side admin would). */
+  deleteRemoteBranch(): this {
+    execFileSync('git', ['--git-dir', this.remote, 'update-ref', '-d', `refs/heads/${this.branch}`], { env: ENV });
+    return this;
+  }
+
   resetHard(ref: string): this {
     this.git('reset', '-q', '--hard', ref);
     return this;
