@@ -89,10 +89,12 @@ export interface EventStreamOptions {
   topics?: string[];
   /** Stops the stream; the iterator then ends without error. */
   signal?: AbortSignal;
+  /** Called for every heartbeat (`{}` on the wire): the stream is alive though nothing changed. */
+  onHeartbeat?: () => void;
 }
 
-/** One item of the event stream: a batch of events, or a heartbeat (`{}` on the wire) proving liveness. */
-export type EventStreamItem = { kind: 'events'; frame: Required<EventFrame> } | { kind: 'heartbeat' };
+/** One batch of events of the stream (heartbeats are not yielded; see `onHeartbeat`). */
+export type EventStreamFrame = Required<EventFrame>;
 
 /** Job versions, newest first, with optional diffs between consecutive versions. */
 export interface JobVersions {
@@ -138,6 +140,10 @@ export interface NomadApi {
   nodes(opts?: BlockingOptions & { prefix?: string }): Promise<Indexed<NodeListStub[]>>;
   /** A full node (Meta, Attributes, address), or undefined when unknown. */
   readNode(id: string): Promise<(NodeListStub & { Meta?: Record<string, string> | null }) | undefined>;
-  /** The event stream as an async iterator; ends when `signal` aborts, throws ApiError when the stream breaks. */
-  eventStream(opts?: EventStreamOptions): AsyncIterable<EventStreamItem>;
+  /**
+   * The event stream as an async iterator of event batches; heartbeats go to `onHeartbeat`. Ends quietly
+   * when `signal` aborts; throws TimeoutError when the stream goes silent and UnavailableError when it breaks
+   * or the server ends it (reconnect from the last frame's Index + 1).
+   */
+  eventStream(opts?: EventStreamOptions): AsyncIterable<EventStreamFrame>;
 }

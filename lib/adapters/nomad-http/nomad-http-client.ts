@@ -22,7 +22,7 @@ import { ApiError, NotFoundError, TimeoutError, UnavailableError } from '../../p
 import type {
   BlockingOptions,
   DeregisterOptions,
-  EventStreamItem,
+  EventStreamFrame,
   EventStreamOptions,
   Indexed,
   JobVersions,
@@ -250,11 +250,11 @@ export class NomadHttpClient implements NomadApi {
     }
   }
 
-  eventStream(opts: EventStreamOptions = {}): AsyncIterable<EventStreamItem> {
+  eventStream(opts: EventStreamOptions = {}): AsyncIterable<EventStreamFrame> {
     return { [Symbol.asyncIterator]: () => this.events(opts) };
   }
 
-  private async *events(opts: EventStreamOptions): AsyncGenerator<EventStreamItem> {
+  private async *events(opts: EventStreamOptions): AsyncGenerator<EventStreamFrame> {
     const route = '/v1/event/stream';
     const query = this.q({ index: opts.index, topic: opts.topics && opts.topics.length ? opts.topics : undefined }, opts.namespace);
     if (opts.signal?.aborted) return;
@@ -273,7 +273,7 @@ export class NomadHttpClient implements NomadApi {
       res.abort();
     }
     const splitter = new LineSplitter();
-    const parse = (line: string): EventStreamItem => {
+    const parse = (line: string): EventStreamFrame | undefined => {
       let obj: EventFrame & { Error?: unknown };
       try {
         obj = JSON.parse(line) as EventFrame & { Error?: unknown };
@@ -281,16 +281,25 @@ export class NomadHttpClient implements NomadApi {
         throw new UnavailableError({ service: 'nomad', method: 'GET', route, status: 200, serverMessage: `malformed event frame: ${this.transport.redact(line.slice(0, 200))}` });
       }
       if (typeof obj.Error === 'string') throw new UnavailableError({ service: 'nomad', method: 'GET', route, status: 200, serverMessage: this.transport.redact(obj.Error) });
-      if (obj.Index === undefined && (obj.Events === undefined || obj.Events === null)) return { kind: 'heartbeat' };
-      return { kind: 'events', frame: { Index: obj.Index ?? 0, Events: obj.Events ?? [] } };
+      if (obj.Index === undefined && (obj.Events === undefined || obj.Events === null)) {
+        opts.onHeartbeat?.();
+        return undefined;
+      }
+      return { Index: obj.Index ?? 0, Events: obj.Events ?? [] };
     };
     try {
       for await (const chunk of res.stream) {
         clock.clearTimeout(timer);
         timer = clock.setTimeout(onIdle, this.eventIdleTimeoutMs);
-        for (const line of splitter.push(chunk as Uint8Array)) yield parse(line);
+        for (const line of splitter.push(chunk as Uint8Array)) {
+          const frame = parse(line);
+          if (frame) yield frame;
+        }
       }
-      for (const line of splitter.flush()) yield parse(line);
+      for (const line of splitter.flush()) {
+        const frame = parse(line);
+        if (frame) yield frame;
+      }
     } catch (err) {
       if (opts.signal?.aborted) return;
       if (idle) throw new TimeoutError({ service: 'nomad', method: 'GET', route, timeoutMs: this.eventIdleTimeoutMs, serverMessage: `no event or heartbeat within ${this.eventIdleTimeoutMs}ms` });

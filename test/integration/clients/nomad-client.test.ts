@@ -4,7 +4,7 @@ import { NomadHttpClient } from '../../../lib/adapters/nomad-http/nomad-http-cli
 import { BlockingQuery } from '../../../lib/adapters/http/blocking-index';
 import type { Job } from '../../../lib/core/nomad/types';
 import { BadRequestError, CasConflictError, ForbiddenError, NotFoundError, TimeoutError, UnavailableError } from '../../../lib/ports/errors';
-import type { EventStreamItem } from '../../../lib/ports/nomad-api';
+import type { EventStreamFrame } from '../../../lib/ports/nomad-api';
 import { FakeClock } from '../../../lib/runtime/clock';
 import { Simulator } from '../../../lib/sim';
 import { RetryDriver, waitFor, webJob } from './helpers';
@@ -187,20 +187,26 @@ describe('NomadHttpClient against the simulator', () => {
     expect(after.value).toBe(2);
   });
 
-  it('streams job events with heartbeats reported', async () => {
+  it('streams job events; heartbeats are reported, not yielded', async () => {
     const ac = new AbortController();
-    const items: EventStreamItem[] = [];
+    const frames: EventStreamFrame[] = [];
+    let heartbeats = 0;
     const consumer = (async () => {
-      for await (const item of nomad.eventStream({ topics: ['Job:streamed'], namespace: '*', signal: ac.signal })) {
-        items.push(item);
-        if (item.kind === 'events' && item.frame.Events.some((e) => e.Topic === 'Job' && e.Key === 'streamed')) ac.abort();
+      for await (const frame of nomad.eventStream({ topics: ['Job:streamed'], namespace: '*', signal: ac.signal, onHeartbeat: () => heartbeats++ })) {
+        frames.push(frame);
+        if (frame.Events.some((e) => e.Topic === 'Job' && e.Key === 'streamed')) ac.abort();
       }
     })();
     await waitFor(() => (sim.requestCounts('nomad')['GET /v1/event/stream'] ?? 0) === 1);
+    // Time passes with nothing happening: the server sends heartbeats.
+    for (let i = 0; i < 5 && heartbeats === 0; i++) await clock.advance(30_000);
+    expect(heartbeats).toBeGreaterThan(0);
+    expect(frames).toEqual([]);
     await nomad.registerJob({ namespace: 'default', Job: webJob('streamed') });
     await consumer;
-    const frame = items.find((i) => i.kind === 'events');
-    expect(frame && frame.kind === 'events' && frame.frame.Index).toBeGreaterThan(0);
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames[frames.length - 1].Index).toBeGreaterThan(0);
+    expect(frames.every((f) => f.Events.length > 0)).toBe(true);
   });
 
   it('namespaces: list, read, upsert; nodes in two datacenters', async () => {

@@ -5,7 +5,7 @@ import { BlockingQuery } from '../../../lib/adapters/http/blocking-index';
 import { NomadHttpClient } from '../../../lib/adapters/nomad-http/nomad-http-client';
 import { ConsulHttpClient } from '../../../lib/adapters/consul-http/consul-http-client';
 import { TimeoutError, UnavailableError } from '../../../lib/ports/errors';
-import type { EventStreamItem } from '../../../lib/ports/nomad-api';
+import type { EventStreamFrame } from '../../../lib/ports/nomad-api';
 import { FakeClock } from '../../../lib/runtime/clock';
 import { reply, TinyServer, waitFor } from './tiny-server';
 
@@ -68,8 +68,9 @@ describe('NomadHttpClient (scripted server)', () => {
     expect(server.seen.filter((s) => s.url.startsWith('/v1/agent/self'))).toHaveLength(1);
   });
 
-  it('streams event frames, reports heartbeats, and ends quietly on abort', async () => {
+  it('streams event frames, reports heartbeats to onHeartbeat, and ends quietly on abort', async () => {
     const ndjson = fs.readFileSync(path.join(fixtures, 'nomad-event-stream.ndjson'), 'utf8');
+    const lines = ndjson.split('\n').filter((l) => l.trim());
     server.next((_q, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       // Split mid-line to exercise reassembly.
@@ -78,18 +79,17 @@ describe('NomadHttpClient (scripted server)', () => {
       setImmediate(() => res.write(ndjson.slice(cut)));
     });
     const ac = new AbortController();
-    const items: EventStreamItem[] = [];
-    const expected = ndjson.split('\n').filter((l) => l.trim()).length;
-    const consumer = (async () => {
-      for await (const item of nomad.eventStream({ topics: ['Job:web', 'Deployment:web'], namespace: '*', index: 7, signal: ac.signal })) {
-        items.push(item);
-        if (items.length === expected) ac.abort();
-      }
-    })();
-    await consumer;
-    expect(items.map((i) => i.kind)).toEqual(ndjson.split('\n').filter((l) => l.trim()).map((l) => (l.trim() === '{}' ? 'heartbeat' : 'events')));
-    const first = items.find((i) => i.kind === 'events');
-    expect(first && first.kind === 'events' && first.frame.Events.length).toBeGreaterThan(0);
+    const frames: EventStreamFrame[] = [];
+    let heartbeats = 0;
+    const expectedFrames = lines.filter((l) => l.trim() !== '{}').length;
+    for await (const frame of nomad.eventStream({ topics: ['Job:web', 'Deployment:web'], namespace: '*', index: 7, signal: ac.signal, onHeartbeat: () => heartbeats++ })) {
+      frames.push(frame);
+      if (frames.length === expectedFrames) ac.abort();
+    }
+    expect(heartbeats).toBe(lines.filter((l) => l.trim() === '{}').length);
+    expect(heartbeats).toBeGreaterThan(0);
+    expect(frames.map((f) => f.Index)).toEqual(lines.filter((l) => l.trim() !== '{}').map((l) => (JSON.parse(l) as { Index: number }).Index));
+    expect(frames[0].Events.length).toBeGreaterThan(0);
     const url = new URL(server.seen[0].url, 'http://x');
     expect(url.pathname).toBe('/v1/event/stream');
     expect(url.searchParams.getAll('topic')).toEqual(['Job:web', 'Deployment:web']);
@@ -101,20 +101,24 @@ describe('NomadHttpClient (scripted server)', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write('{}\n');
     });
-    const items: EventStreamItem[] = [];
+    let heartbeats = 0;
     const run = (async () => {
-      for await (const item of nomad.eventStream({})) items.push(item);
+      for await (const _frame of nomad.eventStream({ onHeartbeat: () => heartbeats++ })) {
+        // no frames expected
+      }
     })();
     const outcome = run.then(
       () => 'ended',
       (e: unknown) => e,
     );
-    await waitFor(() => items.length === 1);
+    await waitFor(() => heartbeats === 1);
     await clock.advance(59_999);
-    expect(items).toEqual([{ kind: 'heartbeat' }]);
+    let settled = false;
+    void outcome.then(() => (settled = true));
+    await clock.advance(0);
+    expect(settled).toBe(false);
     await clock.advance(1);
-    const err = await outcome;
-    expect(err).toBeInstanceOf(TimeoutError);
+    expect(await outcome).toBeInstanceOf(TimeoutError);
   });
 
   it('reports a stream the server closes as UnavailableError (reconnect from the last index)', async () => {
@@ -122,11 +126,11 @@ describe('NomadHttpClient (scripted server)', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{"Index":3,"Events":[]}\n');
     });
-    const items: EventStreamItem[] = [];
+    const frames: EventStreamFrame[] = [];
     const err = await (async () => {
-      for await (const item of nomad.eventStream({})) items.push(item);
+      for await (const frame of nomad.eventStream({})) frames.push(frame);
     })().catch((e: unknown) => e);
-    expect(items).toEqual([{ kind: 'events', frame: { Index: 3, Events: [] } }]);
+    expect(frames).toEqual([{ Index: 3, Events: [] }]);
     expect(err).toBeInstanceOf(UnavailableError);
   });
 });
