@@ -96,10 +96,8 @@ export function taskEvent(type: string, timeMs: number, display: string, extra: 
 /** `AllocatedResources` of an allocation. */
 export function allocatedResources(a: SimAlloc): Record<string, unknown> {
   const tasks: Record<string, unknown> = {};
-  const lifecycles: Record<string, unknown> = {};
   for (const [name, r] of Object.entries(a.TaskResources)) {
-    tasks[name] = { Cpu: { CpuShares: r.cpu, ReservedCores: null }, Memory: { MemoryMB: r.memory, MemoryMaxMB: r.memoryMax }, Networks: null, Devices: null };
-    lifecycles[name] = null;
+    tasks[name] = { Cpu: { CpuShares: r.cpu }, Memory: { MemoryMB: r.memory, MemoryMaxMB: r.memoryMax }, Networks: null, Devices: null };
   }
   const network: Record<string, unknown> = { IP: a.Address };
   if (a.NetworkMode) network.Mode = a.NetworkMode;
@@ -107,7 +105,6 @@ export function allocatedResources(a: SimAlloc): Record<string, unknown> {
   if (dyn.length) network.DynamicPorts = dyn;
   return {
     Tasks: tasks,
-    TaskLifecycles: lifecycles,
     Shared: {
       Networks: [network],
       DiskMB: a.DiskMB,

@@ -130,7 +130,6 @@ export function nodeStub(n: SimNode, version: string, withResources: boolean): R
     Status: 'ready',
     StatusDescription: '',
     Drivers: { docker: { Attributes: null, Detected: true, Healthy: true, HealthDescription: 'Healthy', UpdateTime: '2026-01-01T00:00:00Z' } },
-    HostVolumes: null,
     NodeResources: null,
     ReservedResources: null,
     LastDrain: null,
@@ -159,7 +158,6 @@ function nodeResources(n: SimNode): Record<string, unknown> {
 export function nodeFull(n: SimNode, version: string): Record<string, unknown> {
   return {
     ID: n.ID,
-    SecretID: '',
     Datacenter: n.Datacenter,
     Name: n.Name,
     HTTPAddr: `[${n.Address}]:4646`,
@@ -171,7 +169,6 @@ export function nodeFull(n: SimNode, version: string): Record<string, unknown> {
     Meta: { ...n.Meta },
     NodeClass: n.NodeClass,
     NodePool: n.NodePool,
-    ComputedClass: `v1:${n.NodeClass}`,
     Drain: false,
     DrainStrategy: null,
     SchedulingEligibility: 'eligible',
