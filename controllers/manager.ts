@@ -4,8 +4,9 @@
  * call `reconcile`; `computeResult` decides what happens to each key next. A live watch (a blocking
  * query on the job list) queues managed jobs whose index moved, so a manual edit is seen in seconds.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { computeResult, controllerError, isControllerError, METRIC_RESULTS, type ControllerError, type ReconcileResult } from '../lib/core/reconcile-result';
+import { computeResult, controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../lib/core/reconcile-result';
+import { countPhases } from '../crd-schemas/status';
+import type { OperatorMetrics } from '../lib/metrics/operator-metrics';
 import { RateLimitingQueue, defaultControllerRateLimiter } from '../lib/runtime/workqueue';
 import { Doorbell, cronTrigger, parseDurationMs, pollTrigger, signalTrigger, type PassRequest, type TriggerHandle } from '../lib/runtime/triggers';
 import type { OperatorStatus } from '../crd-schemas/status';
@@ -14,47 +15,22 @@ import { JobSyncController, type PassSummary } from './job-sync/controller';
 import { listLive } from './job-sync/live-cache';
 import type { OperatorDeps } from './job-sync/types';
 
-interface Metrics {
-  total: Counter<'controller' | 'result'>;
-  errors: Counter<'controller'>;
-  time: Histogram<'controller'>;
-  active: Gauge<'controller'>;
-  depth: Gauge<'name'>;
-}
-
-function makeMetrics(registry: Registry | undefined): Metrics | undefined {
-  if (!registry) return undefined;
-  const registers = [registry];
-  const m: Metrics = {
-    total: new Counter({ name: 'nomadguard_reconcile_total', help: 'Reconciles by result.', labelNames: ['controller', 'result'], registers }),
-    errors: new Counter({ name: 'nomadguard_reconcile_errors_total', help: 'Reconciles that ended in an error.', labelNames: ['controller'], registers }),
-    time: new Histogram({ name: 'nomadguard_reconcile_time_seconds', help: 'Time per reconcile.', labelNames: ['controller'], registers }),
-    active: new Gauge({ name: 'nomadguard_active_workers', help: 'Workers reconciling right now.', labelNames: ['controller'], registers }),
-    depth: new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers }),
-  };
-  for (const r of METRIC_RESULTS) m.total.inc({ controller: 'job-sync', result: r }, 0);
-  m.errors.inc({ controller: 'job-sync' }, 0);
-  m.active.set({ controller: 'job-sync' }, 0);
-  m.depth.set({ name: 'job-sync' }, 0);
-  return m;
-}
-
 /** Runs passes and workers around one controller. */
 export class Manager {
   readonly controller: JobSyncController;
   readonly queue: RateLimitingQueue;
   readonly bell = new Doorbell();
   private inFlight = 0;
-  private readonly metrics?: Metrics;
+  private readonly metrics?: OperatorMetrics;
   private readonly stopCtl = new AbortController();
   private idleWaiters: Array<() => void> = [];
 
   constructor(readonly deps: OperatorDeps) {
     this.controller = new JobSyncController(deps);
-    this.metrics = makeMetrics(deps.metrics);
+    this.metrics = deps.metrics;
     const t = this.controller.tuning;
     this.queue = new RateLimitingQueue(deps.clock, defaultControllerRateLimiter(deps.clock, { baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs }), {
-      onDepth: (d) => this.metrics?.depth.set({ name: 'job-sync' }, d),
+      onDepth: (d) => this.metrics?.setQueueDepth('job', d),
     });
   }
 
@@ -71,7 +47,7 @@ export class Manager {
     const clock = this.deps.clock;
     const started = clock.now();
     this.inFlight++;
-    this.metrics?.active.inc({ controller: 'job-sync' });
+    this.metrics?.setActiveWorkers('job', this.inFlight);
     let result: ReconcileResult | undefined;
     let error: ControllerError | undefined;
     try {
@@ -100,13 +76,16 @@ export class Manager {
         lastError: { code: error.code, reason: error.reason, message: error.message, time: status.nowIso() },
         ...(out.event ? { event: { event: error.reason, message: error.message } } : {}),
       });
-      this.metrics?.errors.inc({ controller: 'job-sync' });
     }
     this.deps.logger[out.log]({ key, result: out.metric, ...(error ? { reason: error.reason, err: error.message, retries: this.queue.numRequeues(key) } : {}) }, 'reconciled');
-    this.metrics?.total.inc({ controller: 'job-sync', result: out.metric });
-    this.metrics?.time.observe({ controller: 'job-sync' }, (clock.now() - started) / 1000);
-    this.metrics?.active.dec({ controller: 'job-sync' });
     this.inFlight--;
+    if (this.metrics) {
+      this.metrics.observeReconcile('job', out.metric, (clock.now() - started) / 1000);
+      this.metrics.setActiveWorkers('job', this.inFlight);
+      const snap = this.controller.status.snapshot();
+      this.metrics.setPhaseCounts(countPhases(snap.jobs));
+      this.metrics.setSourceHealthy(this.controller.sourceId, snap.sources[0]?.healthy ?? false);
+    }
     this.queue.done(key);
     this.notifyIdle();
   }
@@ -218,6 +197,8 @@ export interface OperatorHandle {
   /** Asks for a pass now (full resync by default); `forced` keys bypass backoff and the auto-revert hold. */
   trigger(opts?: { full?: boolean; forced?: string[]; confirmPrune?: string[]; reason?: string }): void;
   status(): OperatorStatus;
+  /** The status API's resync: the given keys now (bypassing backoff and the auto-revert hold), or everything with a fresh fetch. */
+  sync(request: { keys: string[]; all: boolean }): void;
   /** Stops cleanly: no new work, waits for reconciles in flight. */
   stop(): Promise<void>;
   /** Resolves when the operator stopped. */
@@ -252,6 +233,10 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
       manager.bell.ring(t.reason ?? 'trigger', { full: t.full ?? true, forced: t.forced, confirmPrune: t.confirmPrune });
     },
     status: () => manager.status(),
+    sync({ keys, all }) {
+      manager.bell.ring('sync', { full: all, forced: all ? ['*'] : keys });
+      for (const k of keys) manager.queue.add(k);
+    },
     async stop() {
       for (const t of triggers) t.stop();
       manager.stop();

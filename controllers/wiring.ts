@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { OperatorMetrics } from '../lib/metrics/operator-metrics';
 import { defaultOperatorConfig, parseOperatorConfig, type OperatorConfig } from '../crd-schemas/operator-config';
 import { defaultPolicy, parsePolicy, type Policy } from '../crd-schemas/policy';
 import { formatDiagnostic } from '../lib/core/diagnostics';
@@ -145,7 +145,7 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
     state,
     clock,
     logger,
-    metrics: new Registry(),
+    metrics: new OperatorMetrics(),
     config,
     render: (input) => renderSpec(input, env),
     tuning: opts.tuning,

@@ -52,6 +52,7 @@ export class JobSyncController {
   private following = new Map<JobKey, number>();
   /** Detect-only drift already reported at this JobModifyIndex (no plan call again). */
   private reportedDrift = new Map<JobKey, number>();
+  private keylessInvalid = new Set<string>();
 
   constructor(readonly deps: OperatorDeps) {
     this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
@@ -115,8 +116,25 @@ export class JobSyncController {
       if (needsReconcile(item) || this.following.has(item.key)) enqueue.push(item.key);
       else this.recordQuiet(item);
     }
+    this.recordKeylessInvalid();
     log.info({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
     return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused: guarded.refused, rendered: refresh.rendered };
+  }
+
+  /** Invalid specs that never named a job get a status under `<team>/<spec path>`; fixed ones are dropped. */
+  private recordKeylessInvalid(): void {
+    const seen = new Set<string>();
+    for (const d of this.desired.entries()) {
+      if (d.state !== 'invalid' || d.key) continue;
+      const key = `${d.team}/${d.spec}`;
+      seen.add(key);
+      const diag = d.diagnostics.find((x) => x.severity === 'error');
+      const message = diag ? `${diag.file ?? d.spec}:${diag.line ?? 0}:${diag.col ?? 0}: ${diag.message}` : 'spec is invalid';
+      if (this.status.get(key)?.conditions.find((c) => c.type === 'Synced')?.message === message) continue;
+      this.status.update(key, { phase: 'Invalid', fields: { spec: d.spec, source: this.sourceId }, condition: { type: 'Synced', status: 'False', reason: 'SpecInvalid', message }, event: { event: 'SpecInvalid', message } });
+    }
+    for (const key of this.keylessInvalid) if (!seen.has(key)) this.status.remove(key);
+    this.keylessInvalid = seen;
   }
 
   /** Status for a key that needs no reconcile (no API call). */

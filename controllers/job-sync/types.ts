@@ -4,7 +4,6 @@
  * config and the pure render function. No module-level singletons.
  */
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../../crd-schemas/operator-config';
 import type { Diagnostic } from '../../lib/core/diagnostics';
 import type { Job } from '../../lib/core/nomad/types';
@@ -13,6 +12,7 @@ import type { NomadApi } from '../../lib/ports/nomad-api';
 import type { Clock } from '../../lib/runtime/clock';
 import type { GitSpecSource } from '../../lib/adapters/git-spec-source';
 import type { StateStore } from '../../lib/adapters/state-store';
+import type { OperatorMetrics } from '../../lib/metrics/operator-metrics';
 
 /** One spec to render (the pipeline's input). */
 export interface RenderSpecInput {
@@ -44,7 +44,7 @@ export interface OperatorDeps {
   state: StateStore;
   clock: Clock;
   logger: Logger;
-  metrics?: Registry;
+  metrics?: OperatorMetrics;
   config: OperatorConfig;
   render: RenderFn;
   /** Teams whose specs are suspended (reported, never written). */

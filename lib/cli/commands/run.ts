@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { buildOperatorDeps, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
+import { createStatusApp } from '../../server/status-app';
+import { listen } from '../../server/http-listener';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 
 interface RunOptions {
@@ -18,6 +20,7 @@ interface RunOptions {
   stateFile?: string;
   timeout?: string;
   confirmPrune?: string[];
+  listen?: string;
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -31,6 +34,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--work-dir <dir>', 'folder for the git work copy and the local state file')
     .option('--state-file <file>', 'keep the operator state in this local JSON file instead of Consul KV')
     .option('--timeout <seconds>', 'with --once: give up waiting for convergence after this many seconds', '600')
+    .option('--listen <host:port>', 'serve the status API, dashboard and metrics here ("off" to disable)', '127.0.0.1:4680')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
     .addHelpText('after', '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n')
     .action(async (opts: RunOptions) => {
@@ -55,11 +59,20 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           return;
         }
         const op = startOperator(deps);
+        let server: { url: string; close(): Promise<void> } | undefined;
+        if (opts.listen && opts.listen !== 'off') {
+          const m = /^(.*):(\d+)$/.exec(opts.listen);
+          if (!m) throw new CliError(`--listen: expected host:port, got ${opts.listen}`);
+          const host = m[1].replace(/^\[|\]$/g, '');
+          server = await listen(createStatusApp(op, { metrics: deps.metrics, token: ctx.env.NOMADGUARD_API_TOKEN || undefined }), host, Number(m[2]));
+          logger.info({ url: server.url }, 'status API listening');
+        }
         await new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve();
           else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
         });
         logger.info('stopping');
+        await server?.close();
         await op.stop();
         ctx.exitCode = 0;
       } finally {
