@@ -9,6 +9,7 @@ import { register as validate } from './commands/validate';
 import { register as render } from './commands/render';
 import { register as schema } from './commands/schema';
 import { register as sim } from './commands/sim';
+import { register as dev } from './commands/dev';
 import { register as run } from './commands/run';
 import { register as plan } from './commands/plan';
 import { register as status } from './commands/status';
@@ -24,6 +25,7 @@ const COMMANDS: RegisterCommand[] = [
   sync,
   ps,
   sim,
+  dev,
   schema,
 ];
 

@@ -70,9 +70,4 @@ export class OperatorMetrics {
   setSourceHealthy(source: string, healthy: boolean): void {
     this.sourceHealthy.set({ source }, healthy ? 1 : 0);
   }
-
-  /** The Prometheus text exposition. */
-  async exposition(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
 }

@@ -12,7 +12,7 @@
  * Writes (sync) require `Authorization: Bearer <token>` when a token is configured.
  */
 import type { JobStatus, OperatorStatus } from '../../crd-schemas/status';
-import type { OperatorMetrics } from '../metrics/operator-metrics';
+import type { Registry } from 'prom-client';
 import { DASHBOARD_HTML } from './dashboard';
 
 /** What the HTTP API needs from a running operator. */
@@ -23,7 +23,8 @@ export interface OperatorView {
 }
 
 export interface StatusAppOptions {
-  metrics?: OperatorMetrics;
+  /** The registry `/metrics` exposes. */
+  metrics?: Pick<Registry, 'contentType' | 'metrics'>;
   /** When set, POST requests need this bearer token. */
   token?: string;
 }
@@ -66,8 +67,7 @@ export function createStatusApp(view: OperatorView, options: StatusAppOptions = 
     if (method === 'GET' && path === '/api/v1/status') return json(view.status());
     if (method === 'GET' && path === '/metrics') {
       if (!options.metrics) return text('metrics are not enabled\n', 404);
-      const { contentType, body } = await options.metrics.exposition();
-      return text(body, 200, contentType);
+      return text(await options.metrics.metrics(), 200, options.metrics.contentType);
     }
     const job = /^\/api\/v1\/jobs\/([^/]+)\/([^/]+)$/.exec(path);
     if (method === 'GET' && job) {

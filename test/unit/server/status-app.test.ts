@@ -63,7 +63,7 @@ describe('status app', () => {
   it('exposes metrics with every result series present before the first reconcile', async () => {
     const metrics = new OperatorMetrics();
     metrics.observeReconcile('job', 'conflict', 0.02);
-    const res = await call(createStatusApp(new RecordingView(status), { metrics }), '/metrics');
+    const res = await call(createStatusApp(new RecordingView(status), { metrics: metrics.registry }), '/metrics');
     const body = await res.text();
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(body).toContain('nomadguard_reconcile_total{controller="job",result="success"} 0');
