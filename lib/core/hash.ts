@@ -6,13 +6,54 @@ import { createHash } from 'node:crypto';
 import type { Job } from './nomad/types';
 import { META } from './plan/types';
 
+/** Characters JSON.stringify would escape in a string (plus lone surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
+const JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** JSON with object keys sorted at every level (arrays keep their order); `undefined` members are dropped. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  return write(value);
+}
+
+function str(s: string): string {
+  return JSON_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+function write(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return str(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return 'null';
+  }
+  if (v === null) return 'null';
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      s += write(v[i]);
+    }
+    return `${s}]`;
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length > 1) keys.sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = obj[k];
+    if (x === undefined || typeof x === 'function') continue;
+    if (!first) s += ',';
+    first = false;
+    s += `${str(k)}:${write(x)}`;
+  }
+  return `${s}}`;
 }
 
 /** Hex of the first 16 bytes of sha256 over the canonical JSON of `job` without the commit and hash Meta. */

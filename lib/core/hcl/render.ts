@@ -7,213 +7,230 @@
  */
 import type { Constraint, Job, ReschedulePolicy, RestartPolicy, Service, ServiceCheck, Spread, Task, TaskGroup, Template, UpdateStrategy, Vault } from '../nomad/types';
 import { formatDuration } from '../spec/duration';
-import { heredocable, isIdentifier, renderBody, type HclBody, type HclItem, type HclValue } from './writer';
+import { HclWriter, isIdentifier, type HclValue } from './writer';
 
-const attr = (name: string, value: HclValue): HclItem => ({ kind: 'attr', name, value });
-const block = (type: string, body: HclBody, ...labels: string[]): HclItem => ({ kind: 'block', type, labels, body });
-const blank: HclItem = { kind: 'blank' };
-
-/** Appends `name = value` when the value is defined. */
-function opt(body: HclBody, name: string, value: HclValue | undefined | null): void {
-  if (value !== undefined && value !== null) body.push(attr(name, value));
+/** Writes `name = value` when the value is defined. */
+function opt(w: HclWriter, name: string, value: HclValue | undefined | null): void {
+  if (value !== undefined && value !== null) w.attr(name, value);
 }
 
-/** Appends a duration attribute (nanoseconds -> "30s"). */
-function dur(body: HclBody, name: string, ns: number | undefined): void {
-  if (ns !== undefined) body.push(attr(name, formatDuration(ns)));
+/** Writes a duration attribute (nanoseconds -> "30s"). */
+function dur(w: HclWriter, name: string, ns: number | undefined): void {
+  if (ns !== undefined) w.attr(name, formatDuration(ns));
 }
 
-/** A string map as a block when every key is an identifier, else as a map attribute. */
-function stringMap(name: string, map: Record<string, string> | null | undefined): HclItem[] {
-  if (!map || Object.keys(map).length === 0) return [];
-  if (Object.keys(map).every(isIdentifier)) return [block(name, Object.entries(map).map(([k, v]) => attr(k, v)))];
-  return [attr(name, map)];
+/** A string map: a block when every key is an identifier, else a map attribute. Preceded by a blank line. */
+function stringMap(w: HclWriter, name: string, map: Record<string, string> | null | undefined): void {
+  if (!map) return;
+  const keys = Object.keys(map);
+  if (keys.length === 0) return;
+  w.blank();
+  if (keys.every(isIdentifier)) {
+    w.open(name);
+    for (const k of keys) w.attr(k, map[k]);
+    w.close();
+  } else w.attr(name, map);
 }
 
-function constraint(c: Constraint): HclItem {
-  if (c.Operand === 'distinct_hosts') return block('constraint', [attr('distinct_hosts', c.RTarget === 'true')]);
-  const body: HclBody = [];
-  if (c.LTarget !== '') body.push(attr('attribute', c.LTarget));
-  if (c.Operand !== '=') body.push(attr('operator', c.Operand));
-  body.push(attr('value', c.RTarget));
-  return block('constraint', body);
-}
-
-function spread(s: Spread): HclItem {
-  const body: HclBody = [attr('attribute', s.Attribute), attr('weight', s.Weight)];
-  for (const t of s.SpreadTarget ?? []) body.push(block('target', [attr('percent', t.Percent)], t.Value));
-  return block('spread', body);
-}
-
-function update(u: UpdateStrategy): HclItem {
-  const b: HclBody = [];
-  opt(b, 'max_parallel', u.MaxParallel);
-  opt(b, 'health_check', u.HealthCheck);
-  dur(b, 'min_healthy_time', u.MinHealthyTime);
-  dur(b, 'healthy_deadline', u.HealthyDeadline);
-  dur(b, 'progress_deadline', u.ProgressDeadline);
-  opt(b, 'auto_revert', u.AutoRevert);
-  opt(b, 'auto_promote', u.AutoPromote);
-  opt(b, 'canary', u.Canary);
-  dur(b, 'stagger', u.Stagger);
-  return block('update', b);
-}
-
-function restart(r: RestartPolicy): HclItem {
-  const b: HclBody = [];
-  opt(b, 'attempts', r.Attempts);
-  dur(b, 'interval', r.Interval);
-  dur(b, 'delay', r.Delay);
-  opt(b, 'mode', r.Mode);
-  return block('restart', b);
-}
-
-function reschedule(r: ReschedulePolicy): HclItem {
-  const b: HclBody = [];
-  opt(b, 'attempts', r.Attempts);
-  dur(b, 'interval', r.Interval);
-  dur(b, 'delay', r.Delay);
-  opt(b, 'delay_function', r.DelayFunction);
-  dur(b, 'max_delay', r.MaxDelay);
-  opt(b, 'unlimited', r.Unlimited);
-  return block('reschedule', b);
-}
-
-function check(c: ServiceCheck): HclItem {
-  const b: HclBody = [];
-  opt(b, 'name', c.Name);
-  opt(b, 'type', c.Type);
-  opt(b, 'path', c.Path);
-  opt(b, 'command', c.Command);
-  opt(b, 'args', c.Args ?? undefined);
-  opt(b, 'port', c.PortLabel);
-  opt(b, 'address_mode', c.AddressMode);
-  dur(b, 'interval', c.Interval);
-  dur(b, 'timeout', c.Timeout);
-  if (c.CheckRestart) {
-    const r: HclBody = [];
-    opt(r, 'limit', c.CheckRestart.Limit);
-    dur(r, 'grace', c.CheckRestart.Grace);
-    opt(r, 'ignore_warnings', c.CheckRestart.IgnoreWarnings);
-    b.push(block('check_restart', r));
+function constraint(w: HclWriter, c: Constraint): void {
+  w.blank().open('constraint');
+  if (c.Operand === 'distinct_hosts') w.attr('distinct_hosts', c.RTarget === 'true');
+  else {
+    if (c.LTarget !== '') w.attr('attribute', c.LTarget);
+    if (c.Operand !== '=') w.attr('operator', c.Operand);
+    w.attr('value', c.RTarget);
   }
-  return block('check', b);
+  w.close();
 }
 
-function service(s: Service): HclItem {
-  const b: HclBody = [];
-  opt(b, 'name', s.Name);
-  opt(b, 'port', s.PortLabel);
-  opt(b, 'provider', s.Provider);
-  opt(b, 'address_mode', s.AddressMode);
-  if (s.Tags && s.Tags.length > 0) b.push(attr('tags', s.Tags));
-  if (s.CanaryTags && s.CanaryTags.length > 0) b.push(attr('canary_tags', s.CanaryTags));
-  b.push(...stringMap('meta', s.Meta));
-  for (const c of s.Checks ?? []) b.push(check(c));
-  return block('service', b);
+function spread(w: HclWriter, s: Spread): void {
+  w.blank().open('spread').attr('attribute', s.Attribute).attr('weight', s.Weight);
+  for (const t of s.SpreadTarget ?? []) w.open('target', t.Value).attr('percent', t.Percent).close();
+  w.close();
 }
 
-function vault(v: Vault): HclItem {
-  const b: HclBody = [];
-  opt(b, 'role', v.Role);
-  opt(b, 'policies', v.Policies ?? undefined);
-  opt(b, 'namespace', v.Namespace);
-  opt(b, 'cluster', v.Cluster);
-  opt(b, 'change_mode', v.ChangeMode);
-  opt(b, 'change_signal', v.ChangeSignal);
-  opt(b, 'env', v.Env);
-  opt(b, 'disable_file', v.DisableFile);
-  return block('vault', b);
+function update(w: HclWriter, u: UpdateStrategy): void {
+  w.blank().open('update');
+  opt(w, 'max_parallel', u.MaxParallel);
+  opt(w, 'health_check', u.HealthCheck);
+  dur(w, 'min_healthy_time', u.MinHealthyTime);
+  dur(w, 'healthy_deadline', u.HealthyDeadline);
+  dur(w, 'progress_deadline', u.ProgressDeadline);
+  opt(w, 'auto_revert', u.AutoRevert);
+  opt(w, 'auto_promote', u.AutoPromote);
+  opt(w, 'canary', u.Canary);
+  dur(w, 'stagger', u.Stagger);
+  w.close();
 }
 
-function template(t: Template): HclItem {
-  const b: HclBody = [];
-  if (t.EmbeddedTmpl !== undefined) b.push(heredocable(t.EmbeddedTmpl) ? { kind: 'heredoc', name: 'data', text: t.EmbeddedTmpl } : attr('data', t.EmbeddedTmpl));
-  opt(b, 'source', t.SourcePath);
-  opt(b, 'destination', t.DestPath);
-  opt(b, 'env', t.Envvars);
-  opt(b, 'change_mode', t.ChangeMode);
-  opt(b, 'change_signal', t.ChangeSignal);
-  opt(b, 'perms', t.Perms);
-  return block('template', b);
+function restart(w: HclWriter, r: RestartPolicy): void {
+  w.blank().open('restart');
+  opt(w, 'attempts', r.Attempts);
+  dur(w, 'interval', r.Interval);
+  dur(w, 'delay', r.Delay);
+  opt(w, 'mode', r.Mode);
+  w.close();
+}
+
+function reschedule(w: HclWriter, r: ReschedulePolicy): void {
+  w.blank().open('reschedule');
+  opt(w, 'attempts', r.Attempts);
+  dur(w, 'interval', r.Interval);
+  dur(w, 'delay', r.Delay);
+  opt(w, 'delay_function', r.DelayFunction);
+  dur(w, 'max_delay', r.MaxDelay);
+  opt(w, 'unlimited', r.Unlimited);
+  w.close();
+}
+
+function check(w: HclWriter, c: ServiceCheck): void {
+  w.open('check');
+  opt(w, 'name', c.Name);
+  opt(w, 'type', c.Type);
+  opt(w, 'path', c.Path);
+  opt(w, 'command', c.Command);
+  opt(w, 'args', c.Args);
+  opt(w, 'port', c.PortLabel);
+  opt(w, 'address_mode', c.AddressMode);
+  dur(w, 'interval', c.Interval);
+  dur(w, 'timeout', c.Timeout);
+  if (c.CheckRestart) {
+    w.open('check_restart');
+    opt(w, 'limit', c.CheckRestart.Limit);
+    dur(w, 'grace', c.CheckRestart.Grace);
+    opt(w, 'ignore_warnings', c.CheckRestart.IgnoreWarnings);
+    w.close();
+  }
+  w.close();
+}
+
+function service(w: HclWriter, s: Service): void {
+  w.blank().open('service');
+  opt(w, 'name', s.Name);
+  opt(w, 'port', s.PortLabel);
+  opt(w, 'provider', s.Provider);
+  opt(w, 'address_mode', s.AddressMode);
+  if (s.Tags && s.Tags.length > 0) w.attr('tags', s.Tags);
+  if (s.CanaryTags && s.CanaryTags.length > 0) w.attr('canary_tags', s.CanaryTags);
+  stringMap(w, 'meta', s.Meta);
+  for (const c of s.Checks ?? []) check(w, c);
+  w.close();
+}
+
+function vault(w: HclWriter, v: Vault): void {
+  w.blank().open('vault');
+  opt(w, 'role', v.Role);
+  opt(w, 'policies', v.Policies);
+  opt(w, 'namespace', v.Namespace);
+  opt(w, 'cluster', v.Cluster);
+  opt(w, 'change_mode', v.ChangeMode);
+  opt(w, 'change_signal', v.ChangeSignal);
+  opt(w, 'env', v.Env);
+  opt(w, 'disable_file', v.DisableFile);
+  w.close();
+}
+
+function template(w: HclWriter, t: Template): void {
+  w.blank().open('template');
+  if (t.EmbeddedTmpl !== undefined) w.text('data', t.EmbeddedTmpl);
+  opt(w, 'source', t.SourcePath);
+  opt(w, 'destination', t.DestPath);
+  opt(w, 'env', t.Envvars);
+  opt(w, 'change_mode', t.ChangeMode);
+  opt(w, 'change_signal', t.ChangeSignal);
+  opt(w, 'perms', t.Perms);
+  w.close();
 }
 
 /** Docker options written as blocks in Nomad's documentation; everything else is an attribute. */
 const CONFIG_BLOCKS = new Set(['logging', 'labels', 'ulimit', 'sysctl', 'mount', 'auth']);
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Driver config: blocks for block-style options (a list of objects is repeated blocks), attributes otherwise. */
-function configBody(config: Record<string, unknown>, nested = false): HclBody {
-  const b: HclBody = [];
-  for (const [k, v] of Object.entries(config)) {
+function configBody(w: HclWriter, config: Record<string, unknown>, nested: boolean): void {
+  for (const k of Object.keys(config)) {
+    const v = config[k];
     if (v === undefined || v === null) continue;
-    const isObj = typeof v === 'object' && !Array.isArray(v);
-    const isObjList = Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
-    if ((CONFIG_BLOCKS.has(k) || (nested && k === 'config')) && (isObj || isObjList)) {
-      const items = (isObj ? [v] : v) as Array<Record<string, unknown>>;
-      for (const item of items) {
-        if (Object.keys(item).every(isIdentifier)) b.push(block(k, configBody(item, true)));
-        else b.push(attr(k, item as HclValue));
+    if (CONFIG_BLOCKS.has(k) || (nested && k === 'config')) {
+      const items = isPlainObject(v) ? [v] : Array.isArray(v) && v.length > 0 && v.every(isPlainObject) ? v : undefined;
+      if (items) {
+        for (const item of items) {
+          if (Object.keys(item).every(isIdentifier)) {
+            w.open(k);
+            configBody(w, item, true);
+            w.close();
+          } else w.attr(k, item as HclValue);
+        }
+        continue;
       }
-    } else b.push(attr(k, v as HclValue));
+    }
+    w.attr(k, v as HclValue);
   }
-  return b;
 }
 
-function task(t: Task): HclItem {
-  const b: HclBody = [attr('driver', t.Driver)];
-  opt(b, 'user', t.User);
-  if (t.Config) b.push(blank, block('config', configBody(t.Config)));
-  if (t.Env && Object.keys(t.Env).length > 0) b.push(blank, ...stringMap('env', t.Env));
-  if (t.Meta && Object.keys(t.Meta).length > 0) b.push(blank, ...stringMap('meta', t.Meta));
+function task(w: HclWriter, t: Task): void {
+  w.blank().open('task', t.Name).attr('driver', t.Driver);
+  opt(w, 'user', t.User);
+  if (t.Config) {
+    w.blank().open('config');
+    configBody(w, t.Config, false);
+    w.close();
+  }
+  stringMap(w, 'env', t.Env);
+  stringMap(w, 'meta', t.Meta);
   if (t.Resources) {
-    const r: HclBody = [];
-    opt(r, 'cpu', t.Resources.CPU);
-    opt(r, 'cores', t.Resources.Cores);
-    opt(r, 'memory', t.Resources.MemoryMB);
-    opt(r, 'memory_max', t.Resources.MemoryMaxMB);
-    b.push(blank, block('resources', r));
+    w.blank().open('resources');
+    opt(w, 'cpu', t.Resources.CPU);
+    opt(w, 'cores', t.Resources.Cores);
+    opt(w, 'memory', t.Resources.MemoryMB);
+    opt(w, 'memory_max', t.Resources.MemoryMaxMB);
+    w.close();
   }
-  for (const c of t.Constraints ?? []) b.push(blank, constraint(c));
-  for (const s of t.Services ?? []) b.push(blank, service(s));
-  if (t.Vault) b.push(blank, vault(t.Vault));
-  for (const tpl of t.Templates ?? []) b.push(blank, template(tpl));
-  if (t.RestartPolicy) b.push(blank, restart(t.RestartPolicy));
-  dur(b, 'kill_timeout', t.KillTimeout);
-  return block('task', b, t.Name);
+  for (const c of t.Constraints ?? []) constraint(w, c);
+  for (const s of t.Services ?? []) service(w, s);
+  if (t.Vault) vault(w, t.Vault);
+  for (const tpl of t.Templates ?? []) template(w, tpl);
+  if (t.RestartPolicy) restart(w, t.RestartPolicy);
+  if (t.KillTimeout !== undefined) w.blank();
+  dur(w, 'kill_timeout', t.KillTimeout);
+  w.close();
 }
 
-function group(g: TaskGroup): HclItem {
-  const b: HclBody = [];
-  opt(b, 'count', g.Count);
-  for (const c of g.Constraints ?? []) b.push(blank, constraint(c));
-  for (const s of g.Spreads ?? []) b.push(blank, spread(s));
+function group(w: HclWriter, g: TaskGroup): void {
+  w.blank().open('group', g.Name);
+  opt(w, 'count', g.Count);
+  for (const c of g.Constraints ?? []) constraint(w, c);
+  for (const s of g.Spreads ?? []) spread(w, s);
   if (g.Scaling) {
-    const s: HclBody = [];
-    opt(s, 'enabled', g.Scaling.Enabled);
-    opt(s, 'min', g.Scaling.Min);
-    opt(s, 'max', g.Scaling.Max);
-    b.push(blank, block('scaling', s));
+    w.blank().open('scaling');
+    opt(w, 'enabled', g.Scaling.Enabled);
+    opt(w, 'min', g.Scaling.Min);
+    opt(w, 'max', g.Scaling.Max);
+    w.close();
   }
-  if (g.Meta && Object.keys(g.Meta).length > 0) b.push(blank, ...stringMap('meta', g.Meta));
-  if (g.Update) b.push(blank, update(g.Update));
-  if (g.RestartPolicy) b.push(blank, restart(g.RestartPolicy));
-  if (g.ReschedulePolicy) b.push(blank, reschedule(g.ReschedulePolicy));
-  for (const t of g.Tasks) b.push(blank, task(t));
-  return block('group', b, g.Name);
+  stringMap(w, 'meta', g.Meta);
+  if (g.Update) update(w, g.Update);
+  if (g.RestartPolicy) restart(w, g.RestartPolicy);
+  if (g.ReschedulePolicy) reschedule(w, g.ReschedulePolicy);
+  for (const t of g.Tasks) task(w, t);
+  w.close();
 }
 
 /** The job as HCL2 jobspec text (ends with a newline). */
 export function renderHcl(job: Job): string {
-  const b: HclBody = [];
-  opt(b, 'namespace', job.Namespace);
-  opt(b, 'region', job.Region);
-  opt(b, 'datacenters', job.Datacenters);
-  opt(b, 'type', job.Type);
-  opt(b, 'node_pool', job.NodePool);
-  opt(b, 'priority', job.Priority);
-  if (job.Meta && Object.keys(job.Meta).length > 0) b.push(blank, ...stringMap('meta', job.Meta));
-  for (const c of job.Constraints ?? []) b.push(blank, constraint(c));
-  for (const s of job.Spreads ?? []) b.push(blank, spread(s));
-  for (const g of job.TaskGroups) b.push(blank, group(g));
-  return `${renderBody([block('job', b, job.ID)], '')}\n`;
+  const w = new HclWriter().open('job', job.ID);
+  opt(w, 'namespace', job.Namespace);
+  opt(w, 'region', job.Region);
+  opt(w, 'datacenters', job.Datacenters);
+  opt(w, 'type', job.Type);
+  opt(w, 'node_pool', job.NodePool);
+  opt(w, 'priority', job.Priority);
+  stringMap(w, 'meta', job.Meta);
+  for (const c of job.Constraints ?? []) constraint(w, c);
+  for (const s of job.Spreads ?? []) spread(w, s);
+  for (const g of job.TaskGroups) group(w, g);
+  return w.close().toString();
 }

@@ -7,17 +7,9 @@
 /** A value HCL can hold. */
 export type HclValue = string | number | boolean | readonly HclValue[] | { readonly [key: string]: HclValue };
 
-/** One item of a body. */
-export type HclItem =
-  | { kind: 'attr'; name: string; value: HclValue }
-  | { kind: 'block'; type: string; labels: readonly string[]; body: HclBody }
-  | { kind: 'heredoc'; name: string; text: string }
-  | { kind: 'blank' };
-
-/** The body of a block (or of the file). */
-export type HclBody = HclItem[];
-
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f]|[$%]\{/;
 
 /** True when `key` may be written bare (as an identifier). */
 export function isIdentifier(key: string): boolean {
@@ -26,6 +18,7 @@ export function isIdentifier(key: string): boolean {
 
 /** A quoted HCL string literal whose value is exactly `s` (template sequences escaped). */
 export function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -79,38 +72,77 @@ export function value(v: HclValue, indent: string): string {
   return `{\n${entries.map(([k, x]) => `${indent}  ${key(k).padEnd(width)} = ${value(x, `${indent}  `)}`).join('\n')}\n${indent}}`;
 }
 
-/** Renders a body at `indent`, aligning `=` across consecutive single-line attributes. */
-export function renderBody(body: HclBody, indent: string): string {
-  const lines: string[] = [];
-  let run: Array<{ name: string; text: string }> = [];
-  const flush = (): void => {
-    const width = Math.max(0, ...run.filter((a) => !a.text.includes('\n')).map((a) => a.name.length));
-    for (const a of run) lines.push(`${indent}${a.text.includes('\n') ? a.name : a.name.padEnd(width)} = ${a.text}`);
-    run = [];
-  };
-  for (const item of body) {
-    if (item.kind === 'attr') {
-      const text = value(item.value, indent);
-      if (text.includes('\n')) {
-        flush();
-        run.push({ name: item.name, text });
-        flush();
-      } else run.push({ name: item.name, text });
-      continue;
-    }
-    flush();
-    if (item.kind === 'blank') lines.push('');
-    else if (item.kind === 'heredoc') {
-      const inner = `${indent}  `;
-      const escaped = item.text.slice(0, -1).split('\n').map((l) => `${inner}${l.replace(/([$%])\{/g, '$1$1{')}`);
-      lines.push(`${indent}${item.name} = <<-EOT`, ...escaped, `${inner}EOT`);
-    } else {
-      const head = [item.type, ...item.labels.map(quote)].join(' ');
-      if (item.body.length === 0) lines.push(`${indent}${head} {}`);
-      else lines.push(`${indent}${head} {`, renderBody(item.body, `${indent}  `), `${indent}}`);
-    }
+/**
+ * Builds HCL text line by line: attributes are buffered so a run of single-line attributes shares one `=`
+ * column; a block with nothing in it is written `type {}`; no blank line opens or closes a block.
+ */
+export class HclWriter {
+  private readonly lines: string[] = [];
+  private pending: Array<[string, string]> = [];
+  private indent = '';
+
+  /** `name = value`. */
+  attr(name: string, v: HclValue): this {
+    this.pending.push([name, value(v, this.indent)]);
+    return this;
   }
-  flush();
-  // Never two blank lines in a row, never a blank line at the start or end of a block.
-  return lines.filter((l, i) => !(l === '' && (i === 0 || i === lines.length - 1 || lines[i - 1] === ''))).join('\n');
+
+  /** `name = <<-EOT ... EOT` for text that `heredocable` accepts, else a quoted string. */
+  text(name: string, text: string): this {
+    if (!heredocable(text)) return this.attr(name, text);
+    this.flush();
+    const inner = `${this.indent}  `;
+    this.lines.push(`${this.indent}${name} = <<-EOT`);
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      const line = text.slice(from, nl);
+      this.lines.push(`${inner}${line.includes('{') ? line.replace(/([$%])\{/g, '$1$1{') : line}`);
+      from = nl + 1;
+    }
+    this.lines.push(`${inner}EOT`);
+    return this;
+  }
+
+  /** Opens `type "label" ... {`. */
+  open(type: string, ...labels: string[]): this {
+    this.flush();
+    let head = type;
+    for (const l of labels) head += ` ${quote(l)}`;
+    this.lines.push(`${this.indent}${head} {`);
+    this.indent += '  ';
+    return this;
+  }
+
+  /** Closes the innermost block. */
+  close(): this {
+    this.flush();
+    if (this.lines[this.lines.length - 1] === '') this.lines.pop();
+    this.indent = this.indent.slice(2);
+    const last = this.lines[this.lines.length - 1];
+    if (last.endsWith(' {') && last.startsWith(this.indent) && last[this.indent.length] !== ' ') this.lines[this.lines.length - 1] = `${last}}`;
+    else this.lines.push(`${this.indent}}`);
+    return this;
+  }
+
+  /** A blank line between items (never at the start of a block, never two). */
+  blank(): this {
+    this.flush();
+    const last = this.lines[this.lines.length - 1];
+    if (last !== undefined && last !== '' && !last.endsWith('{')) this.lines.push('');
+    return this;
+  }
+
+  /** The text written so far, ending with a newline. */
+  toString(): string {
+    this.flush();
+    return `${this.lines.join('\n')}\n`;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    let width = 0;
+    for (const [name, text] of this.pending) if (name.length > width && !text.includes('\n')) width = name.length;
+    for (const [name, text] of this.pending) this.lines.push(`${this.indent}${text.includes('\n') ? name : name.padEnd(width)} = ${text}`);
+    this.pending = [];
+  }
 }
