@@ -3,17 +3,8 @@
  * dashboard use).
  */
 import type { Registry } from 'prom-client';
-import type { OperatorHandle } from '../../controllers';
 import { listen, type Listener } from '../server/http-listener';
 import { createStatusApp, type OperatorView } from '../server/status-app';
-
-/** The API's view of an operator: a forced sync bypasses backoff and the auto-revert hold. */
-export function operatorView(handle: Pick<OperatorHandle, 'status' | 'trigger'>): OperatorView {
-  return {
-    status: () => handle.status(),
-    sync: ({ keys, all }) => handle.trigger({ full: all, forced: all ? ['*'] : keys, reason: all ? 'sync-all' : 'sync' }),
-  };
-}
 
 /** Splits `host:port` / `[v6]:port` / `:port`. */
 export function parseListen(listenAddr: string): { host: string; port: number } {
@@ -22,8 +13,8 @@ export function parseListen(listenAddr: string): { host: string; port: number } 
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port: Number(m[3]) };
 }
 
-/** Serves the operator API on `listenAddr`. */
-export async function serveOperator(handle: Pick<OperatorHandle, 'status' | 'trigger'>, listenAddr: string, options: { metrics?: Registry; token?: string } = {}): Promise<Listener> {
+/** Serves the operator API on `listenAddr` (`host:port`, `[v6]:port`; port 0 picks a free port). */
+export async function serveOperator(operator: OperatorView, listenAddr: string, options: { metrics?: Registry; token?: string } = {}): Promise<Listener> {
   const { host, port } = parseListen(listenAddr);
-  return listen(createStatusApp(operatorView(handle), options), host, port);
+  return listen(createStatusApp(operator, options), host, port);
 }

@@ -75,7 +75,7 @@ async function dev(ctx: CliContext, opts: DevOptions): Promise<void> {
     const deps = await buildOperatorDeps({ configFile, env, cwd: ctx.cwd, workDir: join(workDir, 'operator'), clock, logger, tuning: { healthPollMs: 500 } });
     try {
       const operator = startOperator(deps, { sighup: false });
-      const server = await serveOperator(operator, opts.listen, { metrics: deps.metrics });
+      const server = await serveOperator(operator, opts.listen, { metrics: deps.metrics?.registry });
       ctx.stdout(guide(repo.dir, server.url, sim));
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();

@@ -7,8 +7,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { buildOperatorDeps, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
-import { createStatusApp } from '../../server/status-app';
-import { listen } from '../../server/http-listener';
+import { serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 
 interface RunOptions {
@@ -61,10 +60,12 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         const op = startOperator(deps);
         let server: { url: string; close(): Promise<void> } | undefined;
         if (opts.listen && opts.listen !== 'off') {
-          const m = /^(.*):(\d+)$/.exec(opts.listen);
-          if (!m) throw new CliError(`--listen: expected host:port, got ${opts.listen}`);
-          const host = m[1].replace(/^\[|\]$/g, '');
-          server = await listen(createStatusApp(op, { metrics: deps.metrics, token: ctx.env.NOMADGUARD_API_TOKEN || undefined }), host, Number(m[2]));
+          try {
+            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined });
+          } catch (e) {
+            await op.stop();
+            throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
+          }
           logger.info({ url: server.url }, 'status API listening');
         }
         await new Promise<void>((resolve) => {
