@@ -36,7 +36,7 @@ export interface SimRequest {
 export interface Reply {
   status?: number;
   json?: unknown;
-  raw?: string;
+  raw?: string | Buffer;
   text?: string;
   headers?: Record<string, string>;
 }
@@ -261,7 +261,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 export function send(res: http.ServerResponse, reply: Reply): void {
   if (res.headersSent || res.destroyed) return;
   const headers: Record<string, string> = { ...(reply.headers ?? {}) };
-  let payload: string;
+  let payload: string | Buffer;
   if (reply.raw !== undefined || reply.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     payload = reply.raw ?? JSON.stringify(reply.json);

@@ -175,6 +175,8 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   });
 
   // ------------------------------------------------------------ jobs
+  /** Serialised job lists by query, valid while the jobs/job_summary index is unchanged. */
+  const listCache = new Map<string, { index: number; raw: Buffer; next: string; version: string }>();
   server.route('GET', '/v1/jobs', async (r) => {
     const namespaces = allowedNamespaces(r, 'list-jobs');
     const nsSet = new Set(namespaces);
@@ -184,7 +186,11 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
     const perPage = Number(r.query.get('per_page') ?? '0') || 0;
     const nextToken = r.query.get('next_token') ?? '';
     const reverse = boolParam(r.query, 'reverse');
+    const cacheKey = pred ? '' : `${namespaces.join(',')}|${meta}|${prefix}|${perPage}|${nextToken}|${reverse}`;
     const res = await block(r, () => {
+      const index = cluster.tableIndex('jobs', 'job_summary');
+      const cached = cacheKey ? listCache.get(cacheKey) : undefined;
+      if (cached && cached.index === index && cached.version === deps.version()) return cached;
       let keys = cluster.sortedJobKeys();
       if (reverse) keys = [...keys].reverse();
       const parts: string[] = [];
@@ -208,7 +214,12 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
         }
         parts.push(cluster.stubJson(rec, meta));
       }
-      return { index: cluster.tableIndex('jobs', 'job_summary'), raw: `[${parts.join(',')}]`, next };
+      const out = { index, raw: Buffer.from(`[${parts.join(',')}]`), next, version: deps.version() };
+      if (cacheKey) {
+        if (listCache.size >= 16) listCache.delete(listCache.keys().next().value as string);
+        listCache.set(cacheKey, out);
+      }
+      return out;
     });
     return { raw: res.raw, headers: readHeaders(res.index, res.next ? { 'X-Nomad-NextToken': res.next } : {}) };
   });
