@@ -315,13 +315,13 @@ export class Cluster {
   }
 
   /** Marks a job version stable (or not), as `POST /v1/job/:id/stable` does. */
-  setStable(rec: JobRecord, version: number, stable: boolean): number {
+  setStable(rec: JobRecord, version: number, stable: boolean, eventType = 'JobStabilityUpdate'): number {
     const index = this.bump('jobs', 'job_version');
     rec.versions = rec.versions.map((v) => (v.Version === version ? { ...v, Stable: stable, ModifyIndex: index } : v));
     if (rec.job.Version === version) {
       rec.job = { ...rec.job, Stable: stable, ModifyIndex: index };
       rec.stubMeta = rec.stubPlain = undefined;
-      this.publish(index, [this.jobEvent(rec.job, 'JobStabilityUpdated' as string)]);
+      this.publish(index, [this.jobEvent(rec.job, eventType)]);
     }
     return index;
   }
@@ -526,7 +526,7 @@ export class Cluster {
     if (!rec || rec.job.Stop) {
       for (const a of live) this.stopAlloc(a, 'alloc not needed due to job update');
       this.updateEval(ev, { Status: 'complete' });
-      if (rec) this.refreshJobStatus(rec);
+      if (rec) this.refreshJobStatus(rec, 'PlanResult');
       return;
     }
     const job = rec.job;
@@ -597,7 +597,7 @@ export class Cluster {
       patch.BlockedEval = blockedId;
     }
     this.updateEval(ev, patch);
-    this.refreshJobStatus(rec);
+    this.refreshJobStatus(rec, 'PlanResult');
     if (deployment) this.checkDeployment(deployment);
   }
 
@@ -710,7 +710,7 @@ export class Cluster {
     this.allocChanged(a, 'AllocationUpdated');
     this.registerServices(a);
     const rec = this.jobs.get(jobKey(a.Namespace, a.JobID));
-    if (rec) this.refreshJobStatus(rec);
+    if (rec) this.refreshJobStatus(rec, 'AllocationUpdated');
     const g = a.job.TaskGroups.find((x) => x.Name === a.TaskGroup);
     if (a.JobType === 'batch' || a.JobType === 'sysbatch') {
       this.transitions.schedule('batch-finish', this.timings.batchRunMs, () => this.finishBatch(a.ID));
@@ -742,7 +742,7 @@ export class Cluster {
     this.registry.deregisterAlloc(a.ID);
     this.allocChanged(a, 'AllocationUpdated');
     const rec = this.jobs.get(jobKey(a.Namespace, a.JobID));
-    if (rec) this.refreshJobStatus(rec);
+    if (rec) this.refreshJobStatus(rec, 'AllocationUpdated');
   }
 
   private stopAlloc(a: SimAlloc, description: string): void {
@@ -820,7 +820,8 @@ export class Cluster {
 
   // ---------------------------------------------------------------- job status
 
-  private refreshJobStatus(rec: JobRecord): void {
+  /** Recomputes the job's status; a change is published as a Job event typed by the write that caused it. */
+  private refreshJobStatus(rec: JobRecord, eventType: string): void {
     const job = rec.job;
     let status: string;
     const allocs = this.jobAllocations(job.Namespace ?? 'default', job.ID);
@@ -836,7 +837,7 @@ export class Cluster {
     rec.job = { ...job, Status: status, ModifyIndex: index };
     rec.versions = rec.versions.map((v) => (v.Version === job.Version ? { ...v, Status: status, ModifyIndex: index } : v));
     rec.stubMeta = rec.stubPlain = undefined;
-    this.publish(index, [this.jobEvent(rec.job, 'JobStatusUpdated' as string)]);
+    this.publish(index, [this.jobEvent(rec.job, eventType)]);
   }
 
   // ---------------------------------------------------------------- deployments
@@ -969,7 +970,7 @@ export class Cluster {
     });
     if (!done) return;
     this.endDeployment(cur, 'successful', 'Deployment completed successfully');
-    if (rec.job.Version === cur.JobVersion) this.setStable(rec, cur.JobVersion, true);
+    if (rec.job.Version === cur.JobVersion) this.setStable(rec, cur.JobVersion, true, 'DeploymentStatusUpdate');
     else rec.versions = rec.versions.map((v) => (v.Version === cur.JobVersion ? { ...v, Stable: true } : v));
   }
 
