@@ -569,6 +569,12 @@ export class Cluster {
     rec.queued = queued;
     this.touchJob({ Namespace: job.Namespace ?? 'default', JobID: job.ID });
     const patch: Partial<Evaluation> = { Status: 'complete', QueuedAllocations: queued, DeploymentID: deployment?.ID ?? ev.DeploymentID };
+    if (Object.keys(failedTG).length && ev.TriggeredBy === 'queued-allocs') {
+      // A blocked evaluation that still cannot place goes back to waiting.
+      this.updateEval(ev, { Status: 'blocked', FailedTGAllocs: failedTG, QueuedAllocations: queued });
+      this.refreshJobStatus(rec, 'PlanResult');
+      return;
+    }
     if (Object.keys(failedTG).length) {
       patch.FailedTGAllocs = failedTG;
       const blockedId = this.prng.uuid();
@@ -745,8 +751,18 @@ export class Cluster {
     if (rec) this.refreshJobStatus(rec, 'AllocationUpdated');
   }
 
+  /** Capacity freed: blocked evaluations are processed again (Nomad's blocked-evals tracker unblocks them). */
+  private unblockEvals(): void {
+    for (const ev of this.evals.values()) {
+      if (ev.Status !== 'blocked') continue;
+      this.updateEval(ev, { Status: 'pending' });
+      this.transitions.schedule('eval', this.timings.evalMs, () => this.processEval(ev.ID));
+    }
+  }
+
   private stopAlloc(a: SimAlloc, description: string): void {
     if (a.DesiredStatus !== 'run') return;
+    this.transitions.schedule('unblock', 0, () => this.unblockEvals());
     const now = this.now();
     a.DesiredStatus = 'stop';
     a.DesiredDescription = description;

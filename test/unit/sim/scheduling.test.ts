@@ -223,3 +223,28 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
     expect((await http('POST', `${sim.nomadUrl}/v1/job/other/plan`, { Job: job })).text).toBe('Job ID does not match');
   });
 });
+
+describe('simulator: blocked evaluations', () => {
+  test('a blocked evaluation places its allocations once capacity frees', async () => {
+    const sim = await Simulator.start({ clock: new FakeClock(), seed: 2, datacenters: ['dc1'], nodesPerTier: 1 });
+    try {
+      // No update strategy: no deployment whose progress deadline settle() would run out first.
+      const big = (id: string, count: number) => serviceJob(id, {}, { Count: count, Update: { MaxParallel: 0 }, Networks: null, Services: null, Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: 'x' }, Resources: { CPU: 100, MemoryMB: 6000 } }] });
+      await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: big('hog', sim.nodes.length) });
+      await sim.settle();
+      const evalId = (await http<{ EvalID: string }>('POST', `${sim.nomadUrl}/v1/jobs`, { Job: big('late', 1) })).json.EvalID;
+      await sim.settle();
+      const ev = (await http<Evaluation>('GET', `${sim.nomadUrl}/v1/evaluation/${evalId}`)).json;
+      expect(ev.FailedTGAllocs?.web.DimensionExhausted).toEqual({ memory: sim.nodes.length });
+      expect((await http<Evaluation>('GET', `${sim.nomadUrl}/v1/evaluation/${ev.BlockedEval}`)).json.Status).toBe('blocked');
+      await http('DELETE', `${sim.nomadUrl}/v1/job/hog`);
+      await sim.settle();
+      expect((await http<Evaluation>('GET', `${sim.nomadUrl}/v1/evaluation/${ev.BlockedEval}`)).json.Status).toBe('complete');
+      const allocs = (await http<AllocListStub[]>('GET', `${sim.nomadUrl}/v1/job/late/allocations`)).json;
+      expect(allocs.map((a) => a.ClientStatus)).toEqual(['running']);
+      expect(sim.errors).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
