@@ -38,7 +38,7 @@ async function waitForStatus(url: string, done: (s: OperatorStatus) => boolean):
 }
 
 describe('nomadguard dev', () => {
-  it('starts the cluster, converges the example jobs and stops on Ctrl-C', async () => {
+  it('starts the cluster, converges the example jobs, reports the invalid spec, and stops on Ctrl-C', async () => {
     expect(existsSync(join(ROOT, 'dist', 'lib', 'cli', 'main.js'))).toBe(true); // make test builds first
     const child = spawn(process.execPath, [BIN, 'dev', '--listen', '127.0.0.1:0'], { cwd: ROOT, env: { ...process.env, NOMAD_TOKEN: '' } });
     const seen = { text: '' };
@@ -54,6 +54,9 @@ describe('nomadguard dev', () => {
         'data/q-data-redis', 'ops/t-ops-reporter', 'web/p-web-landing', 'web/p-web-shop',
       ]);
       expect(converged.sources[0].healthy).toBe(true);
+      const invalid = converged.jobs.filter((j) => j.phase === 'Invalid');
+      expect(invalid.map((j) => j.spec)).toEqual(['es/broken/nomadgen.toml']);
+      expect(invalid[0].conditions.map((c) => c.message).join(' ')).toContain('es/broken/nomadgen.toml:12:3');
       const page = await (await fetch(`${dashboard}/`)).text();
       expect(page).toContain('<title>nomadguard</title>');
 
