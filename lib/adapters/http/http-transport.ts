@@ -227,7 +227,7 @@ export class HttpTransport {
       } else if (outcome.kind === 'aborted') {
         throw outcome.reason;
       } else {
-        failure = failureFromNetwork(ctx, outcome.code, this.redact(outcome.message));
+        failure = failureFromNetwork(ctx, outcome.code, this.redact(outcome.message).replace(/\?\S*/g, ''));
       }
       const allowed = spec.retry === 'idempotent' ? failure.retryable : failure.retryable && !failure.ambiguous;
       if (!allowed || attempt >= this.policy.maxAttempts) {
@@ -330,7 +330,7 @@ export class HttpTransport {
       } else if (outcome.kind === 'aborted') {
         throw outcome.reason;
       } else {
-        failure = failureFromNetwork(ctx, outcome.code, this.redact(outcome.message));
+        failure = failureFromNetwork(ctx, outcome.code, this.redact(outcome.message).replace(/\?\S*/g, ''));
       }
       if (!failure.retryable || attempt >= this.policy.maxAttempts) {
         this.logger?.warn(this.describe(failure, attempt), 'http stream failed');
