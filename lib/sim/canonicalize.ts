@@ -463,6 +463,7 @@ export function canonicalizeJob(input: Job | Obj, ctx: CanonicalizeContext): Job
     UI: isObj(job.UI) ? job.UI : null,
     VersionTag: isObj(job.VersionTag) ? job.VersionTag : null,
   };
+  if (compareVersions(ctx.version, '1.6.0') < 0) delete out.NodePool;
   return out as unknown as Job;
 }
 

@@ -10,7 +10,7 @@ import type { FaultTable } from './faults';
 
 /** An error answered as `status` with a plain-text `message` body. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly headers?: Record<string, string>) {
     super(message);
     this.name = 'HttpError';
   }
@@ -214,7 +214,7 @@ export class ApiServer {
       send(res, reply);
     } catch (err) {
       if (res.headersSent || res.destroyed) return;
-      if (err instanceof HttpError) send(res, { status: err.status, text: err.message });
+      if (err instanceof HttpError) send(res, { status: err.status, text: err.message, headers: err.headers });
       else if (ac.signal.aborted) res.destroy();
       else send(res, { status: 500, text: err instanceof Error ? err.message : String(err) });
     } finally {

@@ -262,7 +262,7 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
       const rec = cluster.record(namespace, r.params.id);
       return { index: rec ? (rec.job.ModifyIndex ?? 0) : cluster.tableIndex('jobs'), job: rec?.job };
     });
-    if (!res.job) throw new HttpError(404, 'job not found');
+    if (!res.job) throw new HttpError(404, 'job not found', readHeaders(res.index));
     return ok(res.job, res.index);
   });
   server.route(['POST', 'PUT'], '/v1/job/:id', (r) => register(r, r.params.id));

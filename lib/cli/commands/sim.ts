@@ -24,14 +24,17 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--version <version>', 'Nomad version to claim', '1.10.3')
     .option('--acl', 'enable ACLs (the management token is printed as NOMAD_TOKEN)', false)
     .option('--namespace <name...>', 'extra namespaces to create')
+    .option('--time-scale <factor>', 'multiply job health/progress durations (0.01 = deployments in seconds)', '1')
     .addHelpText('after', '\nControl endpoints (/_sim/requests, /_sim/faults, /_sim/fail-image, /_sim/version, /_sim/settle) are described in lib/sim/README.md.')
-    .action(async (opts: { nomadPort: string; consulPort: string; seed: string; version: string; acl: boolean; namespace?: string[] }) => {
+    .action(async (opts: { nomadPort: string; consulPort: string; seed: string; version: string; acl: boolean; namespace?: string[]; timeScale: string }) => {
+      const timeScale = Number(opts.timeScale);
+      if (!(timeScale > 0)) throw new CliError(`--time-scale must be a positive number, got ${JSON.stringify(opts.timeScale)}`, 2);
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got ${JSON.stringify(opts.seed)}`, 2);
       if (!/^\d+\.\d+\.\d+/.test(opts.version)) throw new CliError(`--version must look like 1.10.3, got ${JSON.stringify(opts.version)}`, 2);
       let sim: Simulator;
       try {
-        sim = await Simulator.start({ nomadPort: port(opts.nomadPort, '--nomad-port'), consulPort: port(opts.consulPort, '--consul-port'), seed, version: opts.version, acl: opts.acl, namespaces: opts.namespace });
+        sim = await Simulator.start({ nomadPort: port(opts.nomadPort, '--nomad-port'), consulPort: port(opts.consulPort, '--consul-port'), seed, version: opts.version, acl: opts.acl, namespaces: opts.namespace, timings: { timeScale } });
       } catch (err) {
         throw new CliError(`cannot start the simulator: ${(err as Error).message}`);
       }

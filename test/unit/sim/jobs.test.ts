@@ -178,3 +178,22 @@ describe('simulator: jobs API', () => {
     expect((await http('GET', `${sim.nomadUrl}/_sim/requests`)).json).toEqual({});
   });
 });
+
+test('a missing job answers 404 with the jobs index, so a client can block on its creation; no NodePool before 1.6', async () => {
+  const sim = await Simulator.start({ clock: new FakeClock(), version: '1.5.6' });
+  try {
+    const missing = await http('GET', `${sim.nomadUrl}/v1/job/later`);
+    expect(missing.status).toBe(404);
+    const index = Number(missing.headers.get('x-nomad-index'));
+    expect(index).toBeGreaterThan(0);
+    const waiting = http<Job>('GET', `${sim.nomadUrl}/v1/job/later?index=${index}`);
+    await new Promise((r) => setTimeout(r, 20));
+    await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('later') });
+    const created = await waiting;
+    expect(created.status).toBe(200);
+    expect(created.json.ID).toBe('later');
+    expect(created.json).not.toHaveProperty('NodePool');
+  } finally {
+    await sim.stop();
+  }
+});
