@@ -50,7 +50,7 @@ export type SourcePoll =
       forcePushed: boolean;
       /** The checkout was read and verified; prunes are allowed only when true. */
       healthy: boolean;
-      /** Every spec at `commit`. */
+      /** Every spec at `commit` (empty when `commit` is `previous` and not `full`: nothing changed). */
       specs: SpecFile[];
       /** Specs changed since `previous` (empty when `full`). */
       changed: SpecChange[];
@@ -100,7 +100,7 @@ export class GitSpecSource {
       return { ok: false, error: { reason: 'CheckoutCorrupt', message: errText(e) } };
     }
     try {
-      await git(this.gitDir, ['fetch', '--no-tags', '--force', '--quiet', this.repo, `+refs/heads/${this.branch}:${TRACK_REF}`], { timeoutMs: this.fetchTimeoutMs });
+      await git(this.gitDir, ['fetch', '--no-tags', '--force', '--quiet', '--no-write-fetch-head', '--no-auto-maintenance', '--no-recurse-submodules', '--no-show-forced-updates', this.repo, `+refs/heads/${this.branch}:${TRACK_REF}`], { timeoutMs: this.fetchTimeoutMs });
     } catch (e) {
       const error = classify(e, this.branch);
       if (error.reason === 'CheckoutCorrupt') this.broken = true;
@@ -131,8 +131,10 @@ export class GitSpecSource {
         forcePushed = !known || !(await this.isAncestor(previous, commit));
         if (forcePushed) full = true;
       }
+      // Nothing moved: no listing at all (the caller keeps what it rendered).
+      if (!full && previous === commit) return { ok: true, commit, previous, full: false, forcePushed: false, healthy: true, specs: [], changed: [] };
       const specs = await this.listSpecs(commit);
-      const changed = full || previous === undefined || previous === commit ? [] : await this.changedSpecs(previous, commit);
+      const changed = full || previous === undefined ? [] : await this.changedSpecs(previous, commit);
       // A force-push pass may prune only when the new commit's objects are verified complete.
       const healthy = forcePushed ? await this.verify(commit) : true;
       return { ok: true, commit, previous, full, forcePushed, healthy, specs, changed };

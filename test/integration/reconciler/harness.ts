@@ -57,13 +57,14 @@ export interface Harness {
 }
 
 /** Starts a simulator, an empty spec repo and an operator on them. */
-export async function startHarness(o: { reconcile?: Partial<OperatorConfig['reconcile']>; version?: string } = {}): Promise<Harness> {
+export async function startHarness(o: { reconcile?: Partial<OperatorConfig['reconcile']>; version?: string; aclNamespaces?: string[] } = {}): Promise<Harness> {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
-  const sim = await Simulator.start({ clock, seed: 3, ...(o.version ? { version: o.version } : {}) });
+  const sim = await Simulator.start({ clock, seed: 3, ...(o.version ? { version: o.version } : {}), ...(o.aclNamespaces ? { acl: true, namespaces: o.aclNamespaces } : {}) });
+  const token = o.aclNamespaces ? sim.createToken({ namespace: o.aclNamespaces, policy: 'write' }) : undefined;
   const repo = TestRepo.create();
   repo.write('README.md', 'specs\n');
   repo.commitAndPush('init');
-  const nomad = new NomadHttpClient({ address: sim.nomadUrl, backoff: { maxAttempts: 1 } });
+  const nomad = new NomadHttpClient({ address: sim.nomadUrl, token, backoff: { maxAttempts: 1 } });
   const consul = new ConsulHttpClient({ address: sim.consulUrl, backoff: { maxAttempts: 1 } });
   const base = defaultOperatorConfig({});
   const makeConfig = (r?: Partial<OperatorConfig['reconcile']>): OperatorConfig => ({

@@ -1,0 +1,170 @@
+/**
+ * Benchmark: a no-op pass over N managed jobs (default 10,000) in the simulator.
+ *
+ * Set-up (not measured): a spec repository with N specs in a temp folder, each rendered and seeded into
+ * the simulator as the operator would have registered it, the state store holding the JobModifyIndex of
+ * every job, and one full pass so the operator has rendered everything once.
+ * Measured: (a) nomadguard's no-op pass (git fetch, one job list with meta, decide), its Nomad calls and
+ * wall time; (b) one bare `GET /v1/jobs?meta=true` plus JSON parse; (c) the same pass done the way other
+ * Nomad GitOps tools do it: a plan call per job. Reports the ratios.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { defaultOperatorConfig } from '../crd-schemas/operator-config';
+import { defaultPolicy } from '../crd-schemas/policy';
+import { renderSpec } from '../lib/core/pipeline';
+import type { Job } from '../lib/core/nomad/types';
+import { NomadHttpClient } from '../lib/adapters/nomad-http/nomad-http-client';
+import { GitSpecSource } from '../lib/adapters/git-spec-source';
+import { FileStateStore } from '../lib/adapters/state-store';
+import { SystemClock } from '../lib/runtime/clock';
+import { Simulator } from '../lib/sim';
+import { Manager } from '../controllers/manager';
+
+/** What the benchmark reports. */
+export interface NoopPassFigures {
+  name: 'noop-pass';
+  jobs: number;
+  /** nomadguard's no-op pass. */
+  passNomadCalls: number;
+  passMs: number;
+  /** One bare `GET /v1/jobs?namespace=*&meta=true` and JSON.parse. */
+  bareListMs: number;
+  /** passMs / bareListMs (target <= 1.5). */
+  passVsBareList: number;
+  /** A plan call per job, as other tools do. */
+  planPerJobCalls: number;
+  planPerJobMs: number;
+  /** planPerJobMs / passMs. */
+  planPerJobVsPass: number;
+  targets: { calls: boolean; time: boolean };
+}
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com', LC_ALL: 'C' };
+
+function specText(i: number): string {
+  return `name = "svc${i}"\ntier = "test"\ncontact = "team${i % 50}@example.com"\n\n[[group]]\nname = "main"\ncount = 2\n\n  [[group.task]]\n  name = "svc${i}"\n  image = "registry.internal/acme/svc${i}:1.0.${i % 10}"\n  cpu = 100\n  memory = 128\n  port = 8080\n  check = { type = "http", path = "/health" }\n`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Runs the benchmark; `jobs` defaults to $BENCH_NOOP_JOBS or 10,000. */
+export async function run(opts: { jobs?: number; rounds?: number } = {}): Promise<NoopPassFigures> {
+  const n = opts.jobs ?? Number(process.env.BENCH_NOOP_JOBS ?? 10_000);
+  const rounds = opts.rounds ?? 5;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ng-bench-noop-'));
+  const sim = await Simulator.start({ seed: 11, nodesPerTier: 4 });
+  const nomad = new NomadHttpClient({ address: sim.nomadUrl, timeoutMs: 120_000 });
+  try {
+    // The spec repository.
+    const repoDir = path.join(dir, 'specs');
+    const teams = 20;
+    for (let i = 0; i < n; i++) {
+      const file = path.join(repoDir, `team${i % teams}`, `svc${i}`, 'nomadgen.toml');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, specText(i));
+    }
+    execFileSync('git', ['init', '-q', '-b', 'main', repoDir], { env: GIT_ENV });
+    execFileSync('git', ['-C', repoDir, 'add', '-A'], { env: GIT_ENV });
+    execFileSync('git', ['-C', repoDir, 'commit', '-q', '-m', 'specs'], { env: GIT_ENV });
+    const head = execFileSync('git', ['-C', repoDir, 'rev-parse', 'HEAD'], { env: GIT_ENV, encoding: 'utf8' }).trim();
+
+    // Seed the cluster as the operator would have written it, and the state store with our writes.
+    const base = defaultOperatorConfig({});
+    const config = { ...base, source: { ...base.source, repo: repoDir, name: 'bench-specs' } };
+    const env = { config, policy: defaultPolicy() };
+    const jobs: Job[] = [];
+    for (let i = 0; i < n; i++) {
+      const file = `team${i % teams}/svc${i}/nomadgen.toml`;
+      const r = renderSpec({ text: specText(i), file, team: `team${i % teams}`, commit: head, source: 'bench-specs' }, env);
+      if (!r.ok || !r.job) throw new Error(`bench spec ${file} does not render: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+      jobs.push(r.job);
+    }
+    sim.seedJobs(jobs);
+    const state = new FileStateStore(path.join(dir, 'state.json'));
+    await state.load();
+    const { items } = await nomad.listJobs({ namespace: '*', meta: true });
+    for (const s of items) await state.put(`${s.Namespace}/${s.ID}`, { jobModifyIndex: s.JobModifyIndex, hash: s.Meta?.['nomadguard.hash'] ?? '', commit: head });
+
+    const manager = new Manager({
+      nomad,
+      source: new GitSpecSource({ repo: repoDir, branch: 'main', workDir: path.join(dir, 'work.git') }),
+      state,
+      clock: new SystemClock(),
+      logger: pino({ level: 'silent' }),
+      config,
+      render: (input) => renderSpec(input, env),
+    });
+    const first = await manager.pass({ full: true, forced: new Set(), confirmPrune: new Set(), reasons: ['bench-start'] });
+    if (first.enqueue.length !== 0) throw new Error(`set-up is not a no-op: ${JSON.stringify(first.actions)}`);
+
+    // (a) nomadguard's no-op pass.
+    const passTimes: number[] = [];
+    let passCalls = 0;
+    for (let r = 0; r < rounds; r++) {
+      sim.resetRequestCounts();
+      const t0 = performance.now();
+      const s = await manager.pass();
+      passTimes.push(performance.now() - t0);
+      if (s.enqueue.length !== 0) throw new Error('no-op pass queued work');
+      passCalls = Object.values(sim.requestCounts('nomad')).reduce((a, b) => a + b, 0);
+    }
+    manager.stop();
+
+    // (b) one bare list with meta, plus JSON.parse.
+    const bareTimes: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      const res = await fetch(`${sim.nomadUrl}/v1/jobs?namespace=*&meta=true`);
+      const parsed = JSON.parse(await res.text()) as unknown[];
+      bareTimes.push(performance.now() - t0);
+      if (parsed.length !== n) throw new Error(`listed ${parsed.length} jobs, expected ${n}`);
+    }
+
+    // (c) a plan call per job.
+    sim.resetRequestCounts();
+    const t0 = performance.now();
+    const queue = [...jobs];
+    const conc = 8;
+    await Promise.all(Array.from({ length: conc }, async () => {
+      for (let j = queue.pop(); j; j = queue.pop()) await nomad.planJob(j.Namespace ?? 'default', j, { diff: true });
+    }));
+    await nomad.listJobs({ namespace: '*', meta: true });
+    const planMs = performance.now() - t0;
+    const planCalls = Object.values(sim.requestCounts('nomad')).reduce((a, b) => a + b, 0);
+
+    const passMs = median(passTimes);
+    const bareListMs = median(bareTimes);
+    const figures: NoopPassFigures = {
+      name: 'noop-pass',
+      jobs: n,
+      passNomadCalls: passCalls,
+      passMs: Math.round(passMs * 10) / 10,
+      bareListMs: Math.round(bareListMs * 10) / 10,
+      passVsBareList: Math.round((passMs / bareListMs) * 100) / 100,
+      planPerJobCalls: planCalls,
+      planPerJobMs: Math.round(planMs),
+      planPerJobVsPass: Math.round((planMs / passMs) * 10) / 10,
+      targets: { calls: passCalls <= 2, time: passMs <= 1.5 * bareListMs },
+    };
+    return figures;
+  } finally {
+    nomad.close();
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  run().then((f) => console.log(JSON.stringify(f, null, 2)), (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
