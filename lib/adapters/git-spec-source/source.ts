@@ -82,6 +82,8 @@ export class GitSpecSource {
   private readonly specFileName: string;
   private readonly fetchTimeoutMs: number;
   private broken = false;
+  /** The work folder was (re)created since the last successful poll: the next pass is full. */
+  private fresh = false;
 
   constructor(opts: GitSpecSourceOptions) {
     this.repo = isLocalPath(opts.repo) ? path.resolve(opts.repo) : opts.repo;
@@ -125,7 +127,7 @@ export class GitSpecSource {
     const commit = fetched.commit;
     try {
       let forcePushed = false;
-      let full = opts.full === true || previous === undefined;
+      let full = opts.full === true || previous === undefined || this.fresh;
       if (previous !== undefined && previous !== commit) {
         const known = await this.hasCommit(previous);
         forcePushed = !known || !(await this.isAncestor(previous, commit));
@@ -137,6 +139,7 @@ export class GitSpecSource {
       const changed = full || previous === undefined ? [] : await this.changedSpecs(previous, commit);
       // A force-push pass may prune only when the new commit's objects are verified complete.
       const healthy = forcePushed ? await this.verify(commit) : true;
+      this.fresh = false;
       return { ok: true, commit, previous, full, forcePushed, healthy, specs, changed };
     } catch (e) {
       const error = classify(e, this.branch);
@@ -290,6 +293,7 @@ export class GitSpecSource {
     }
     await fs.mkdir(this.gitDir, { recursive: true });
     await git(undefined, ['init', '--quiet', '--bare', this.gitDir]);
+    this.fresh = true;
   }
 }
 
