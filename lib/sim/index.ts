@@ -14,6 +14,7 @@ import { installNomadApi } from './nomad-api';
 import { buildNodes, type SimNode } from './nodes';
 import { Prng } from './prng';
 
+/** Fault and timing options, re-exported for callers of `Simulator.start`. */
 export type { FaultSpec } from './faults';
 export type { SimTimings } from './cluster';
 

@@ -40,6 +40,7 @@ export interface NodeOptions {
   memoryMB: number;
 }
 
+/** The tiers every datacenter has nodes of (`meta.tier`). */
 export const TIERS = ['production', 'quality', 'test'] as const;
 
 /** The /64 of the datacenter numbered `d` (1-based). */

@@ -1,4 +1,4 @@
-/** Small real-HTTP helpers for simulator tests (Node's fetch against 127.0.0.1). */
+/** Real-HTTP request functions for simulator tests (Node's fetch against 127.0.0.1). */
 
 export interface HttpResult<T = unknown> {
   status: number;
