@@ -9,6 +9,7 @@
  * its datacenter fails. Pinning it would trade that failover for nothing.
  */
 import type { Constraint, Spread } from '../../nomad/types';
+import { sameJson } from '../helpers';
 import type { Modification, ModifierRule } from '../types';
 
 /** Equal integer percentages over `dcs` that sum to 100 (the first ones take the remainder). */
@@ -59,7 +60,7 @@ export const spread: ModifierRule<'spread'> = {
         const before = tg.Spreads ?? null;
         const others = (tg.Spreads ?? []).filter((s) => s.Attribute !== wanted.Attribute);
         const after = [...others, wanted];
-        if (JSON.stringify(before) !== JSON.stringify(after)) {
+        if (!sameJson(before, after)) {
           tg.Spreads = after;
           modifications.push({
             rule: 'spread',

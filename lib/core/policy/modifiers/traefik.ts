@@ -10,6 +10,7 @@
  */
 import type { TaskSpec } from '../../../../crd-schemas/spec-v1';
 import type { Job, Service } from '../../nomad/types';
+import { sameJson } from '../helpers';
 import type { Modification, ModifierRule } from '../types';
 
 /** Whether the platform routes HTTP traffic to this task. */
@@ -70,7 +71,7 @@ export const traefik: ModifierRule<'traefik'> = {
       const at = `TaskGroups[${e.gi}].Tasks[${e.ti}].Services[0].Tags`;
       const before = svc.Tags ?? [];
       const after = [...before.filter((tag) => !tag.toLowerCase().startsWith('traefik.')), ...tags];
-      if (JSON.stringify(before) === JSON.stringify(after)) continue;
+      if (sameJson(before, after)) continue;
       svc.Tags = after;
       const where = e.task.http?.internet === true ? `internal and public entrypoints (${entrypoints.internal}, ${entrypoints.public})` : `internal entrypoint (${entrypoints.internal})`;
       modifications.push({

@@ -17,8 +17,21 @@ export type FirewallEntry =
   | { kind: 'prefix'; family: 'ipv4' | 'ipv6'; canonical: string; length: number; hostBits: boolean }
   | { kind: 'invalid'; reason: string };
 
-/** Parse one firewall entry; bare addresses count as host prefixes (/32, /128). */
+const parsedCache = new Map<string, FirewallEntry>();
+const CACHE_LIMIT = 10_000;
+
+/** Parse one firewall entry; bare addresses count as host prefixes (/32, /128). Results are memoised (entries repeat across specs). */
 export function parseFirewallEntry(entry: string): FirewallEntry {
+  let parsed = parsedCache.get(entry);
+  if (parsed === undefined) {
+    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
+    parsed = parseEntry(entry);
+    parsedCache.set(entry, parsed);
+  }
+  return parsed;
+}
+
+function parseEntry(entry: string): FirewallEntry {
   if (entry.startsWith('g/')) return GROUP_RE.test(entry) ? { kind: 'group', name: entry } : { kind: 'invalid', reason: 'group' };
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   let length: number;
