@@ -239,7 +239,7 @@ export function parsePolicy(text: string, file: string): PolicyParseResult {
       })),
     };
   }
-  const parsed = PolicySchema.safeParse(doc.toJS() ?? {});
+  const parsed = PolicySchema.safeParse(withShorthands(doc.toJS() ?? {}));
   if (parsed.success) return { ok: true, policy: parsed.data, diagnostics: [] };
   return {
     ok: false,
@@ -258,6 +258,25 @@ export function parsePolicy(text: string, file: string): PolicyParseResult {
       };
     }),
   };
+}
+
+/** Top-level keys accepted as shorthand for `rules.<key>` (the form the design document shows). */
+const SHORTHAND_RULES = ['images', 'spread'] as const;
+
+/** Moves shorthand top-level rule settings under `rules`; settings written under `rules` win. */
+function withShorthands(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const input = { ...(raw as Record<string, unknown>) };
+  for (const key of SHORTHAND_RULES) {
+    if (!(key in input)) continue;
+    const rules = (input.rules ?? {}) as Record<string, unknown>;
+    const given = input[key];
+    const explicit = rules[key];
+    const both = given !== null && typeof given === 'object' && explicit !== null && typeof explicit === 'object';
+    input.rules = { ...rules, [key]: both ? { ...given, ...explicit } : (explicit ?? given) };
+    delete input[key];
+  }
+  return input;
 }
 
 /** The offset of the deepest node (or key) along `path` that exists in the YAML document. */

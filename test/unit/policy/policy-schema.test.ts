@@ -34,6 +34,26 @@ describe('policy schema', () => {
     expect(r.policy.placement[0].constraint).toEqual({ attribute: '${node.class}', value: 'es', operator: '=' });
   });
 
+  it('accepts the design document example with images and spread at the top level', () => {
+    const text = [
+      'apiVersion: nomadguard/v1',
+      'kind: Policy',
+      'teams:',
+      '  es:  { tiers: [production, quality, test], vaultPolicies: [es-ro], secretPrefix: es/ }',
+      '  web: { tiers: [quality, test] }',
+      'firewallGroups: [g/netscaler, g/elasticsearch, g/monitoring]',
+      'images: { registries: [registry.internal], mutableTags: { production: error, default: warning } }',
+      'spread: { oddCount: reject }',
+      'placement:',
+      '  - { match: { team: es, tier: production }, constraint: { attribute: "${node.class}", value: es } }',
+      '',
+    ].join('\n');
+    const r = parsePolicy(text, 'policy.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    expect(r.policy.rules.images.registries).toEqual(['registry.internal']);
+    expect(r.policy.rules.spread.oddCount).toBe('reject');
+  });
+
   it('reports an unknown rule name at its line and column', () => {
     const r = parsePolicy('kind: Policy\nrules:\n  spred: { enabled: false }\n', 'policy.yaml');
     expect(r.ok).toBe(false);
