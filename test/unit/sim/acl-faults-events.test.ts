@@ -188,6 +188,22 @@ describe('simulator: event stream', () => {
     expect(frames[frames.length - 1]).toEqual({});
   });
 
+  test('index replays buffered frames; namespace filters', async () => {
+    await sim.stop();
+    sim = await Simulator.start({ clock, seed: 9, namespaces: ['apps'] });
+    await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=apps`, { Job: serviceJob('in-apps') });
+    await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('in-default') });
+    const frames = await readFrames(
+      `${sim.nomadUrl}/v1/event/stream?index=1&namespace=apps&topic=Job`,
+      (f) => f.some((x) => x.Events?.some((e) => e.Key === 'late')),
+      async () => {
+        await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=apps`, { Job: serviceJob('late') });
+      },
+    );
+    const keys = frames.flatMap((f) => f.Events ?? []).map((e) => `${e.Namespace}/${e.Key}`);
+    expect(keys).toEqual(['apps/in-apps', 'apps/late']);
+  });
+
   test('bad topic is 400', async () => {
     const res = await http('GET', `${sim.nomadUrl}/v1/event/stream?topic=a:b:c`);
     expect(res.status).toBe(400);
