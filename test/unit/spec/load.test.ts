@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import * as TOML from '@iarna/toml';
 import { loadSpec, teamFromPath } from '../../../lib/core/spec/load';
 import { scanToml, TomlPositions } from '../../../lib/core/spec/positions';
 import { didYouMean, editDistance } from '../../../lib/core/spec/suggest';
 import { parseDuration, formatDuration } from '../../../lib/core/spec/duration';
 import { MAX_SPEC_BYTES } from '../../../lib/core/spec/text';
+import { generateSpecs } from '../../../bench/spec-generator';
 
 const SPECS = join(__dirname, '..', '..', 'fixtures', 'specs');
 const read = (p: string): string => readFileSync(join(SPECS, p), 'utf8');
@@ -18,12 +19,41 @@ function paths(value: unknown, prefix: Array<string | number> = [], out: Array<A
   return out;
 }
 
+/** Every parseable .toml under test/fixtures, relative to the fixtures folder. */
+function allFixtureTomls(): string[] {
+  const root = join(__dirname, '..', '..', 'fixtures');
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.toml')) {
+        try {
+          TOML.parse(readFileSync(p, 'utf8'));
+          out.push(relative(root, p));
+        } catch {
+          // syntax-error fixtures have no structure to agree on
+        }
+      }
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
 describe('position scanner', () => {
-  it.each(['es/cerebro/nomadgen.toml', 'es/legacy-search/nomadgen.toml'])('records every path the parser produces in %s', (file) => {
-    const text = read(file);
+  it.each(allFixtureTomls())('records every path the parser produces in %s', (file) => {
+    const text = readFileSync(join(__dirname, '..', '..', 'fixtures', file), 'utf8');
     const scanned = scanToml(text);
     const missing = paths(TOML.parse(text)).filter((p) => !scanned.has(p.join('\u001f')));
     expect(missing).toEqual([]);
+  });
+
+  it('agrees with the parser on 100 generated specs', () => {
+    for (const spec of generateSpecs(100, 3)) {
+      const scanned = scanToml(spec.text);
+      expect(paths(TOML.parse(spec.text)).filter((p) => !scanned.has(p.join('\u001f')))).toEqual([]);
+    }
   });
 
   it('points at keys, not values, with 1-based columns', () => {
