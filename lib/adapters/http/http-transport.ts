@@ -114,7 +114,7 @@ export interface StreamResponse {
   status: number;
   stream: Readable;
   headers: Record<string, string>;
-  /** Aborts the underlying request. */
+  /** Aborts the underlying request and detaches from the caller's signal; call it when done. */
   abort(): void;
 }
 
@@ -316,12 +316,15 @@ export class HttpTransport {
         const res = outcome.res;
         const body = res.data as Readable;
         if (res.status >= 200 && res.status < 300) {
-          const abortAll = outcome.abort;
-          if (spec.signal) {
-            if (spec.signal.aborted) abortAll();
-            else spec.signal.addEventListener('abort', () => { abortAll(); body.destroy(); }, { once: true });
-          }
-          return { status: res.status, stream: body, headers: this.headerMap(res), abort: () => { abortAll(); body.destroy(); } };
+          const signal = spec.signal;
+          const stop = (): void => {
+            signal?.removeEventListener('abort', stop);
+            outcome.abort();
+            body.destroy();
+          };
+          if (signal?.aborted) stop();
+          else signal?.addEventListener('abort', stop, { once: true });
+          return { status: res.status, stream: body, headers: this.headerMap(res), abort: stop };
         }
         const text = await readAll(body);
         failure = failureFromResponse(ctx, res.status, this.redact(text));

@@ -133,6 +133,35 @@ describe('NomadHttpClient (scripted server)', () => {
     expect(frames).toEqual([{ Index: 3, Events: [] }]);
     expect(err).toBeInstanceOf(UnavailableError);
   });
+
+  it('reconnecting streams on one long-lived signal do not pile up abort listeners', async () => {
+    const ac = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const add = ac.signal.addEventListener.bind(ac.signal);
+    const remove = ac.signal.removeEventListener.bind(ac.signal);
+    ac.signal.addEventListener = ((...a: Parameters<AbortSignal['addEventListener']>) => {
+      added++;
+      add(...a);
+    }) as AbortSignal['addEventListener'];
+    ac.signal.removeEventListener = ((...a: Parameters<AbortSignal['removeEventListener']>) => {
+      removed++;
+      remove(...a);
+    }) as AbortSignal['removeEventListener'];
+    for (let i = 0; i < 5; i++) {
+      server.next((_q, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(`{"Index":${i + 1},"Events":[]}\n`);
+      });
+      await (async () => {
+        for await (const _f of nomad.eventStream({ signal: ac.signal })) {
+          // drain
+        }
+      })().catch(() => undefined);
+    }
+    expect(added).toBeGreaterThan(0);
+    expect(added - removed).toBe(0);
+  });
 });
 
 describe('ConsulHttpClient decoding (scripted server)', () => {
