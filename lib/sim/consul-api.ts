@@ -113,9 +113,12 @@ export function installConsulApi(server: ApiServer, state: ConsulState, clock: C
   server.route('GET', '/v1/status/leader', () => ({ json: '127.0.0.1:8300' }));
 
   server.route('GET', '/v1/catalog/services', async (r) => {
+    const pred = filterOf(r);
     const res = await block(r, () => {
-      const out: Record<string, string[]> = { consul: [] };
+      const out: Record<string, string[]> = pred ? {} : { consul: [] };
       for (const e of state.services.values()) {
+        const i = e.instance;
+        if (pred && !pred({ ServiceName: i.name, ServiceID: i.id, ServiceTags: i.tags, ServiceMeta: i.meta, ServiceAddress: i.address, ServicePort: i.port, Node: i.node.Name, Datacenter: i.node.Datacenter })) continue;
         const tags = (out[e.instance.name] ??= []);
         for (const t of e.instance.tags) if (!tags.includes(t)) tags.push(t);
       }

@@ -172,6 +172,8 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
       const shared = (alloc?.AllocatedResources as { Shared: { Networks: Array<{ IP: string }> } }).Shared;
       expect(shared.Networks[0].IP).toBe(h.Service.Address);
     }
+    const filtered = await http<Record<string, string[]>>('GET', `${sim.consulUrl}/v1/catalog/services?filter=${encodeURIComponent('ServiceName == "web" and ServiceMeta["external-source"] == "nomad"')}`);
+    expect(filtered.json).toEqual({ web: ['traefik.enable=true'] });
     const sick = (await http<HealthEntry[]>('GET', `${sim.consulUrl}/v1/health/service/sick`)).json;
     expect(sick[0].Checks[1].Status).toBe('critical');
     expect((await http<HealthEntry[]>('GET', `${sim.consulUrl}/v1/health/service/sick?passing`)).json).toEqual([]);
