@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, decidePair, decide, filterDiffNoise, diffLines, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, decidePair, decide, filterDiffNoise, ignoreScaledCounts, diffLines, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -279,7 +279,8 @@ export class JobSyncController {
     if (item.action !== 'create') {
       const plan = await nomad.planJob(namespace, d.job, { diff: true });
       enforceIndex = plan.JobModifyIndex;
-      const diff = filterDiffNoise(plan.Diff);
+      const scaled = new Set((d.job.TaskGroups ?? []).filter((g) => g.Scaling && g.Scaling.Enabled !== false).map((g) => g.Name));
+      const diff = ignoreScaledCounts(filterDiffNoise(plan.Diff), scaled);
       lines = diffLines(diff);
       if (diff.Type === 'None' && item.action !== 'update') {
         await this.deps.state.put(key, { jobModifyIndex: enforceIndex, hash: d.hash, commit: d.commit, spec: d.spec });

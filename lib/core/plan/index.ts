@@ -3,5 +3,5 @@ export * from './types';
 export { pairJobs, isChildJob, isManaged, type Pair } from './pair';
 export { decide, decidePair, type DecideOptions } from './decide';
 export { applyPruneGuard, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
-export { filterDiffNoise, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
+export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
 export { formatChangeset, diffLines, subjectOf, summarize, type ChangeAction, type ChangeEntry } from './changeset';

@@ -85,3 +85,16 @@ export function filterDiffNoise(diff: JobDiff | null | undefined): JobDiff {
 export function diffChanges(diff: JobDiff | null | undefined): boolean {
   return filterDiffNoise(diff).Type !== 'None';
 }
+
+/**
+ * Returns `diff` without `Count` changes of the named groups (groups under an autoscaler: their live
+ * count is theirs, registered with `PreserveCounts`). A diff left with nothing is `None`.
+ */
+export function ignoreScaledCounts(diff: JobDiff, scaledGroups: ReadonlySet<string>): JobDiff {
+  if (scaledGroups.size === 0 || diff.Type !== 'Edited') return diff;
+  const TaskGroups = (diff.TaskGroups ?? [])
+    .map((g) => (scaledGroups.has(g.Name) ? { ...g, Fields: (g.Fields ?? []).filter((f) => f.Name !== 'Count') } : g))
+    .filter((g) => g.Type !== 'Edited' || (g.Fields ?? []).length > 0 || (g.Objects ?? []).length > 0 || (g.Tasks ?? []).length > 0);
+  const empty = (diff.Fields ?? []).length === 0 && (diff.Objects ?? []).length === 0 && TaskGroups.length === 0;
+  return { ...diff, TaskGroups, Type: empty ? 'None' : diff.Type };
+}

@@ -80,6 +80,23 @@ describe('reconciler: manual changes', () => {
     racing.close();
   });
 
+  it('keeps the live count of a group under an autoscaler, also when the spec changes (PreserveCounts)', async () => {
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { scaling: { min: 1, max: 4 } }));
+    h.repo.commitAndPush('scaled shop');
+    await h.converge();
+    await editByHand(h, 'web', 't-web-shop', (j) => { j.TaskGroups[0].Count = 3; }); // the autoscaler
+    h.sim.resetRequestCounts();
+    await h.converge();
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.TaskGroups[0].Count).toBe(3);
+    expect(Object.keys(h.sim.requestCounts('nomad')).filter((r) => !r.startsWith('GET') && !r.includes('plan'))).toEqual([]);
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { scaling: { min: 1, max: 4 }, memory: 256 }));
+    h.repo.commitAndPush('more memory');
+    await h.converge();
+    const job = await h.nomad.readJob('web', 't-web-shop');
+    expect(job?.TaskGroups[0].Count).toBe(3);
+    expect(job?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(256);
+  });
+
   it('leaves unmanaged jobs alone, including one that has the ID a spec wants', async () => {
     const unmanaged = (id: string): Job => ({ ID: id, Name: id, Namespace: 'default', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'registry.internal/x/y:1' }, Resources: { CPU: 100, MemoryMB: 64 } }] }] });
     await h.nomad.upsertNamespace({ Name: 'web' });

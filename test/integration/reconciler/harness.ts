@@ -19,7 +19,7 @@ import type { PassRequest } from '../../../lib/runtime/triggers';
 import { TestRepo } from '../../helpers/git-repo';
 
 /** A minimal valid spec. */
-export function spec(name: string, o: { tier?: string; image?: string; count?: number; mode?: string; suspend?: boolean; memory?: number; check?: boolean } = {}): string {
+export function spec(name: string, o: { tier?: string; image?: string; count?: number; mode?: string; suspend?: boolean; memory?: number; check?: boolean; scaling?: { min: number; max: number } } = {}): string {
   const sync = o.mode || o.suspend ? `[sync]\n${o.mode ? `mode = "${o.mode}"\n` : ''}${o.suspend ? 'suspend = true\n' : ''}\n` : '';
   return `name    = "${name}"
 tier    = "${o.tier ?? 'test'}"
@@ -28,7 +28,7 @@ ${sync}
 [[group]]
 name  = "main"
 count = ${o.count ?? 2}
-
+${o.scaling ? `scaling = { min = ${o.scaling.min}, max = ${o.scaling.max} }\n` : ''}
   [[group.task]]
   name   = "${name}"
   image  = "${o.image ?? `registry.internal/acme/${name}:1.0.0`}"

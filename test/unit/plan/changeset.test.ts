@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JobDiff, JobPlanResponse } from '../../../lib/core/nomad/types';
-import { diffChanges, diffLines, filterDiffNoise, formatChangeset, summarize } from '../../../lib/core/plan';
+import { diffChanges, diffLines, filterDiffNoise, formatChangeset, ignoreScaledCounts, summarize } from '../../../lib/core/plan';
 
 const samples = path.join(__dirname, '../../fixtures/plan'); // copies of the recorded contract samples
 const sample = (name: string): JobPlanResponse => JSON.parse(fs.readFileSync(path.join(samples, name), 'utf8')) as JobPlanResponse;
@@ -57,5 +57,19 @@ describe('formatChangeset', () => {
 
   it('summarizes by action', () => {
     expect(summarize([{ subject: 'a', action: 'create' }, { subject: 'b', action: 'create' }, { subject: 'c', action: 'unchanged' }])).toMatchObject({ create: 2, unchanged: 1, update: 0 });
+  });
+});
+
+describe('ignoreScaledCounts', () => {
+  const groupDiff = (count: boolean, image: boolean): JobDiff => ({
+    Type: 'Edited', ID: 'a', Fields: null, Objects: null,
+    TaskGroups: [{ Type: 'Edited', Name: 'main', Fields: count ? [f('Count', '2', '5')] : [], Objects: null, Tasks: image ? [{ Type: 'Edited', Name: 't', Fields: [f('image', 'a', 'b')], Objects: null, Annotations: null }] : [], Updates: null }],
+  });
+  it.each([
+    { name: 'a count change of a scaled group is no change', diff: groupDiff(true, false), groups: ['main'], type: 'None' },
+    { name: 'a count change of an unscaled group is a change', diff: groupDiff(true, false), groups: ['other'], type: 'Edited' },
+    { name: 'other changes of a scaled group remain', diff: groupDiff(true, true), groups: ['main'], type: 'Edited' },
+  ])('$name', ({ diff, groups, type }) => {
+    expect(ignoreScaledCounts(diff, new Set(groups)).Type).toBe(type);
   });
 });
