@@ -61,10 +61,22 @@ export function value(v: HclValue, indent: string): string {
   if (typeof v === 'string') return quote(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
-    const items = (v as readonly HclValue[]).map((x) => value(x, `${indent}  `));
-    const flat = `[${items.join(', ')}]`;
-    if (flat.length <= 80 && !flat.includes('\n')) return flat;
-    return `[\n${items.map((x) => `${indent}  ${x},`).join('\n')}\n${indent}]`;
+    const arr = v as readonly HclValue[];
+    if (arr.length === 0) return '[]';
+    const inner = `${indent}  `;
+    const items: string[] = new Array<string>(arr.length);
+    let length = 0;
+    let multi = false;
+    for (let i = 0; i < arr.length; i++) {
+      const x = value(arr[i], inner);
+      items[i] = x;
+      length += x.length + 2;
+      if (!multi && typeof arr[i] === 'object') multi = x.includes('\n');
+    }
+    if (length <= 80 && !multi) return `[${items.join(', ')}]`;
+    let out = '[';
+    for (const x of items) out += `\n${inner}${x},`;
+    return `${out}\n${indent}]`;
   }
   const entries = Object.entries(v as Record<string, HclValue>);
   if (entries.length === 0) return '{}';
@@ -78,12 +90,15 @@ export function value(v: HclValue, indent: string): string {
  */
 export class HclWriter {
   private readonly lines: string[] = [];
-  private pending: Array<[string, string]> = [];
+  private readonly names: string[] = [];
+  private readonly texts: string[] = [];
+  private readonly opened: number[] = [];
   private indent = '';
 
   /** `name = value`. */
   attr(name: string, v: HclValue): this {
-    this.pending.push([name, value(v, this.indent)]);
+    this.names.push(name);
+    this.texts.push(value(v, this.indent));
     return this;
   }
 
@@ -109,6 +124,7 @@ export class HclWriter {
     let head = type;
     for (const l of labels) head += ` ${quote(l)}`;
     this.lines.push(`${this.indent}${head} {`);
+    this.opened.push(this.lines.length - 1);
     this.indent += '  ';
     return this;
   }
@@ -118,8 +134,8 @@ export class HclWriter {
     this.flush();
     if (this.lines[this.lines.length - 1] === '') this.lines.pop();
     this.indent = this.indent.slice(2);
-    const last = this.lines[this.lines.length - 1];
-    if (last.endsWith(' {') && last.startsWith(this.indent) && last[this.indent.length] !== ' ') this.lines[this.lines.length - 1] = `${last}}`;
+    const at = this.opened.pop();
+    if (at === this.lines.length - 1) this.lines[at] = `${this.lines[at]}}`;
     else this.lines.push(`${this.indent}}`);
     return this;
   }
@@ -139,10 +155,16 @@ export class HclWriter {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
+    const n = this.names.length;
+    if (n === 0) return;
+    const { names, texts, indent } = this;
     let width = 0;
-    for (const [name, text] of this.pending) if (name.length > width && !text.includes('\n')) width = name.length;
-    for (const [name, text] of this.pending) this.lines.push(`${this.indent}${text.includes('\n') ? name : name.padEnd(width)} = ${text}`);
-    this.pending = [];
+    for (let i = 0; i < n; i++) if (names[i].length > width && !texts[i].includes('\n')) width = names[i].length;
+    for (let i = 0; i < n; i++) {
+      const text = texts[i];
+      this.lines.push(`${indent}${text.includes('\n') ? names[i] : names[i].padEnd(width)} = ${text}`);
+    }
+    names.length = 0;
+    texts.length = 0;
   }
 }

@@ -21,12 +21,15 @@ export function parseDuration(text: string): Nanos | undefined {
   return Math.round(total);
 }
 
+const UNITS: ReadonlyArray<readonly [string, number]> = [['h', 3600e9], ['m', 60e9], ['s', 1e9], ['ms', 1e6], ['us', 1e3], ['ns', 1]];
+
 /** Nanoseconds as the shortest Go-style duration string: 90e9 -> "90s", 3.6e12 -> "1h", 0 -> "0s". */
 export function formatDuration(ns: Nanos): string {
   if (ns === 0) return '0s';
+  if (ns % 1e9 === 0 && ns < 60e9) return `${ns / 1e9}s`;
   let rest = ns;
   let out = '';
-  for (const [unit, size] of [['h', 3600e9], ['m', 60e9], ['s', 1e9], ['ms', 1e6], ['us', 1e3], ['ns', 1]] as const) {
+  for (const [unit, size] of UNITS) {
     const n = Math.floor(rest / size);
     if (n > 0) {
       out += `${n}${unit}`;
