@@ -27,7 +27,7 @@ import { Simulator } from '../lib/sim';
 import { Manager } from '../controllers/manager';
 
 /** What the benchmark reports. */
-export interface NoopPassFigures {
+export type NoopPassFigures = {
   name: 'noop-pass';
   jobs: number;
   /** nomadguard's no-op pass. */
@@ -43,7 +43,7 @@ export interface NoopPassFigures {
   /** planPerJobMs / passMs. */
   planPerJobVsPass: number;
   targets: { calls: boolean; time: boolean };
-}
+};
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com', LC_ALL: 'C' };
 

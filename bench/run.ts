@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as specPipeline from './spec-pipeline';
+import * as noopPass from './noop-pass';
 
 /** A benchmark module. */
 export interface BenchModule {
@@ -16,6 +17,7 @@ export interface BenchModule {
 /** Every benchmark, by name. */
 export const MODULES: ReadonlyArray<readonly [string, BenchModule]> = [
   ['spec-pipeline', specPipeline],
+  ['noop-pass', noopPass],
 ];
 
 /** Where results are written: the source bench/ folder (this file runs from dist/bench/). */
