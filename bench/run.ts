@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as specPipeline from './spec-pipeline';
 import * as noopPass from './noop-pass';
+import * as policyRules from './policy-rules';
 
 /** A benchmark module. */
 export interface BenchModule {
@@ -18,6 +19,7 @@ export interface BenchModule {
 export const MODULES: ReadonlyArray<readonly [string, BenchModule]> = [
   ['spec-pipeline', specPipeline],
   ['noop-pass', noopPass],
+  ['policy-rules', policyRules],
 ];
 
 /** Where results are written: the source bench/ folder (this file runs from dist/bench/). */

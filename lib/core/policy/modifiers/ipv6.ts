@@ -15,7 +15,7 @@ export const ipv6: ModifierRule<'ipv6'> = {
         const at = `TaskGroups[${gi}].Tasks[${ti}]`;
         const changes: string[] = [];
         if (t.Driver === 'docker' && t.Config?.advertise_ipv6_address !== true) {
-          t.Config = { ...(t.Config ?? {}), advertise_ipv6_address: true };
+          (t.Config ??= {}).advertise_ipv6_address = true;
           changes.push('Config.advertise_ipv6_address');
         }
         (t.Services ?? []).forEach((s, si) => {
