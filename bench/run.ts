@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as specPipeline from './spec-pipeline';
 import * as noopPass from './noop-pass';
 import * as policyRules from './policy-rules';
+import * as simJobsList from './sim-jobs-list';
 
 /** A benchmark module. */
 export interface BenchModule {
@@ -20,6 +21,7 @@ export const MODULES: ReadonlyArray<readonly [string, BenchModule]> = [
   ['spec-pipeline', specPipeline],
   ['noop-pass', noopPass],
   ['policy-rules', policyRules],
+  ['sim-jobs-list', simJobsList],
 ];
 
 /** Where results are written: the source bench/ folder (this file runs from dist/bench/). */

@@ -65,3 +65,17 @@ export async function benchSimJobsList(jobs = 10_000, requests = 5): Promise<Sim
     await sim.stop();
   }
 }
+
+/** The bench runner's entry: figures for 10,000 seeded jobs. */
+export async function run(): Promise<Record<string, unknown>> {
+  const r = await benchSimJobsList(10_000, 5);
+  const sorted = [...r.listMs].sort((a, b) => a - b);
+  return {
+    jobs: r.jobs,
+    seedMs: Math.round(r.seedMs),
+    listFirstMs: Math.round(r.listMs[0]),
+    listMedianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+    listMaxMs: Math.round(sorted[sorted.length - 1]),
+    responseBytes: r.bytes,
+  };
+}
