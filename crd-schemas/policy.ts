@@ -34,6 +34,7 @@ const Range = z.strictObject({
   max: z.number().int().min(0).optional(),
 });
 
+/** A declared team: the tiers it may deploy to, its Vault allowance, secret prefixes and extra firewall groups. */
 export const TeamSchema = z.strictObject({
   tiers: z.array(TierEnum).default([...TIERS]).describe('Tiers the team may deploy to.'),
   vaultPolicies: z.array(z.string()).optional().describe('Vault policies jobs of the team may ask for (policies mode).'),
@@ -50,6 +51,7 @@ const PlacementMatch = z.strictObject({
   tier: z.union([TierEnum, z.array(TierEnum)]).optional(),
 });
 
+/** A placement rule: jobs matching team, job ID glob and tier go to a node pool and/or get constraints. */
 export const PlacementSchema = z.strictObject({
   name: z.string().optional().describe('Shown in `render --explain`.'),
   match: PlacementMatch.prefault({}),
@@ -129,6 +131,7 @@ function perTier<T extends z.ZodType>(schema: T, defaults: Partial<Record<Tier, 
   return z.preprocess(merge, z.strictObject({ production: schema, quality: schema, test: schema })).prefault({});
 }
 
+/** Every rule by name with `enabled`, optional `severity` and its parameters; all default to on. */
 export const RulesSchema = z
   .strictObject({
     // Validators.
@@ -186,6 +189,7 @@ export const RulesSchema = z
   })
   .prefault({});
 
+/** The policy file: teams, firewall groups, placement rules and rule settings. */
 export const PolicySchema = z.strictObject({
   apiVersion: z.literal('nomadguard/v1').default('nomadguard/v1'),
   kind: z.literal('Policy').default('Policy'),

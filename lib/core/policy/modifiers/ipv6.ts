@@ -6,6 +6,7 @@
  */
 import type { Modification, ModifierRule } from '../types';
 
+/** The `ipv6` modifier rule (see the file comment for what it changes). */
 export const ipv6: ModifierRule<'ipv6'> = {
   name: 'ipv6',
   modify(job) {

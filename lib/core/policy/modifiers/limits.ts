@@ -11,6 +11,7 @@ const META_KEY: Record<Field, string> = { CPU: 'nomadguard.original.cpu', Memory
 const UNIT: Record<Field, string> = { CPU: 'MHz', MemoryMB: 'MiB', MemoryMaxMB: 'MiB' };
 const SPEC_NAME: Record<Field, string> = { CPU: 'cpu', MemoryMB: 'memory', MemoryMaxMB: 'memory_max' };
 
+/** The `limits` modifier rule (see the file comment for what it changes). */
 export const limits: ModifierRule<'limits'> = {
   name: 'limits',
   modify(job, spec, _ctx, params) {

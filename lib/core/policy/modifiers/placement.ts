@@ -23,6 +23,7 @@ function sameConstraint(a: Constraint, b: Constraint): boolean {
   return a.LTarget === b.LTarget && a.RTarget === b.RTarget && a.Operand === b.Operand;
 }
 
+/** The `placement` modifier rule (see the file comment for what it changes). */
 export const placement: ModifierRule<'placement'> = {
   name: 'placement',
   modify(job, spec, ctx, _params, policy) {

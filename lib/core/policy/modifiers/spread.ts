@@ -21,6 +21,7 @@ export function equalTargets(dcs: readonly string[]): Array<{ Value: string; Per
 
 const DISTINCT_HOSTS: Constraint = { LTarget: '', RTarget: 'true', Operand: 'distinct_hosts' };
 
+/** The `spread` modifier rule (see the file comment for what it changes). */
 export const spread: ModifierRule<'spread'> = {
   name: 'spread',
   modify(job, spec, ctx, params) {

@@ -39,6 +39,7 @@ export function traefikTags(o: { router: string; service: string; host: string; 
   ];
 }
 
+/** The `traefik` modifier rule (see the file comment for what it changes). */
 export const traefik: ModifierRule<'traefik'> = {
   name: 'traefik',
   modify(job, spec, ctx) {

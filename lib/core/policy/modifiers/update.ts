@@ -51,6 +51,7 @@ function hasChecks(tg: TaskGroup): boolean {
   return (tg.Services ?? []).some((s) => (s.Checks ?? []).length > 0) || tg.Tasks.some((t) => (t.Services ?? []).some((s) => (s.Checks ?? []).length > 0));
 }
 
+/** The `update` modifier rule (see the file comment for what it changes). */
 export const update: ModifierRule<'update'> = {
   name: 'update',
   modify(job, spec, _ctx, params) {

@@ -9,6 +9,7 @@ import type { ValidatorRule } from '../types';
 
 const NAMESPACE_RE = /^[a-zA-Z0-9-]{1,128}$/;
 
+/** The `authorisation` validator rule (see the file comment for what it checks). */
 export const authorisation: ValidatorRule<'authorisation'> = {
   name: 'authorisation',
   validate(spec, ctx, _params, policy) {

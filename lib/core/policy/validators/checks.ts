@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../diagnostics';
 import { parseDuration } from '../../spec/duration';
 import type { ValidatorRule } from '../types';
 
+/** The `checks` validator rule (see the file comment for what it checks). */
 export const checks: ValidatorRule<'checks'> = {
   name: 'checks',
   validate(spec) {

@@ -13,6 +13,7 @@ function normCap(c: string): string {
   return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
+/** The `docker` validator rule (see the file comment for what it checks). */
 export const docker: ValidatorRule<'docker'> = {
   name: 'docker',
   validate(spec, _ctx, params) {

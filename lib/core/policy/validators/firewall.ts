@@ -60,6 +60,7 @@ function parseEntry(entry: string): FirewallEntry {
   };
 }
 
+/** The `firewall` validator rule (see the file comment for what it checks). */
 export const firewall: ValidatorRule<'firewall'> = {
   name: 'firewall',
   validate(spec, ctx, _params, policy) {

@@ -44,6 +44,7 @@ function fromRegistry(ref: ImageRef, allowed: string): boolean {
   return allowed.includes('/') ? full === allowed || full.startsWith(allowed.endsWith('/') ? allowed : `${allowed}/`) : ref.registry === allowed;
 }
 
+/** The `images` validator rule (see the file comment for what it checks). */
 export const images: ValidatorRule<'images'> = {
   name: 'images',
   validate(spec, _ctx, params) {

@@ -9,6 +9,7 @@ import type { ValidatorRule } from '../types';
 
 const LABEL_TEXT = 'lower-case letters, digits and "-", starting and ending with a letter or digit';
 
+/** The `names` validator rule (see the file comment for what it checks). */
 export const names: ValidatorRule<'names'> = {
   name: 'names',
   validate(spec, ctx, params) {

@@ -24,6 +24,7 @@ function outside(v: number, r: Range): boolean {
 /** Default memory (MiB) the generator gives a task without `memory`. */
 const DEFAULT_MEMORY = 256;
 
+/** The `resources` validator rule (see the file comment for what it checks). */
 export const resources: ValidatorRule<'resources'> = {
   name: 'resources',
   validate(spec, _ctx, params) {

@@ -14,6 +14,7 @@ export function underSecretPrefix(p: string, prefix: string): boolean {
   return p.startsWith(folder) && p.length > folder.length;
 }
 
+/** The `secrets` validator rule (see the file comment for what it checks). */
 export const secrets: ValidatorRule<'secrets'> = {
   name: 'secrets',
   validate(spec, ctx, _params, policy) {

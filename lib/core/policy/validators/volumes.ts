@@ -20,6 +20,7 @@ function under(path: string, prefix: string): boolean {
   return path === p || path.startsWith(`${p}/`);
 }
 
+/** The `volumes` validator rule (see the file comment for what it checks). */
 export const volumes: ValidatorRule<'volumes'> = {
   name: 'volumes',
   validate(spec, _ctx, params) {
