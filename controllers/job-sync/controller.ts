@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, decidePair, decide, filterDiffNoise, ignoreScaledCounts, diffLines, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, decidePair, decide, filterDiffNoise, ignoreScaledCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -53,6 +53,9 @@ export class JobSyncController {
   /** Detect-only drift already reported at this JobModifyIndex (no plan call again). */
   private reportedDrift = new Map<JobKey, number>();
   private keylessInvalid = new Set<string>();
+  /** The last pass's decisions (before the prune guard), re-used for keys whose inputs did not move. */
+  private lastItems?: Map<JobKey, PlanItem>;
+  private lastHealthy = false;
 
   constructor(readonly deps: OperatorDeps) {
     this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
@@ -86,6 +89,7 @@ export class JobSyncController {
   /** One pass: refresh git, list Nomad once, decide everything, return the keys needing work. */
   async runPass(req: PassRequest = { full: false, forced: new Set(), confirmPrune: new Set(), reasons: ['manual'] }): Promise<PassSummary> {
     const log = this.deps.logger;
+    this.forced.delete('*'); // a forced full sync lasts one pass
     for (const k of req.forced) this.forced.add(k);
     this.confirmed = new Set(req.confirmPrune);
     // git and Nomad are read at the same time: a pass costs the slower of the two, not their sum.
@@ -102,12 +106,35 @@ export class JobSyncController {
       this.status.updateSource({ healthy: false, lastError: { reason: refresh.error?.reason ?? 'GitFailed', message: refresh.error?.message ?? 'unknown', time: now } });
       log.error({ reason: refresh.error?.reason, err: refresh.error?.message }, 'spec source failed: keeping the last desired state, pruning nothing');
     }
-    this.live.replace(listed.stubs, listed.index);
+    const liveChanged = this.live.replace(listed.stubs, listed.index);
     for (const ns of this.live.namespaces()) this.knownNamespaces.add(ns);
 
-    const desired = this.desired.known ? this.desired.entries() : [];
-    let items = decide(desired, this.live.all(), records, this.decideOptions());
-    if (!this.desired.known) items = items.filter((i) => i.action !== 'prune' && i.action !== 'prune-wait');
+    // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
+    // work): a changed spec, a moved live index, a new record, or a decision that waits on time.
+    const opts = this.decideOptions();
+    const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.desired.known && opts.sourceHealthy === this.lastHealthy && this.forced.size === 0;
+    let items: PlanItem[];
+    const fresh = new Set<JobKey>();
+    if (incremental) {
+      const last = this.lastItems as Map<JobKey, PlanItem>;
+      const dirty = new Set<JobKey>([...liveChanged, ...refresh.changedKeys]);
+      for (const [k, it] of last) if (!SETTLED.has(it.action) || it.record !== records.get(k)) dirty.add(k);
+      items = [];
+      for (const [k, it] of last) if (!dirty.has(k)) items.push(it);
+      for (const k of dirty) {
+        const pair = this.pairFor(k);
+        if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live))) continue;
+        items.push(decidePair(pair, opts));
+        fresh.add(k);
+      }
+    } else {
+      const desired = this.desired.known ? this.desired.entries() : [];
+      items = decide(desired, this.live.all(), records, opts);
+      if (!this.desired.known) items = items.filter((i) => i.action !== 'prune' && i.action !== 'prune-wait');
+      for (const it of items) fresh.add(it.key);
+    }
+    this.lastItems = new Map(items.map((i) => [i.key, i]));
+    this.lastHealthy = opts.sourceHealthy;
     const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: this.confirmed });
     this.guardBlocked = new Set(guarded.refused.map((r) => r.namespace));
     for (const r of guarded.refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
@@ -117,7 +144,7 @@ export class JobSyncController {
     for (const item of guarded.items) {
       actions[item.action] = (actions[item.action] ?? 0) + 1;
       if (needsReconcile(item) || this.following.has(item.key)) enqueue.push(item.key);
-      else this.recordQuiet(item);
+      else if (fresh.has(item.key) || item.reason === 'PruneGuard') this.recordQuiet(item);
     }
     this.recordKeylessInvalid();
     log.info({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
@@ -177,8 +204,8 @@ export class JobSyncController {
     }
   }
 
-  /** The decision for one key from the caches (no I/O). */
-  decideKey(key: JobKey): PlanItem {
+  /** The inputs of one key from the caches (no I/O). */
+  private pairFor(key: JobKey): Pair {
     const d = this.desired.known ? this.desired.get(key) : undefined;
     const live = this.live.get(key);
     const record = this.deps.state.get(key);
@@ -188,7 +215,12 @@ export class JobSyncController {
       const bySpec = this.desired.atSpec(specPath);
       if (bySpec?.state === 'invalid') invalid = bySpec;
     }
-    let item = decidePair({ key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (live.Meta?.[META.managed] === 'true' || d) ? live : undefined, record }, this.decideOptions());
+    return { key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (isManaged(live) || d) ? live : undefined, record };
+  }
+
+  /** The decision for one key from the caches (no I/O). */
+  decideKey(key: JobKey): PlanItem {
+    let item = decidePair(this.pairFor(key), this.decideOptions());
     if (!this.desired.known && (item.action === 'prune' || item.action === 'prune-wait')) item = { ...item, action: 'leave-alone', write: false, reason: 'SourceUnknown', message: 'desired state not loaded yet' };
     if ((item.action === 'prune' || item.action === 'prune-wait') && this.guardBlocked.has(item.namespace)) {
       item = { ...item, action: 'leave-alone', write: false, reason: 'PruneGuard', message: `pruning in ${item.namespace} needs confirmation` };
@@ -457,6 +489,9 @@ export class JobSyncController {
   }
 
 }
+
+/** Decisions that stay true until an input moves (no clock involved). */
+const SETTLED: ReadonlySet<PlanItem['action']> = new Set(['unchanged', 'leave-alone', 'invalid']);
 
 /** True when an item needs a reconcile (an API call or a write). */
 export function needsReconcile(item: PlanItem): boolean {
