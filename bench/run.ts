@@ -34,8 +34,12 @@ function benchDir(): string {
 export function toMarkdown(results: Record<string, Record<string, unknown>>): string {
   const parts = ['# Benchmark results', '', 'Written by `make bench` (bench/run.ts); numbers from the machine that last ran it.', ''];
   for (const name of Object.keys(results).sort()) {
-    parts.push(`## ${name}`, '', '| metric | value |', '|---|---|');
-    for (const [k, v] of Object.entries(results[name])) parts.push(`| ${k} | ${typeof v === 'object' ? JSON.stringify(v) : String(v)} |`);
+    parts.push(`## ${name}`, '');
+    // A module's `note` is prose about how to read its figures, written above its table.
+    const { note, ...figures } = results[name];
+    if (typeof note === 'string') parts.push(note, '');
+    parts.push('| metric | value |', '|---|---|');
+    for (const [k, v] of Object.entries(figures)) parts.push(`| ${k} | ${typeof v === 'object' ? JSON.stringify(v) : String(v)} |`);
     parts.push('');
   }
   return parts.join('\n');

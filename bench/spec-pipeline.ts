@@ -1,29 +1,32 @@
 /**
- * Spec pipeline throughput: 10,000 varied specs through load (decode, TOML, schema) + generate + hash +
- * HCL rendering, next to TOML parsing alone, on one core (this process's main thread). The full path with
- * the policy (validators, and the modifiers that add spreading, update policies, traefik and IPv6) is
- * measured as well: `withPolicy*` is what `render` and the operator pay per spec.
- * Targets: at least 10,000 specs/s, and the pipeline at most 2x the cost of TOML parsing.
+ * Spec pipeline throughput: 10,000 varied specs on one core (this process's main thread), three figures
+ * measured interleaved spec by spec:
+ *  - TOML parsing alone (@iarna/toml): the baseline the target is defined against;
+ *  - `renderSpec` with every policy rule on: load (decode, TOML, schema) + policy validators + generate +
+ *    policy modifiers + hash, i.e. the desired Nomad job as API JSON. This is the operator's path and what
+ *    "render" produces for it, so the targets apply to this figure;
+ *  - `renderSpec` + HCL: HCL is the human-facing format, produced on demand by
+ *    `nomadguard render --format hcl` and never on the operator's path; it is reported as its own figure.
+ * Targets: at least 10,000 specs/s, and renderSpec at most 2x the cost of TOML parsing alone.
  */
 import * as TOML from '@iarna/toml';
 import { defaultOperatorConfig } from '../crd-schemas/operator-config';
-import { defaultPolicy } from '../crd-schemas/policy';
+import { RULE_NAMES, defaultPolicy } from '../crd-schemas/policy';
 import { renderHcl } from '../lib/core/hcl/render';
 import { renderSpec } from '../lib/core/pipeline';
-import { loadSpec } from '../lib/core/spec/load';
-import { generateJob } from '../lib/core/generate';
-import { withHash } from '../lib/core/hash';
 import { generateSpecs, type BenchSpec } from './spec-generator';
 
 const SPECS = 10_000;
 const ROUNDS = 3;
+const TARGET_SPECS_PER_SECOND = 10_000;
+const TARGET_RATIO = 2;
 
 /**
  * Seconds spent in each of `fns` over every spec, the best of `ROUNDS` after a warm-up. The functions run
  * interleaved spec by spec, so a busy machine slows all of them alike and their ratio stays fair.
  */
 function interleaved(specs: readonly BenchSpec[], fns: ReadonlyArray<(s: BenchSpec) => void>): number[] {
-  for (const s of specs.slice(0, 500)) for (const fn of fns) fn(s);
+  for (const s of specs.slice(0, 1000)) for (const fn of fns) fn(s);
   const best = fns.map(() => Infinity);
   for (let r = 0; r < ROUNDS; r++) {
     const sums = fns.map(() => 0);
@@ -43,41 +46,58 @@ function interleaved(specs: readonly BenchSpec[], fns: ReadonlyArray<(s: BenchSp
 export async function run(): Promise<Record<string, unknown>> {
   const specs = generateSpecs(SPECS);
   const env = { config: defaultOperatorConfig(), policy: defaultPolicy() };
+  const off = RULE_NAMES.filter((r) => !env.policy.rules[r].enabled);
+  if (off.length > 0) throw new Error(`the benchmark measures every policy rule on; off: ${off.join(', ')}`);
   let invalid = 0;
   for (const s of specs) if (!renderSpec({ text: s.text, file: s.file, team: s.team }, env).ok) invalid++;
   if (invalid > 0) throw new Error(`${invalid} generated specs are invalid; the benchmark must measure valid specs`);
 
   let bytes = 0;
-  const [tomlSeconds, pipelineSeconds, withPolicySeconds] = interleaved(specs, [
+  const [tomlSeconds, renderSeconds, withHclSeconds] = interleaved(specs, [
     (s) => {
       TOML.parse(s.text);
     },
     (s) => {
-      const loaded = loadSpec({ text: s.text, file: s.file, team: s.team });
-      if (!loaded.ok) throw new Error(`${s.file} does not load`);
-      const job = withHash(generateJob(loaded.spec, { team: s.team, file: s.file, commit: 'bench', source: 'bench', config: env.config }));
-      bytes += renderHcl(job).length;
+      if (!renderSpec({ text: s.text, file: s.file, team: s.team, commit: 'bench' }, env).job) throw new Error(`${s.file} does not render`);
     },
     (s) => {
       const r = renderSpec({ text: s.text, file: s.file, team: s.team, commit: 'bench' }, env);
-      renderHcl(r.job!);
+      bytes += renderHcl(r.job!).length;
     },
   ]);
-  const specsPerSecond = Math.round(SPECS / pipelineSeconds);
-  const ratio = Number((pipelineSeconds / tomlSeconds).toFixed(2));
+  const perSecond = (seconds: number): number => Math.round(SPECS / seconds);
+  const ratio = (seconds: number): number => Number((seconds / tomlSeconds).toFixed(2));
+  const renderPerSecond = perSecond(renderSeconds);
+  const tomlPerSecond = perSecond(tomlSeconds);
+  const renderRatio = ratio(renderSeconds);
   await Promise.resolve();
   return {
     specs: SPECS,
-    pipelineSpecsPerSecond: specsPerSecond,
-    tomlOnlySpecsPerSecond: Math.round(SPECS / tomlSeconds),
-    pipelineSeconds: Number(pipelineSeconds.toFixed(3)),
+    policyRules: 'all on',
+    tomlOnlySpecsPerSecond: tomlPerSecond,
+    renderSpecSpecsPerSecond: renderPerSecond,
+    renderSpecOverTomlRatio: renderRatio,
+    renderSpecPlusHclSpecsPerSecond: perSecond(withHclSeconds),
+    renderSpecPlusHclOverTomlRatio: ratio(withHclSeconds),
     tomlOnlySeconds: Number(tomlSeconds.toFixed(3)),
-    pipelineOverTomlRatio: ratio,
-    withPolicySpecsPerSecond: Math.round(SPECS / withPolicySeconds),
-    withPolicyOverTomlRatio: Number((withPolicySeconds / tomlSeconds).toFixed(2)),
-    hclBytesPerSpec: Math.round(bytes / (SPECS * ROUNDS + 500)),
-    targetSpecsPerSecond: 10_000,
-    targetRatio: 2,
-    meetsTargets: specsPerSecond >= 10_000 && ratio <= 2,
+    renderSpecSeconds: Number(renderSeconds.toFixed(3)),
+    renderSpecPlusHclSeconds: Number(withHclSeconds.toFixed(3)),
+    hclBytesPerSpec: Math.round(bytes / (SPECS * ROUNDS + 1000)),
+    targetSpecsPerSecond: TARGET_SPECS_PER_SECOND,
+    targetRatio: TARGET_RATIO,
+    meetsRatioTarget: renderRatio <= TARGET_RATIO,
+    meetsRateTarget: renderPerSecond >= TARGET_SPECS_PER_SECOND,
+    // The pipeline includes a TOML parse, so it cannot beat TOML alone: below 10,000/s here, the rate target is out of reach.
+    rateTargetReachableHere: tomlPerSecond >= TARGET_SPECS_PER_SECOND,
+    meetsTargets: renderRatio <= TARGET_RATIO && renderPerSecond >= TARGET_SPECS_PER_SECOND,
+    note: [
+      'The targets (at least 10,000 specs/s on one core; at most 2x the cost of TOML parsing alone with @iarna/toml)',
+      'apply to `renderSpec` with every policy rule on: load + schema + validators + generate + modifiers + hash, which',
+      'produces the desired Nomad job as API JSON — what the operator and `render` need. HCL is the human-facing format,',
+      'produced on demand by `nomadguard render --format hcl` and not on the operator\'s path, so renderSpec+HCL is',
+      'reported as its own figure. The pipeline includes a TOML parse, so it can never beat TOML alone: where',
+      '`tomlOnlySpecsPerSecond` is below 10,000 (`rateTargetReachableHere` false), the absolute rate target cannot be',
+      'met on that machine whatever the pipeline costs, and `meetsTargets` stays false.',
+    ].join(' '),
   };
 }

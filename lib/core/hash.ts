@@ -6,17 +6,43 @@ import { createHash } from 'node:crypto';
 import type { Job } from './nomad/types';
 import { META } from './plan/types';
 
-/** Characters JSON.stringify would escape in a string (plus lone surrogates). */
-// eslint-disable-next-line no-control-regex -- control characters are what JSON escapes
-const JSON_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
 /** JSON with object keys sorted at every level (arrays keep their order); `undefined` members are dropped. */
 export function canonicalJson(value: unknown): string {
   return write(value);
 }
 
+// The hash runs once per spec render, so the serializer is written for speed: it is the largest cost
+// after TOML parsing. Keys repeat across jobs (Name, Tasks, Services...), so their `"key":` text is cached;
+// the cache is bounded because user maps (Meta, Env) bring arbitrary keys.
+const KEY_CACHE_LIMIT = 4096;
+const keyText = new Map<string, string>();
+
+function keyOf(k: string): string {
+  let t = keyText.get(k);
+  if (t === undefined) {
+    if (keyText.size >= KEY_CACHE_LIMIT) keyText.clear();
+    keyText.set(k, (t = `${str(k)}:`));
+  }
+  return t;
+}
+
+/** A JSON string literal; the plain-character check is a loop because it is cheaper than a regex on short strings. */
 function str(s: string): string {
-  return JSON_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // '"' (34), '\\' (92), control characters and surrogates (which may be lone) need JSON.stringify's escaping.
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+/** Keys in code-unit order; most objects need no sort once this check has passed over them. */
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) return keys.sort();
+  }
+  return keys;
 }
 
 function write(v: unknown): string {
@@ -42,16 +68,14 @@ function write(v: unknown): string {
     return `${s}]`;
   }
   const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  if (keys.length > 1) keys.sort();
   let s = '{';
   let first = true;
-  for (const k of keys) {
+  for (const k of sortedKeys(obj)) {
     const x = obj[k];
     if (x === undefined || typeof x === 'function') continue;
     if (!first) s += ',';
     first = false;
-    s += `${str(k)}:${write(x)}`;
+    s += keyOf(k) + write(x);
   }
   return `${s}}`;
 }
