@@ -2,7 +2,7 @@
  * The stable hash of a desired job: the same job gives the same hash on every machine and every run, so a
  * resync can tell "nothing changed" from the job list alone.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Job } from './nomad/types';
 import { META } from './plan/types';
 
@@ -86,7 +86,15 @@ export function jobHash(job: Job): string {
   delete meta[META.commit];
   delete meta[META.hash];
   const text = canonicalJson({ ...job, Meta: meta });
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return sha256Hex(text).slice(0, 32);
+}
+
+// One-shot crypto.hash (Node >= 20.12) skips the Hash object a createHash call allocates per job.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+/** Hex sha256 of the UTF-8 bytes of `text`. */
+function sha256Hex(text: string): string {
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /** A copy of `job` whose Meta carries its hash (`nomadguard.hash`), keeping Meta keys sorted. */
