@@ -67,6 +67,12 @@ export class DesiredState {
     }
     this.lastError = undefined;
     const changedKeys = new Set<JobKey>();
+    if (!poll.full && poll.changed.length === 0 && this.known) {
+      // Nothing to render: keep every entry as it is.
+      this.commit = poll.commit;
+      this.healthy = poll.healthy;
+      return { ok: true, commit: poll.commit, full: false, forcePushed: false, changedKeys, rendered: 0 };
+    }
     const teamOf = new Map(poll.specs.map((s) => [s.path, s.team]));
     let toRender: SpecFile[];
     const next = poll.full ? new Map<string, Desired>() : new Map(this.bySpec);
