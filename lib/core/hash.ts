@@ -36,13 +36,39 @@ function str(s: string): string {
   return `"${s}"`;
 }
 
-/** Keys in code-unit order; most objects need no sort once this check has passed over them. */
-function sortedKeys(obj: object): string[] {
+// The generator builds every object of a kind with the same keys in the same order, so the sorted order of
+// a key list is remembered and reused when the same list comes again (compared key by key, which is cheap:
+// property names are interned strings). Shapes are looked up by their first key and count; bounded as above.
+interface Shape {
+  keys: readonly string[];
+  sorted: string[];
+}
+const SHAPE_LIMIT = 1024;
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The object's own enumerable keys in code-unit order. */
+function sortedKeys(obj: object): readonly string[] {
   const keys = Object.keys(obj);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1] > keys[i]) return keys.sort();
+  if (keys.length < 2) return keys;
+  let known = shapes.get(keys[0]);
+  if (known) for (const shape of known) if (sameKeys(shape.keys, keys)) return shape.sorted;
+  const sorted = [...keys].sort();
+  if (shapeCount >= SHAPE_LIMIT) {
+    shapes.clear();
+    shapeCount = 0;
+    known = undefined;
   }
-  return keys;
+  if (!known) shapes.set(keys[0], (known = []));
+  known.push({ keys, sorted });
+  shapeCount++;
+  return sorted;
 }
 
 function write(v: unknown): string {
