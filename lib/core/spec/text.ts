@@ -10,11 +10,15 @@ export const MAX_SPEC_BYTES = 1024 * 1024;
 /** The decoded text, or the diagnostic that prevents decoding it. */
 export type DecodeResult = { ok: true; text: string } | { ok: false; diagnostic: Diagnostic };
 
+const NON_SPACE = /\S/;
+
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Decodes and checks a spec file's content (bytes or already-decoded text). */
 export function decodeSpecText(input: string | Uint8Array, file: string): DecodeResult {
-  const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+  // The size in bytes, or a lower bound where it cannot exceed the limit: a UTF-16 code unit takes at most 3
+  // UTF-8 bytes, so short strings skip counting their bytes (done once per render).
+  const size = typeof input === 'string' ? (input.length * 3 <= MAX_SPEC_BYTES ? input.length : Buffer.byteLength(input, 'utf8')) : input.byteLength;
   if (size > MAX_SPEC_BYTES) {
     return fail({ code: 'FILE_TOO_LARGE', severity: 'error', file, message: `the spec is ${size} bytes; the limit is ${MAX_SPEC_BYTES} bytes (1 MiB)` });
   }
@@ -30,7 +34,8 @@ export function decodeSpecText(input: string | Uint8Array, file: string): Decode
       return fail({ code: 'FILE_ENCODING', severity: 'error', file, ...pos, message: `the spec is not valid UTF-8: byte 0x${input[offset].toString(16).padStart(2, '0')} at offset ${offset}`, hint: 'save the file as UTF-8' });
     }
   }
-  if (text.trim() === '') return fail({ code: 'FILE_EMPTY', severity: 'error', file, line: 1, col: 1, message: 'the spec is empty', hint: 'a spec needs at least name, tier, contact and one [[group]] with a [[group.task]]' });
+  // `\S` (the complement of what trim() strips) finds the first visible character without copying the text.
+  if (!NON_SPACE.test(text)) return fail({ code: 'FILE_EMPTY', severity: 'error', file, line: 1, col: 1, message: 'the spec is empty', hint: 'a spec needs at least name, tier, contact and one [[group]] with a [[group.task]]' });
   return { ok: true, text };
 }
 
