@@ -17,7 +17,8 @@ export function dockerConfig(task: TaskSpec, jobId: string): TaskConfig {
   if (task.args && task.args.length > 0) config.args = [...task.args];
   if (task.volumes && task.volumes.length > 0) config.volumes = [...task.volumes];
   const docker = task.docker ?? {};
-  for (const key of DOCKER_KEYS) {
+  // Most tasks set no docker options; skip the walk over every option key for them.
+  if (task.docker) for (const key of DOCKER_KEYS) {
     const value = docker[key];
     if (value === undefined) continue;
     if (MAP_KEYS.has(key)) config[key] = sortRecord(value as Record<string, string>);

@@ -9,9 +9,14 @@ import { parseDuration } from '../spec/duration';
 /** Check defaults, as durations. */
 export const CHECK_DEFAULTS = { interval: '10s', timeout: '2s', grace: '60s', restartLimit: 3 } as const;
 
+/** The defaults in nanoseconds, parsed once rather than per check. */
+const DEFAULT_NANOS = new Map<string, number>(
+  [CHECK_DEFAULTS.interval, CHECK_DEFAULTS.timeout, CHECK_DEFAULTS.grace].map((d) => [d, parseDuration(d) as number]),
+);
+
 /** A duration from the spec in nanoseconds, or the default when it is absent or unreadable (the policy reports that). */
 function nanos(text: string | undefined, fallback: string): number {
-  return (text !== undefined ? parseDuration(text) : undefined) ?? (parseDuration(fallback) as number);
+  return (text !== undefined ? parseDuration(text) : undefined) ?? DEFAULT_NANOS.get(fallback) ?? (parseDuration(fallback) as number);
 }
 
 /** The service check of a task's `check`. */
