@@ -36,6 +36,12 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
     const e = await entryFor(deps, item);
     if (e) entries.push(e);
   }
+  // A spec too broken to name its job has no key, so no decision: it still belongs in the plan.
+  for (const d of desired.entries()) {
+    if (d.state !== 'invalid' || d.key) continue;
+    const diag = d.diagnostics.find((x) => x.severity === 'error');
+    entries.push({ subject: `spec/${d.spec}`, action: 'invalid', note: diag ? formatDiagnostic(diag) : 'spec is invalid' });
+  }
   const changes = entries.some((e) => e.action === 'create' || e.action === 'update' || e.action === 'delete');
   return { ok: true, commit: refresh.commit, entries, changes };
 }

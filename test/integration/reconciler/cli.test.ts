@@ -53,6 +53,9 @@ describe('nomadguard run --once and plan', () => {
 
     repo.write('web/broken/nomadgen.toml', INVALID_SPEC);
     repo.commitAndPush('broken');
+    const p4 = await cli('plan', '--repo', repo.remote, '--work-dir', work);
+    expect(p4.out).toMatch(/^spec\/web\/broken\/nomadgen\.toml: invalid .*web\/broken\/nomadgen\.toml:11:3: error\[UNKNOWN_KEY\]/m);
+    expect(p4.out).toMatch(/, 1 invalid, /);
     const r2 = await cli('run', '--once', '--repo', repo.remote, '--work-dir', work, '--timeout', '120');
     expect(r2.code).toBe(1);
     expect(r2.out).toContain('"msg":"not converged"');
