@@ -147,7 +147,9 @@ export class JobSyncController {
       else if (fresh.has(item.key) || item.reason === 'PruneGuard') this.recordQuiet(item);
     }
     this.recordKeylessInvalid();
-    log.info({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
+    // A pass that found nothing to do is the steady state: keep it out of the info log (one line every poll).
+    const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
+    log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
     return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused: guarded.refused, rendered: refresh.rendered };
   }
 
