@@ -30,6 +30,9 @@ const NAMES: Record<string, string> = {
   Update: 'Update',
 };
 
+/** String maps Nomad diffs as `Key[k]` fields; every other nested object is an ObjectDiff. */
+const MAP_FIELDS = new Set(['Meta', 'Env', 'CanaryMeta', 'Header', 'GetterOptions', 'GetterHeaders']);
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -94,7 +97,7 @@ function primitiveFields(old: Obj | undefined, neu: Obj | undefined, skip: Set<s
     if (isPrimitive(o) && isPrimitive(n)) {
       const f = fieldDiff(k, o, n, contextual);
       if (f) out.push(f);
-    } else if ((isObj(o) || empty(o)) && (isObj(n) || empty(n)) && [o, n].every((m) => !isObj(m) || Object.values(m).every(isPrimitive))) {
+    } else if (MAP_FIELDS.has(k) && (isObj(o) || empty(o)) && (isObj(n) || empty(n)) && [o, n].every((m) => !isObj(m) || Object.values(m).every(isPrimitive))) {
       const mk = new Set([...Object.keys(isObj(o) ? o : {}), ...Object.keys(isObj(n) ? n : {})]);
       for (const m of mk) {
         const f = fieldDiff(`${k}[${m}]`, isObj(o) ? o[m] : undefined, isObj(n) ? n[m] : undefined, contextual);
@@ -192,7 +195,7 @@ function nestedObjects(o: Obj | undefined, n: Obj | undefined, contextual: boole
     }
     const ovIsMap = isObj(ov) && Object.values(ov).every(isPrimitive);
     const nvIsMap = isObj(nv) && Object.values(nv).every(isPrimitive);
-    if ((ovIsMap || empty(ov)) && (nvIsMap || empty(nv)) && (k === 'Meta' || k === 'Env' || k === 'CanaryMeta' || k === 'Header' || k === 'GetterOptions' || k === 'GetterHeaders')) {
+    if ((ovIsMap || empty(ov)) && (nvIsMap || empty(nv)) && MAP_FIELDS.has(k)) {
       continue; // reported as `Key[k]` fields by primitiveFields
     }
     const d = objectDiff(NAMES[k] ?? k, ov, nv, contextual);

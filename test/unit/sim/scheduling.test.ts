@@ -224,6 +224,19 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
     expect(countPlan.Diff?.TaskGroups?.[0].Fields).toEqual([{ Type: 'Edited', Name: 'Count', Old: '3', New: '4', Annotations: ['forces create'] }]);
     expect((await http('POST', `${sim.nomadUrl}/v1/job/other/plan`, { Job: job })).text).toBe('Job ID does not match');
   });
+
+  test('plan: a resource change is one field inside the Resources object, not also a map entry of the task', async () => {
+    await register(serviceJob('web'));
+    await sim.settle();
+    const bigger = serviceJob('web');
+    ((bigger.TaskGroups as Array<{ Tasks: Array<{ Resources: Record<string, number> }> }>)[0].Tasks[0].Resources).MemoryMB = 512;
+    const plan = (await http<JobPlanResponse>('POST', `${sim.nomadUrl}/v1/job/web/plan`, { Job: bigger, Diff: true })).json;
+    const task = plan.Diff?.TaskGroups?.[0].Tasks?.[0];
+    expect(task?.Fields).toBeNull();
+    const resources = task?.Objects?.find((o) => o.Name === 'Resources');
+    expect(resources?.Type).toBe('Edited');
+    expect(resources?.Fields?.filter((f) => f.Type !== 'None')).toEqual([{ Type: 'Edited', Name: 'MemoryMB', Old: '256', New: '512', Annotations: null }]);
+  });
 });
 
 describe('simulator: blocked evaluations', () => {
