@@ -93,12 +93,17 @@ export class DesiredState {
     }
     if (toRender.length > 0) {
       const paths = toRender.map((s) => s.path);
-      const [texts, commits] = await Promise.all([this.source.readFiles(poll.commit, paths), this.source.lastChangedCommits(poll.commit, paths)]);
-      for (const s of toRender) {
-        const text = texts.get(s.path);
-        if (text === undefined) continue;
-        next.set(s.path, this.renderOne(s, text, commits.get(s.path) ?? poll.commit));
+      let texts: Map<string, Buffer>;
+      let commits: Map<string, string>;
+      try {
+        [texts, commits] = await Promise.all([this.source.readFiles(poll.commit, paths), this.source.lastChangedCommits(poll.commit, paths)]);
+      } catch (e) {
+        return this.corrupt(`reading specs at ${poll.commit} failed: ${e instanceof Error ? e.message : String(e)}`);
       }
+      // A listed spec without text is a broken checkout, never a deleted spec.
+      const unread = toRender.filter((s) => texts.get(s.path) === undefined).map((s) => s.path);
+      if (unread.length > 0) return this.corrupt(`listed specs could not be read at ${poll.commit}: ${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ` and ${unread.length - 5} more` : ''}`);
+      for (const s of toRender) next.set(s.path, this.renderOne(s, texts.get(s.path) as Buffer, commits.get(s.path) ?? poll.commit));
     }
     this.bySpec = next;
     this.rebuildIndex();
@@ -107,6 +112,14 @@ export class DesiredState {
     this.healthy = poll.healthy;
     this.known = true;
     return { ok: true, commit: poll.commit, full: poll.full, forcePushed: poll.forcePushed, changedKeys, rendered: toRender.length };
+  }
+
+  /** A failed read: the previous desired state is kept and the source is unhealthy (nothing is pruned). */
+  private corrupt(message: string): RefreshResult {
+    const error: SourceError = { reason: 'CheckoutCorrupt', message };
+    this.lastError = error;
+    this.healthy = false;
+    return { ok: false, error, full: false, forcePushed: false, changedKeys: new Set(), rendered: 0 };
   }
 
   private renderOne(s: SpecFile, text: Buffer, commit: string): Desired {
