@@ -274,6 +274,14 @@ export class JobSyncController {
       }
       case 'prune': {
         const purge = this.deps.config.reconcile.prune.purge;
+        // The decision was made on a cached stub: re-read, and delete only the very job it was made on.
+        const current = await nomad.readJob(namespace, jobId);
+        const refusal = pruneRefusal(current, this.sourceId, item.live?.JobModifyIndex);
+        if (refusal) {
+          this.live.set(key, current ? stubOf(current) : undefined);
+          log.info({ refusal }, 'prune skipped: the job changed since the decision; deciding again');
+          return { kind: 'requeueAfter', ms: 0 };
+        }
         await nomad.deregisterJob(namespace, jobId, { purge });
         await this.deps.state.delete(key);
         const live = this.live.get(key);
@@ -490,6 +498,17 @@ export class JobSyncController {
     return controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e), { cause: e });
   }
 
+}
+
+/** Why a freshly read job may not be pruned by `source` (decided at `decidedIndex`); undefined when it may. */
+export function pruneRefusal(job: Job | undefined, source: string, decidedIndex: number | undefined): string | undefined {
+  if (!job) return 'job is gone';
+  if (!isManaged(job)) return 'job is not managed by nomadguard';
+  if (job.Meta?.[META.source] !== source) return `job is managed by another source (${job.Meta?.[META.source] ?? 'unknown'})`;
+  if ((job.ParentID ?? '') !== '') return 'job is a child job';
+  if (job.Stop) return 'job is already stopped';
+  if (job.JobModifyIndex !== decidedIndex) return `JobModifyIndex moved from ${decidedIndex} to ${job.JobModifyIndex}`;
+  return undefined;
 }
 
 /** Decisions that stay true until an input moves (no clock involved). */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import type { Job } from '../../../lib/core/nomad/types';
 import { spec, startHarness, type Harness } from './harness';
 
 /** The object folder of the operator's work repository (the source's `workDir`). */
@@ -38,5 +39,30 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect(source.healthy).toBe(false);
     expect(source.lastError?.reason).toBe('CheckoutCorrupt');
     expect(source.lastError?.message).toMatch(/web\/shop\/nomadgen\.toml/);
+  });
+
+  it('a prune re-reads the job first: a job taken over by hand since the decision is not deregistered', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('web/cart/nomadgen.toml', spec('cart'));
+    h.repo.commitAndPush('three');
+    await h.converge();
+    h.repo.rm('web/shop/nomadgen.toml');
+    h.repo.commitAndPush('shop removed');
+    await h.manager.pass();
+    expect(await h.manager.drain(1)).toBe(1); // grace starts (0s): the prune is queued on the cached stub
+    expect(h.manager.queue.len() + h.manager.queue.delayed()).toBe(1);
+    // a human takes the job over before the queued prune runs
+    const job = (await h.nomad.readJob('web', 't-web-shop')) as Job;
+    const meta = { ...(job.Meta ?? {}) };
+    delete meta['nomadguard.managed'];
+    const taken = await h.nomad.registerJob({ namespace: 'web', Job: { ...job, Meta: meta } });
+    for (let i = 0; i < 5; i++) {
+      await h.clock.advance(1000);
+      await h.manager.drain();
+    }
+    const after = await h.nomad.readJob('web', 't-web-shop');
+    expect(after?.Stop).toBe(false);
+    expect(after?.JobModifyIndex).toBe(taken.JobModifyIndex);
+    expect(h.manager.controller.live.get('web/t-web-shop')?.JobModifyIndex).toBe(taken.JobModifyIndex);
   });
 });
