@@ -503,7 +503,7 @@ export class JobSyncController {
 /** Why a freshly read job may not be pruned by `source` (decided at `decidedIndex`); undefined when it may. */
 export function pruneRefusal(job: Job | undefined, source: string, decidedIndex: number | undefined): string | undefined {
   if (!job) return 'job is gone';
-  if (!isManaged(job)) return 'job is not managed by nomadguard';
+  if (!isManaged({ Meta: job.Meta ?? undefined })) return 'job is not managed by nomadguard';
   if (job.Meta?.[META.source] !== source) return `job is managed by another source (${job.Meta?.[META.source] ?? 'unknown'})`;
   if ((job.ParentID ?? '') !== '') return 'job is a child job';
   if (job.Stop) return 'job is already stopped';
