@@ -345,6 +345,11 @@ export class JobSyncController {
       await this.ensureNamespace(namespace);
     }
 
+    if (item.action !== 'create' && enforceIndex !== item.live?.JobModifyIndex) {
+      // The job changed after the decision (managed, source, hash) was made: never write over it unseen.
+      await this.refreshLive(key);
+      throw controllerError('Conflict', 'IndexConflict', `job changed since the decision: JobModifyIndex ${item.live?.JobModifyIndex} is now ${enforceIndex}`);
+    }
     const preserveCounts = (d.job.TaskGroups ?? []).some((g) => g.Scaling && g.Scaling.Enabled !== false) && item.action !== 'create';
     const job: Job = { ...d.job, Namespace: namespace };
     const resp = await nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });

@@ -65,4 +65,29 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect(after?.JobModifyIndex).toBe(taken.JobModifyIndex);
     expect(h.manager.controller.live.get('web/t-web-shop')?.JobModifyIndex).toBe(taken.JobModifyIndex);
   });
+
+  it('an update never registers over a job that changed after the decision: a job taken over by hand stays as it is', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { memory: 192 }));
+    h.repo.commitAndPush('shop 192');
+    const summary = await h.manager.pass();
+    expect(summary.enqueue).toEqual(['web/t-web-shop']);
+    // a human takes the job over after the update was decided, before it runs
+    const job = (await h.nomad.readJob('web', 't-web-shop')) as Job;
+    const meta = { ...(job.Meta ?? {}) };
+    delete meta['nomadguard.managed'];
+    const taken = await h.nomad.registerJob({ namespace: 'web', Job: { ...job, Meta: meta } });
+    for (let i = 0; i < 5; i++) {
+      await h.manager.drain();
+      await h.clock.advance(1000);
+    }
+    const after = await h.nomad.readJob('web', 't-web-shop');
+    expect(after?.JobModifyIndex).toBe(taken.JobModifyIndex);
+    expect(after?.Meta?.['nomadguard.managed']).toBeUndefined();
+    expect(after?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(128);
+    expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.conditions.find((c) => c.type === 'Synced')?.reason).toBe('UnmanagedJobExists');
+  });
 });
