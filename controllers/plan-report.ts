@@ -29,7 +29,7 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
   const cache = new LiveCache();
   const { stubs } = await listLive(deps.nomad, cache, () => new Set([...records.keys(), ...desired.entries().flatMap((d) => (d.state === 'valid' ? [d.key] : []))]));
   const prune = deps.config.reconcile.prune;
-  const items = decide(desired.entries(), stubs, records, { source: sourceId, now: deps.clock.now(), sourceHealthy: desired.healthy, prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) } });
+  const items = decide(desired.entries(), stubs, records, { source: sourceId, now: deps.clock.now(), sourceHealthy: desired.healthy, prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) }, suspendedTeams: deps.suspendedTeams });
   const guarded = applyPruneGuard(items, { source: sourceId, maxShare: prune.maxShare });
   const entries: ChangeEntry[] = [];
   for (const item of guarded.items) {

@@ -76,6 +76,7 @@ export class JobSyncController {
       sourceHealthy: this.desired.known && this.desired.healthy,
       prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) },
       forced: this.forced.has('*') ? true : this.forced,
+      suspendedTeams: this.deps.suspendedTeams,
     };
   }
 

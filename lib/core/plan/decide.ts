@@ -18,6 +18,8 @@ export interface DecideOptions {
   /** False when the checkout could not be read as a whole (force-push not verified, fetch failed...): nothing is pruned. */
   sourceHealthy: boolean;
   prune: { enabled: boolean; graceMs: number };
+  /** Teams whose jobs are reported, never written nor pruned (a job's team: first folder of its spec path, else its namespace). */
+  suspendedTeams?: ReadonlySet<string>;
   /** Keys (or every key with `true`) whose sync was forced: resubmits an auto-reverted version. */
   forced?: boolean | ReadonlySet<JobKey>;
 }
@@ -69,6 +71,8 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   if (!live || !isManaged(live)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
   if (live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
   if (live.Stop) return item('unchanged', false, 'AlreadyStopped', 'spec is gone and the job is stopped');
+  const team = teamOfLive(live, namespace);
+  if (opts.suspendedTeams?.has(team)) return item('leave-alone', false, 'Suspended', `spec is gone, but team ${team} is suspended: nothing is pruned`);
   if (!opts.sourceHealthy) return item('leave-alone', false, 'SourceUnhealthy', 'spec not found, but the checkout is not verified healthy: nothing is pruned');
   if (!opts.prune.enabled) return item('leave-alone', false, 'PruneDisabled', 'spec is gone; pruning is disabled');
   const since = p.record?.absentSince;
@@ -76,4 +80,11 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   const left = since + opts.prune.graceMs - opts.now;
   if (left > 0) return item('prune-wait', false, 'PruneGrace', `spec is gone; pruning in ${Math.ceil(left / 1000)}s`, { waitMs: left });
   return item('prune', true, 'SpecRemoved', 'spec was removed from the repository');
+}
+
+/** The team of a live job: the first folder of its `nomadguard.spec` path, else its namespace. */
+export function teamOfLive(live: JobListStub, namespace: string): string {
+  const spec = live.Meta?.[META.spec];
+  const i = spec ? spec.indexOf('/') : -1;
+  return spec && i > 0 ? spec.slice(0, i) : namespace;
 }

@@ -38,6 +38,9 @@ const cases: Case[] = [
   { name: 'nothing is pruned when pruning is disabled', live: [stub('es', 'a', { hash: 'h1' })], opts: { prune: { enabled: false, graceMs: 0 } }, expected: [{ key: 'es/a', action: 'leave-alone', write: false, reason: 'PruneDisabled' }] },
   { name: 'a stopped orphan is already done', live: [stub('es', 'a', { hash: 'h1', stop: true })], expected: [{ key: 'es/a', action: 'unchanged', write: false, reason: 'AlreadyStopped' }] },
   { name: 'an orphan of another source is left alone', live: [stub('es', 'a', { hash: 'h1', source: 'other' })], expected: [{ key: 'es/a', action: 'leave-alone', write: false, reason: 'OtherSource' }] },
+  { name: 'a removed spec of a suspended team (by its spec folder) is left alone', live: [stub('es', 'a', { hash: 'h1', spec: 'search/a/nomadgen.toml' })], records: [['es/a', { jobModifyIndex: 10, hash: 'h1', absentSince: 0 }]], opts: { suspendedTeams: new Set(['search']) }, expected: [{ key: 'es/a', action: 'leave-alone', write: false, reason: 'Suspended' }] },
+  { name: 'a removed spec of a suspended team (by namespace, no spec path) is left alone', live: [stub('es', 'a', { hash: 'h1', spec: '' })], records: [['es/a', { jobModifyIndex: 10, hash: 'h1', absentSince: 0 }]], opts: { suspendedTeams: new Set(['es']) }, expected: [{ key: 'es/a', action: 'leave-alone', write: false, reason: 'Suspended' }] },
+  { name: 'a removed spec of another team is pruned while one team is suspended', live: [stub('es', 'a', { hash: 'h1' })], records: [['es/a', { jobModifyIndex: 10, hash: 'h1', absentSince: 0 }]], opts: { suspendedTeams: new Set(['web']) }, expected: [{ key: 'es/a', action: 'prune', write: true, reason: 'SpecRemoved' }] },
   { name: 'unmanaged jobs and child jobs are not even listed', live: [stub('es', 'x', { managed: false }), stub('es', 'a/periodic-1', { parent: 'a', hash: 'h1' })], expected: [] },
 ];
 
