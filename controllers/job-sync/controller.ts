@@ -308,7 +308,7 @@ export class JobSyncController {
     const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
     const fields = { spec: d.spec, source: this.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash };
 
-    if (item.action === 'drift' && !item.write && this.reportedDrift.get(key) === item.live?.JobModifyIndex) {
+    if ((item.action === 'drift' || item.action === 'verify') && !item.write && this.reportedDrift.get(key) === item.live?.JobModifyIndex) {
       return { kind: 'done' }; // already reported at this index
     }
     if (item.action === 'update' && item.record?.hash === d.hash && item.live) {
@@ -334,7 +334,7 @@ export class JobSyncController {
       }
       if (!item.write) {
         const phase = d.suspended ? 'Suspended' : 'OutOfSync';
-        if (item.action === 'drift') this.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
+        if (item.action === 'drift' || item.action === 'verify') this.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
         log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
         this.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
         return { kind: 'done' };

@@ -46,7 +46,7 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
     if (live && live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${live.Meta?.[META.source] ?? 'unknown'})`);
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
       if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
-      if (action === 'drift' && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
+      if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
       return item(action, true, reason, message);
     };
     if (!live) return gate('create', 'NotFound', 'job does not exist in Nomad');

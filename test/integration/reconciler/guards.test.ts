@@ -90,4 +90,23 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect(after?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(128);
     expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.conditions.find((c) => c.type === 'Synced')?.reason).toBe('UnmanagedJobExists');
   });
+
+  it('a detect-only job edited by hand is not reverted when the state store lost its record', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { mode: 'detect-only' }));
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    const job = (await h.nomad.readJob('web', 't-web-shop')) as Job;
+    job.TaskGroups[0].Count = 3;
+    const edited = await h.nomad.registerJob({ namespace: 'web', Job: job });
+    await h.deps.state.delete('web/t-web-shop');
+    h.restart();
+    await h.converge();
+    const after = await h.nomad.readJob('web', 't-web-shop');
+    expect(after?.TaskGroups[0].Count).toBe(3);
+    expect(after?.JobModifyIndex).toBe(edited.JobModifyIndex);
+    const st = h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop');
+    expect(st?.phase).toBe('OutOfSync');
+    expect(st?.history.map((e) => e.event)).toContain('DriftDetected');
+  });
 });
