@@ -44,9 +44,33 @@ export class Manager {
 
   /** Reconciles one key and applies the outcome to the queue, the status and the metrics. */
   async processKey(key: JobKey): Promise<void> {
+    this.inFlight++;
+    let counted = true;
+    const release = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.inFlight--;
+    };
+    try {
+      await this.processKeyInner(key, release);
+    } catch (e) {
+      // Never lose the key nor the worker: log, retry the key with backoff.
+      this.deps.logger.error({ key, err: e instanceof Error ? e.message : String(e) }, 'processing a key failed; retrying it');
+      try {
+        this.queue.addRateLimited(key);
+      } catch {
+        // the queue is shut down
+      }
+    } finally {
+      release();
+      this.queue.done(key);
+      this.notifyIdle();
+    }
+  }
+
+  private async processKeyInner(key: JobKey, release: () => void): Promise<void> {
     const clock = this.deps.clock;
     const started = clock.now();
-    this.inFlight++;
     this.metrics?.setActiveWorkers('job', this.inFlight);
     let result: ReconcileResult | undefined;
     let error: ControllerError | undefined;
@@ -78,7 +102,7 @@ export class Manager {
       });
     }
     this.deps.logger[out.log]({ key, result: out.metric, ...(error ? { reason: error.reason, err: error.message, retries: this.queue.numRequeues(key) } : {}) }, 'reconciled');
-    this.inFlight--;
+    release();
     if (this.metrics) {
       this.metrics.observeReconcile('job', out.metric, (clock.now() - started) / 1000);
       this.metrics.setActiveWorkers('job', this.inFlight);
@@ -86,8 +110,6 @@ export class Manager {
       this.metrics.setPhaseCounts(countPhases(snap.jobs));
       this.metrics.setSourceHealthy(this.controller.sourceId, snap.sources[0]?.healthy ?? false);
     }
-    this.queue.done(key);
-    this.notifyIdle();
   }
 
   /** True when nothing waits, is delayed or is being reconciled. */
@@ -225,7 +247,11 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
   manager.bell.ring('start', { full: true });
   const loops = [manager.passLoop(), manager.runWorkers(deps.config.reconcile.workers)];
   if (opts.watch !== false) loops.push(manager.watchLoop());
-  const done = Promise.all(loops).then(() => undefined);
+  // A loop that rejects is logged, never an unhandled rejection that takes the process down.
+  const done = Promise.all(loops).then(
+    () => undefined,
+    (e: unknown) => deps.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'operator loop failed'),
+  );
   deps.logger.info({ source: manager.controller.sourceId, branch: deps.source.branch, workers: deps.config.reconcile.workers }, 'operator started');
   return {
     manager,

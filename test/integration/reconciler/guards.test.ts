@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Job } from '../../../lib/core/nomad/types';
+import { Manager } from '../../../controllers/manager';
+import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
+import type { MetricResult } from '../../../lib/core/reconcile-result';
 import { spec, startHarness, type Harness } from './harness';
 
 /** The object folder of the operator's work repository (the source's `workDir`). */
@@ -108,5 +111,28 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     const st = h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop');
     expect(st?.phase).toBe('OutOfSync');
     expect(st?.history.map((e) => e.event)).toContain('DriftDetected');
+  });
+
+  it('a key whose processing throws is released and retried: the worker survives and the operator converges', async () => {
+    h = await startHarness();
+    let throws = 1;
+    const metrics = new (class extends OperatorMetrics {
+      override observeReconcile(controller: string, result: MetricResult, seconds: number): void {
+        if (throws > 0) {
+          throws--;
+          throw new Error('metrics backend broke');
+        }
+        super.observeReconcile(controller, result, seconds);
+      }
+    })();
+    h.deps = { ...h.deps, metrics };
+    h.manager = new Manager(h.deps);
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    expect(throws).toBe(0);
+    expect(h.manager.idle()).toBe(true);
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
+    expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase).toBe('Healthy');
   });
 });
