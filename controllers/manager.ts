@@ -5,7 +5,6 @@
  * query on the job list) queues managed jobs whose index moved, so a manual edit is seen in seconds.
  */
 import { computeResult, controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../lib/core/reconcile-result';
-import { countPhases } from '../crd-schemas/status';
 import type { OperatorMetrics } from '../lib/metrics/operator-metrics';
 import { RateLimitingQueue, defaultControllerRateLimiter } from '../lib/runtime/workqueue';
 import { Doorbell, cronTrigger, parseDurationMs, pollTrigger, signalTrigger, type PassRequest, type TriggerHandle } from '../lib/runtime/triggers';
@@ -106,9 +105,10 @@ export class Manager {
     if (this.metrics) {
       this.metrics.observeReconcile('job', out.metric, (clock.now() - started) / 1000);
       this.metrics.setActiveWorkers('job', this.inFlight);
-      const snap = this.controller.status.snapshot();
-      this.metrics.setPhaseCounts(countPhases(snap.jobs));
-      this.metrics.setSourceHealthy(this.controller.sourceId, snap.sources[0]?.healthy ?? false);
+      // Counts kept by the status store: no sorted snapshot of every job after each reconcile.
+      const status = this.controller.status;
+      this.metrics.setPhaseCounts(status.phaseCounts());
+      this.metrics.setSourceHealthy(this.controller.sourceId, status.source.healthy);
     }
   }
 

@@ -53,6 +53,8 @@ export class JobSyncController {
   /** Detect-only drift already reported at this JobModifyIndex (no plan call again). */
   private reportedDrift = new Map<JobKey, number>();
   private keylessInvalid = new Set<string>();
+  /** The desired-state version `recordKeylessInvalid` last ran on (-1: never). */
+  private keylessVersion = -1;
   /** The last pass's decisions (before the prune guard), re-used for keys whose inputs did not move. */
   private lastItems?: Map<JobKey, PlanItem>;
   private lastHealthy = false;
@@ -117,24 +119,27 @@ export class JobSyncController {
     let items: PlanItem[];
     const fresh = new Set<JobKey>();
     if (incremental) {
+      // The last decisions are updated in place (a dirty key moves to the end, as it always did): a
+      // no-op pass over thousands of settled keys allocates no per-key copies.
       const last = this.lastItems as Map<JobKey, PlanItem>;
-      const dirty = new Set<JobKey>([...liveChanged, ...refresh.changedKeys]);
+      const dirty = new Set<JobKey>(liveChanged);
+      for (const k of refresh.changedKeys) dirty.add(k);
       for (const [k, it] of last) if (!SETTLED.has(it.action) || it.record !== records.get(k)) dirty.add(k);
-      items = [];
-      for (const [k, it] of last) if (!dirty.has(k)) items.push(it);
       for (const k of dirty) {
+        last.delete(k);
         const pair = this.pairFor(k);
         if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live))) continue;
-        items.push(decidePair(pair, opts));
+        last.set(k, decidePair(pair, opts));
         fresh.add(k);
       }
+      items = [...last.values()];
     } else {
       const desired = this.desired.known ? this.desired.entries() : [];
       items = decide(desired, this.live.all(), records, opts);
       if (!this.desired.known) items = items.filter((i) => i.action !== 'prune' && i.action !== 'prune-wait');
       for (const it of items) fresh.add(it.key);
+      this.lastItems = new Map(items.map((i) => [i.key, i]));
     }
-    this.lastItems = new Map(items.map((i) => [i.key, i]));
     this.lastHealthy = opts.sourceHealthy;
     const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: this.confirmed });
     this.guardBlocked = new Set(guarded.refused.map((r) => r.namespace));
@@ -156,6 +161,9 @@ export class JobSyncController {
 
   /** Invalid specs that never named a job get a status under `<team>/<spec path>`; fixed ones are dropped. */
   private recordKeylessInvalid(): void {
+    // Only these lines write keyless statuses, so unchanged entries give the same result: skip the walk.
+    if (this.desired.version === this.keylessVersion) return;
+    this.keylessVersion = this.desired.version;
     const seen = new Set<string>();
     for (const d of this.desired.entries()) {
       if (d.state !== 'invalid' || d.key) continue;

@@ -37,6 +37,8 @@ export class DesiredState {
   lastError?: SourceError;
   /** True once a poll succeeded (before that, the desired state is unknown, not empty). */
   known = false;
+  /** Moves whenever the entries change (lets readers skip work over unchanged entries). */
+  version = 0;
   private bySpec = new Map<string, Desired>();
   private byKey = new Map<JobKey, Desired>();
 
@@ -106,6 +108,7 @@ export class DesiredState {
       for (const s of toRender) next.set(s.path, this.renderOne(s, texts.get(s.path) as Buffer, commits.get(s.path) ?? poll.commit));
     }
     this.bySpec = next;
+    this.version++;
     this.rebuildIndex();
     for (const d of next.values()) if (poll.full || toRender.some((s) => s.path === d.spec)) for (const k of keysOf(d)) changedKeys.add(k);
     this.commit = poll.commit;

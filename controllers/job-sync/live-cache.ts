@@ -34,6 +34,8 @@ export function stubOf(job: Job): JobListStub {
 /** Stubs by key, with the list index they came from. */
 export class LiveCache {
   private stubs = new Map<JobKey, JobListStub>();
+  /** Namespaces of the stubs; undefined when the stubs changed since it was computed. */
+  private nsCache?: Set<string>;
   index = 0;
   /** True once a list succeeded. */
   loaded = false;
@@ -46,21 +48,58 @@ export class LiveCache {
     return [...this.stubs.values()];
   }
 
-  namespaces(): Set<string> {
-    return new Set([...this.stubs.values()].map((s) => s.Namespace ?? 'default'));
+  /** The namespaces of the cached stubs (the caller must not modify the set). */
+  namespaces(): ReadonlySet<string> {
+    if (!this.nsCache) {
+      this.nsCache = new Set<string>();
+      for (const s of this.stubs.values()) this.nsCache.add(s.Namespace ?? 'default');
+    }
+    return this.nsCache;
   }
 
   /** Replaces the content; returns the keys whose stub appeared, vanished or changed index/stop/meta hash. */
   replace(stubs: readonly JobListStub[], index: number): Set<JobKey> {
-    const next = new Map<JobKey, JobListStub>();
-    for (const s of stubs) if (!isChildJob(s)) next.set(jobKey(s.Namespace ?? 'default', s.ID), s);
+    // For speed: a no-op pass lists thousands of jobs that did not move. A stub whose ModifyIndex (which
+    // moves with any change of the job, status included) is unchanged keeps the cached object, and when
+    // no stub moved or vanished the cached map itself is kept: nothing is copied or re-allocated, and the
+    // freshly parsed stubs die young instead of replacing long-lived ones.
+    const old = this.stubs;
     const changed = new Set<JobKey>();
-    for (const [k, s] of next) {
-      const old = this.stubs.get(k);
-      if (!old || old.JobModifyIndex !== s.JobModifyIndex || old.Stop !== s.Stop || old.Meta?.['nomadguard.hash'] !== s.Meta?.['nomadguard.hash']) changed.add(k);
+    let next: Map<JobKey, JobListStub> | undefined;
+    let seen = 0;
+    for (const s of stubs) {
+      if (isChildJob(s)) continue;
+      const k = jobKey(s.Namespace ?? 'default', s.ID);
+      const prev = old.get(k);
+      const keep = prev !== undefined && prev.ModifyIndex === s.ModifyIndex && prev.JobModifyIndex === s.JobModifyIndex && prev.Stop === s.Stop && prev.Meta?.['nomadguard.hash'] === s.Meta?.['nomadguard.hash'];
+      if (prev !== undefined) seen++;
+      if (!prev || prev.JobModifyIndex !== s.JobModifyIndex || prev.Stop !== s.Stop || prev.Meta?.['nomadguard.hash'] !== s.Meta?.['nomadguard.hash']) changed.add(k);
+      if (next === undefined && !keep) {
+        // The first moved stub: copy what was kept so far and continue into a new map.
+        next = new Map<JobKey, JobListStub>();
+        for (const t of stubs) {
+          if (t === s) break;
+          if (isChildJob(t)) continue;
+          const tk = jobKey(t.Namespace ?? 'default', t.ID);
+          next.set(tk, old.get(tk) ?? t);
+        }
+      }
+      if (next !== undefined) next.set(k, keep ? (prev as JobListStub) : s);
     }
-    for (const k of this.stubs.keys()) if (!next.has(k)) changed.add(k);
-    this.stubs = next;
+    if (next === undefined && seen !== old.size) {
+      // Some cached keys vanished: rebuild from the kept stubs.
+      next = new Map<JobKey, JobListStub>();
+      for (const t of stubs) {
+        if (isChildJob(t)) continue;
+        const tk = jobKey(t.Namespace ?? 'default', t.ID);
+        next.set(tk, old.get(tk) as JobListStub);
+      }
+    }
+    if (next !== undefined) {
+      for (const k of old.keys()) if (!next.has(k)) changed.add(k);
+      this.stubs = next;
+      this.nsCache = undefined;
+    }
     this.index = index;
     this.loaded = true;
     return changed;
@@ -70,6 +109,7 @@ export class LiveCache {
   set(key: JobKey, stub: JobListStub | undefined): void {
     if (stub) this.stubs.set(key, stub);
     else this.stubs.delete(key);
+    this.nsCache = undefined;
   }
 }
 

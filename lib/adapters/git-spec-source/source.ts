@@ -82,6 +82,8 @@ export class GitSpecSource {
   private readonly specFileName: string;
   private readonly fetchTimeoutMs: number;
   private broken = false;
+  /** The work folder was checked to be a repository by this process (skips re-checking on every poll). */
+  private verified = false;
   /** The work folder was (re)created since the last successful poll: the next pass is full. */
   private fresh = false;
 
@@ -109,12 +111,23 @@ export class GitSpecSource {
       return { ok: false, error };
     }
     try {
-      const commit = (await git(this.gitDir, ['rev-parse', '--verify', '--quiet', `${TRACK_REF}^{commit}`])).toString('utf8').trim();
-      return { ok: true, commit };
+      return { ok: true, commit: await this.trackedCommit() };
     } catch (e) {
       this.broken = true;
       return { ok: false, error: { reason: 'CheckoutCorrupt', message: errText(e) } };
     }
+  }
+
+  /**
+   * The commit the tracked ref points to. The fetch just wrote it as a loose ref, so it is read from the
+   * file: a poll then costs one git process (each spawn of a large Node process blocks it for tens of
+   * ms). A packed or unreadable ref falls back to `git rev-parse`.
+   */
+  private async trackedCommit(): Promise<string> {
+    const text = await fs.readFile(path.join(this.gitDir, ...TRACK_REF.split('/')), 'utf8').catch(() => '');
+    const id = text.trim();
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) return id;
+    return (await git(this.gitDir, ['rev-parse', '--verify', '--quiet', `${TRACK_REF}^{commit}`])).toString('utf8').trim();
   }
 
   /**
@@ -280,11 +293,15 @@ export class GitSpecSource {
       await fs.rm(this.gitDir, { recursive: true, force: true });
       this.broken = false;
     }
+    // Checked once per process: a folder broken later makes the fetch fail, which marks it for rebuild.
+    if (this.verified && (await fs.access(path.join(this.gitDir, 'objects')).then(() => true, () => false))) return;
+    this.verified = false;
     const exists = await fs.access(this.gitDir).then(() => true, () => false);
     if (exists && (await fs.readdir(this.gitDir)).length > 0) {
       try {
         await git(this.gitDir, ['rev-parse', '--git-dir']);
         await fs.access(path.join(this.gitDir, 'objects'));
+        this.verified = true;
         return;
       } catch (e) {
         this.broken = true; // rebuilt on the next poll; this pass reports the error
@@ -294,6 +311,7 @@ export class GitSpecSource {
     await fs.mkdir(this.gitDir, { recursive: true });
     await git(undefined, ['init', '--quiet', '--bare', this.gitDir]);
     this.fresh = true;
+    this.verified = true;
   }
 }
 

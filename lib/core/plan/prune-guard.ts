@@ -43,6 +43,8 @@ export function applyPruneGuard(items: readonly PlanItem[], opts: PruneGuardOpti
       blocked.add(namespace);
     }
   }
+  // Nothing refused (every pass but a mass delete): the items as they are, without a per-item copy.
+  if (blocked.size === 0) return { items: items.slice(), refused };
   const out = items.map((it) =>
     (it.action === 'prune' || it.action === 'prune-wait') && blocked.has(it.namespace)
       ? { ...it, action: 'leave-alone' as const, write: false, reason: 'PruneGuard', message: `pruning ${prunes.get(it.namespace)} of ${managed.get(it.namespace)} managed jobs in ${it.namespace} needs confirmation` }
