@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, decidePair, decide, filterDiffNoise, ignoreScaledCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, decidePair, decide, keylessInvalidNamespaces, filterDiffNoise, ignoreScaledCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -58,6 +58,8 @@ export class JobSyncController {
   /** The last pass's decisions (before the prune guard), re-used for keys whose inputs did not move. */
   private lastItems?: Map<JobKey, PlanItem>;
   private lastHealthy = false;
+  /** Namespaces holding a spec too broken to name its job, as of the last refresh: nothing there is pruned. */
+  private invalidNamespaces: ReadonlySet<string> = new Set();
 
   constructor(readonly deps: OperatorDeps) {
     this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
@@ -79,6 +81,7 @@ export class JobSyncController {
       prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) },
       forced: this.forced.has('*') ? true : this.forced,
       suspendedTeams: this.deps.suspendedTeams,
+      invalidSpecNamespaces: this.invalidNamespaces,
     };
   }
 
@@ -114,8 +117,11 @@ export class JobSyncController {
 
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
     // work): a changed spec, a moved live index, a new record, or a decision that waits on time.
+    const lastInvalid = this.invalidNamespaces;
+    this.invalidNamespaces = keylessInvalidNamespaces(this.desired.known ? this.desired.entries() : []);
+    const invalidMoved = lastInvalid.size !== this.invalidNamespaces.size || [...lastInvalid].some((ns) => !this.invalidNamespaces.has(ns));
     const opts = this.decideOptions();
-    const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.desired.known && opts.sourceHealthy === this.lastHealthy && this.forced.size === 0;
+    const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.desired.known && opts.sourceHealthy === this.lastHealthy && this.forced.size === 0 && !invalidMoved;
     let items: PlanItem[];
     const fresh = new Set<JobKey>();
     if (incremental) {

@@ -20,13 +20,30 @@ export interface DecideOptions {
   prune: { enabled: boolean; graceMs: number };
   /** Teams whose jobs are reported, never written nor pruned (a job's team: first folder of its spec path, else its namespace). */
   suspendedTeams?: ReadonlySet<string>;
+  /**
+   * Namespaces holding a spec too broken to name its job (see `keylessInvalidNamespaces`): a job there
+   * whose spec is gone may be that spec, moved, so it is not pruned. `decide` computes it when absent.
+   */
+  invalidSpecNamespaces?: ReadonlySet<string>;
   /** Keys (or every key with `true`) whose sync was forced: resubmits an auto-reverted version. */
   forced?: boolean | ReadonlySet<JobKey>;
 }
 
 /** Decides every key of `desired`/`live`/`records`. Items come sorted by key. */
 export function decide(desired: readonly Desired[], live: readonly JobListStub[], records: ReadonlyMap<JobKey, JobRecord>, opts: DecideOptions): PlanItem[] {
-  return pairJobs(desired, live, records).map((p) => decidePair(p, opts));
+  const o = opts.invalidSpecNamespaces ? opts : { ...opts, invalidSpecNamespaces: keylessInvalidNamespaces(desired) };
+  return pairJobs(desired, live, records).map((p) => decidePair(p, o));
+}
+
+/** Namespaces (first folder of the spec path) of invalid specs that did not get far enough to name their job. */
+export function keylessInvalidNamespaces(desired: Iterable<Desired>): Set<string> {
+  const out = new Set<string>();
+  for (const d of desired) {
+    if (d.state !== 'invalid' || d.key) continue;
+    const i = d.spec.indexOf('/');
+    out.add(i > 0 ? d.spec.slice(0, i) : d.team);
+  }
+  return out;
 }
 
 function isForced(forced: DecideOptions['forced'], key: JobKey): boolean {
@@ -73,6 +90,7 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   if (live.Stop) return item('unchanged', false, 'AlreadyStopped', 'spec is gone and the job is stopped');
   const team = teamOfLive(live, namespace);
   if (opts.suspendedTeams?.has(team)) return item('leave-alone', false, 'Suspended', `spec is gone, but team ${team} is suspended: nothing is pruned`);
+  if (opts.invalidSpecNamespaces?.has(namespace)) return item('leave-alone', false, 'InvalidSpecInNamespace', `spec not found, but a spec in ${namespace} is too broken to name its job (it may be this one, moved): nothing there is pruned`);
   if (!opts.sourceHealthy) return item('leave-alone', false, 'SourceUnhealthy', 'spec not found, but the checkout is not verified healthy: nothing is pruned');
   if (!opts.prune.enabled) return item('leave-alone', false, 'PruneDisabled', 'spec is gone; pruning is disabled');
   const since = p.record?.absentSince;

@@ -1,7 +1,7 @@
 /** Planning: pair desired with live, decide per job, guard prunes, filter diff noise, print changesets. */
 export * from './types';
 export { pairJobs, isChildJob, isManaged, type Pair } from './pair';
-export { decide, decidePair, type DecideOptions } from './decide';
+export { decide, decidePair, keylessInvalidNamespaces, type DecideOptions } from './decide';
 export { applyPruneGuard, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
 export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
 export { formatChangeset, diffLines, subjectOf, summarize, type ChangeAction, type ChangeEntry } from './changeset';

@@ -135,4 +135,22 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
     expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase).toBe('Healthy');
   });
+
+  it('a spec moved and broken beyond naming its job in one commit does not prune the old job', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('web/cart/nomadgen.toml', spec('cart'));
+    h.repo.commitAndPush('three');
+    await h.converge();
+    h.repo.rm('web/shop/nomadgen.toml');
+    h.repo.write('web/store/nomadgen.toml', `${spec('shop')}\n[[[ unterminated\n`);
+    h.repo.commitAndPush('shop moved to store, with a syntax error');
+    await h.converge();
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
+    expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.conditions.find((c) => c.type === 'Synced')?.reason).toBe('InvalidSpecInNamespace');
+    // fixed: the job is the moved spec's again, nothing was ever stopped
+    h.repo.write('web/store/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('store fixed');
+    await h.converge();
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
+  });
 });
