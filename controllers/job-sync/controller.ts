@@ -325,8 +325,9 @@ export class JobSyncController {
     if ((item.action === 'drift' || item.action === 'verify') && !item.write && this.reportedDrift.get(key) === item.live?.JobModifyIndex) {
       return { kind: 'done' }; // already reported at this index
     }
-    if (item.action === 'update' && item.record?.hash === d.hash && item.live) {
-      // We wrote this version before and it is no longer live: Nomad (or a human) reverted it.
+    const forced = this.forced.has('*') || this.forced.has(key);
+    if (item.action === 'update' && item.record?.hash === d.hash && item.live && !forced) {
+      // We wrote this version before and it is no longer live: Nomad (or a human) reverted it (a forced sync resubmits it).
       const reverted = await this.checkReverted(namespace, jobId, item.record);
       if (reverted) return this.holdReverted(key, item.record, reverted);
     }

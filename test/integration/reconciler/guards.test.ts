@@ -153,4 +153,25 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     await h.converge();
     expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
   });
+
+  it('a forced sync resubmits a version Nomad auto-reverted', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    h.sim.failImage(/shop:6\.6\.6/);
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { image: 'registry.internal/acme/shop:6.6.6' }));
+    h.repo.commitAndPush('bad image');
+    await h.converge();
+    const reverted = await h.nomad.readJob('web', 't-web-shop');
+    expect(JSON.stringify(reverted?.TaskGroups[0].Tasks[0].Config)).toContain('shop:1.0.0');
+    expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase).toBe('Degraded');
+    // the registry is fixed; the operator resubmits the same commit only when asked
+    h.sim.clearFailImages();
+    await h.converge({ forced: new Set(['web/t-web-shop']) });
+    const resubmitted = await h.nomad.readJob('web', 't-web-shop');
+    expect(JSON.stringify(resubmitted?.TaskGroups[0].Tasks[0].Config)).toContain('shop:6.6.6');
+    expect(resubmitted?.JobModifyIndex).toBeGreaterThan(reverted?.JobModifyIndex ?? Infinity);
+    expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase).toBe('Healthy');
+  });
 });
