@@ -261,10 +261,15 @@ export class JobSyncController {
     const nomad = this.deps.nomad;
     const fields = { spec: item.spec, source: this.sourceId, mode: item.desired?.mode, desiredCommit: item.desired?.commit, desiredHash: item.desired?.hash };
     const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
+    const absenceEnded = absenceEnds(item);
+    if (absenceEnded && item.record) {
+      const { absentSince: _a, ...rest } = item.record;
+      await this.deps.state.put(key, rest);
+    }
 
     switch (item.action) {
       case 'unchanged': {
-        if (item.record?.absentSince !== undefined) {
+        if (item.record?.absentSince !== undefined && !absenceEnded) {
           const { absentSince: _a, ...rest } = item.record;
           await this.deps.state.put(key, rest);
         }
@@ -535,8 +540,14 @@ export function pruneRefusal(job: Job | undefined, source: string, decidedIndex:
 /** Decisions that stay true until an input moves (no clock involved). */
 const SETTLED: ReadonlySet<PlanItem['action']> = new Set(['unchanged', 'leave-alone', 'invalid']);
 
+/** True when the item's spec is back (valid or invalid) while its record still counts a prune grace: the grace must end. */
+export function absenceEnds(item: PlanItem): boolean {
+  return item.record?.absentSince !== undefined && (item.desired !== undefined || item.invalid !== undefined) && item.action !== 'prune' && item.action !== 'prune-wait';
+}
+
 /** True when an item needs a reconcile (an API call or a write). */
 export function needsReconcile(item: PlanItem): boolean {
+  if (absenceEnds(item)) return true; // forget the grace start, so a later removal waits its full grace
   switch (item.action) {
     case 'create':
     case 'update':

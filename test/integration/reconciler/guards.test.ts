@@ -5,6 +5,7 @@ import type { Job } from '../../../lib/core/nomad/types';
 import { Manager } from '../../../controllers/manager';
 import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
 import type { MetricResult } from '../../../lib/core/reconcile-result';
+import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
 import { spec, startHarness, type Harness } from './harness';
 
 /** The object folder of the operator's work repository (the source's `workDir`). */
@@ -173,5 +174,34 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect(JSON.stringify(resubmitted?.TaskGroups[0].Tasks[0].Config)).toContain('shop:6.6.6');
     expect(resubmitted?.JobModifyIndex).toBeGreaterThan(reverted?.JobModifyIndex ?? Infinity);
     expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase).toBe('Healthy');
+  });
+
+  it('a spec that comes back unchanged ends its prune grace: a later removal waits the full grace again', async () => {
+    h = await startHarness({ reconcile: { prune: { ...defaultOperatorConfig({}).reconcile.prune, grace: '60s' } } });
+    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('web/cart/nomadgen.toml', spec('cart'));
+    h.repo.commitAndPush('three');
+    await h.converge();
+    h.repo.rm('web/shop/nomadgen.toml');
+    h.repo.commitAndPush('shop removed');
+    await h.manager.pass();
+    await h.manager.drain();
+    expect(h.deps.state.get('web/t-web-shop')?.absentSince).toBe(h.clock.now());
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('shop restored, unchanged');
+    await h.clock.advance(10_000);
+    await h.manager.pass();
+    await h.manager.drain();
+    // a restart loses the delayed re-check; much later the spec is removed again
+    h.restart();
+    await h.clock.advance(600_000);
+    await h.manager.pass();
+    await h.manager.drain();
+    expect(h.deps.state.get('web/t-web-shop')?.absentSince).toBeUndefined();
+    h.repo.rm('web/shop/nomadgen.toml');
+    h.repo.commitAndPush('shop removed again');
+    await h.manager.pass();
+    await h.manager.drain();
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
+    expect(h.deps.state.get('web/t-web-shop')?.absentSince).toBe(h.clock.now());
   });
 });
