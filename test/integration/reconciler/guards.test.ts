@@ -45,6 +45,33 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect(source.lastError?.message).toMatch(/web\/shop\/nomadgen\.toml/);
   });
 
+  it('a spec blob that is corrupt in the checkout makes the read throw: the pass reports CheckoutCorrupt and prunes nothing', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog'));
+    h.repo.commitAndPush('two');
+    await h.converge();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { memory: 192 }));
+    const commit = h.repo.commitAndPush('shop 192');
+    expect(await h.deps.source.fetch()).toEqual({ ok: true, commit });
+    const blob = h.repo.git('rev-parse', `${commit}:web/shop/nomadgen.toml`);
+    const loose = path.join(workObjects(h), blob.slice(0, 2), blob.slice(2));
+    // a truncated zlib stream: git knows the object but dies while streaming it
+    const bytes = fs.readFileSync(loose);
+    fs.chmodSync(loose, 0o644);
+    fs.writeFileSync(loose, bytes.subarray(0, bytes.length - 6));
+    await expect(h.deps.source.readFiles(commit, ['web/shop/nomadgen.toml'])).rejects.toThrow();
+
+    const summary = await h.manager.pass();
+    expect(summary.ok).toBe(false);
+    await h.converge();
+    const shop = await h.nomad.readJob('web', 't-web-shop');
+    expect(shop?.Stop).toBe(false);
+    expect(shop?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(128);
+    const source = h.manager.status().sources[0];
+    expect(source.healthy).toBe(false);
+    expect(source.lastError?.reason).toBe('CheckoutCorrupt');
+  });
+
   it('a prune re-reads the job first: a job taken over by hand since the decision is not deregistered', async () => {
     h = await startHarness();
     h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('web/cart/nomadgen.toml', spec('cart'));
