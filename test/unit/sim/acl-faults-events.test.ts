@@ -1,7 +1,7 @@
 import { FakeClock } from '../../../lib/runtime/clock';
 import { Simulator } from '../../../lib/sim';
 import type { EventFrame, JobListStub } from '../../../lib/core/nomad/types';
-import { http, serviceJob } from './http';
+import { http, serviceJob, untilReceived } from './http';
 
 describe('simulator: ACLs', () => {
   let sim: Simulator;
@@ -64,11 +64,12 @@ describe('simulator: faults', () => {
   test('latency waits on the clock', async () => {
     sim.fault({ route: 'GET /v1/jobs', kind: 'latency', ms: 5000, count: 1 });
     let done = false;
+    const listsBefore = sim.requestCounts()['GET /v1/jobs'] ?? 0;
     const slow = http('GET', `${sim.nomadUrl}/v1/jobs`).then((r) => {
       done = true;
       return r;
     });
-    await new Promise((r) => setTimeout(r, 30));
+    await untilReceived(sim, 'GET /v1/jobs', listsBefore);
     expect(done).toBe(false);
     await clock.advance(5000);
     expect((await slow).status).toBe(200);
@@ -82,11 +83,12 @@ describe('simulator: faults', () => {
     const post = await http<{ ids: number[] }>('POST', `${sim.nomadUrl}/_sim/faults`, { route: '/v1/job/:id', kind: 'partition' });
     expect(post.json.ids).toHaveLength(1);
     let answered = false;
+    const readsBefore = sim.requestCounts()['GET /v1/job/:id'] ?? 0;
     const held = http('GET', `${sim.nomadUrl}/v1/job/web`).then((r) => {
       answered = true;
       return r;
     });
-    await new Promise((r) => setTimeout(r, 30));
+    await untilReceived(sim, 'GET /v1/job/:id', readsBefore);
     expect(answered).toBe(false);
     await http('DELETE', `${sim.nomadUrl}/_sim/faults`);
     expect((await held).status).toBe(404);

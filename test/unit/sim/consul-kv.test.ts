@@ -1,6 +1,6 @@
 import { FakeClock } from '../../../lib/runtime/clock';
 import { Simulator } from '../../../lib/sim';
-import { http } from './http';
+import { http, untilReceived } from './http';
 
 interface KvRow {
   Key: string;
@@ -98,8 +98,9 @@ describe('simulator: Consul KV and sessions', () => {
     await http('PUT', `${sim.consulUrl}/v1/kv/k`, 'a');
     const first = await http('GET', `${sim.consulUrl}/v1/kv/k`);
     const index = Number(first.headers.get('x-consul-index'));
+    const kvBefore = sim.requestCounts('consul')['GET /v1/kv/:key*'] ?? 0;
     const waiting = http<KvRow[]>('GET', `${sim.consulUrl}/v1/kv/k?index=${index}&wait=1m`);
-    await new Promise((r) => setTimeout(r, 20));
+    await untilReceived({ requestCounts: () => sim.requestCounts('consul') }, 'GET /v1/kv/:key*', kvBefore);
     await http('PUT', `${sim.consulUrl}/v1/kv/k`, 'b');
     const res = await waiting;
     expect(Buffer.from(String(res.json[0].Value), 'base64').toString()).toBe('b');

@@ -38,3 +38,13 @@ export function serviceJob(id: string, extra: Record<string, unknown> = {}, grou
     ...extra,
   };
 }
+
+/**
+ * Resolves once the simulator has started serving `requests` more calls to `route` (e.g. `GET /v1/jobs`)
+ * than `before`, then lets its handlers run to their first wait. Replaces fixed delays before advancing
+ * a FakeClock, which a slow machine can lose.
+ */
+export async function untilReceived(sim: { requestCounts(): Record<string, number> }, route: string, before: number, requests = 1): Promise<void> {
+  while ((sim.requestCounts()[route] ?? 0) < before + requests) await new Promise<void>((r) => setImmediate(r));
+  for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r));
+}

@@ -1,7 +1,7 @@
 import { FakeClock } from '../../../lib/runtime/clock';
 import { Simulator } from '../../../lib/sim';
 import type { Job, JobListStub } from '../../../lib/core/nomad/types';
-import { http, serviceJob } from './http';
+import { http, serviceJob, untilReceived } from './http';
 
 describe('simulator: jobs API', () => {
   let sim: Simulator;
@@ -144,10 +144,11 @@ describe('simulator: jobs API', () => {
     await sim.settle();
     const list = await http('GET', `${sim.nomadUrl}/v1/jobs`);
     const index = Number(list.headers.get('x-nomad-index'));
+    const listsBefore = sim.requestCounts()['GET /v1/jobs'] ?? 0;
     const blocked = http<JobListStub[]>('GET', `${sim.nomadUrl}/v1/jobs?index=${index}&wait=5m`);
     let done = false;
     void blocked.then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 30));
+    await untilReceived(sim, 'GET /v1/jobs', listsBefore);
     expect(done).toBe(false);
     await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('api') });
     const res = await blocked;
@@ -157,8 +158,9 @@ describe('simulator: jobs API', () => {
     await sim.settle();
     const job = await http<Job>('GET', `${sim.nomadUrl}/v1/job/api`);
     const jobIndex = Number(job.headers.get('x-nomad-index'));
+    const readsBefore = sim.requestCounts()['GET /v1/job/:id'] ?? 0;
     const waitJob = http<Job>('GET', `${sim.nomadUrl}/v1/job/api?index=${jobIndex}&wait=30s`);
-    await new Promise((r) => setTimeout(r, 20));
+    await untilReceived(sim, 'GET /v1/job/:id', readsBefore);
     await clock.advance(30_000);
     const timedOut = await waitJob;
     expect(timedOut.status).toBe(200);
@@ -186,8 +188,9 @@ test('a missing job answers 404 with the jobs index, so a client can block on it
     expect(missing.status).toBe(404);
     const index = Number(missing.headers.get('x-nomad-index'));
     expect(index).toBeGreaterThan(0);
+    const readsBefore = sim.requestCounts()['GET /v1/job/:id'] ?? 0;
     const waiting = http<Job>('GET', `${sim.nomadUrl}/v1/job/later?index=${index}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await untilReceived(sim, 'GET /v1/job/:id', readsBefore);
     await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('later') });
     const created = await waiting;
     expect(created.status).toBe(200);
