@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, decidePair, decide, keylessInvalidNamespaces, filterDiffNoise, ignoreScaledCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, decidePair, decide, keylessInvalidNamespaces, judgePlan, preservesCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -342,17 +342,17 @@ export class JobSyncController {
     if (item.action !== 'create') {
       const plan = await nomad.planJob(namespace, d.job, { diff: true });
       enforceIndex = plan.JobModifyIndex;
-      const scaled = new Set((d.job.TaskGroups ?? []).filter((g) => g.Scaling && g.Scaling.Enabled !== false).map((g) => g.Name));
-      const diff = ignoreScaledCounts(filterDiffNoise(plan.Diff), scaled);
-      lines = diffLines(diff);
-      if (diff.Type === 'None' && item.action !== 'update') {
+      // The same verdict `plan` reports: in sync, held back (detect-only, suspended), or written.
+      const verdict = judgePlan(item, plan.Diff);
+      lines = diffLines(verdict.diff);
+      if (verdict.outcome === 'in-sync') {
         await this.deps.state.put(key, { jobModifyIndex: enforceIndex, hash: d.hash, commit: d.commit, spec: d.spec });
         this.reportedDrift.delete(key);
         const prev = this.status.get(key)?.phase;
         this.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: enforceIndex }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'plan shows no change' }, lastError: null });
         return { kind: 'done' };
       }
-      if (!item.write) {
+      if (verdict.outcome === 'held') {
         const phase = d.suspended ? 'Suspended' : 'OutOfSync';
         if (item.action === 'drift' || item.action === 'verify') this.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
         log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
@@ -371,7 +371,7 @@ export class JobSyncController {
       await this.refreshLive(key);
       throw controllerError('Conflict', 'IndexConflict', `job changed since the decision: JobModifyIndex ${item.live?.JobModifyIndex} is now ${enforceIndex}`);
     }
-    const preserveCounts = (d.job.TaskGroups ?? []).some((g) => g.Scaling && g.Scaling.Enabled !== false) && item.action !== 'create';
+    const preserveCounts = preservesCounts(d.job, item.action);
     const job: Job = { ...d.job, Namespace: namespace };
     const resp = await nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });
     const record: JobRecord = { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, commit: d.commit, spec: d.spec };

@@ -1,7 +1,9 @@
 /**
  * `nomadguard plan`: what a pass would do, per job — create, update (with the field diff), delete,
  * unchanged — plus invalid specs and jobs the operator would leave alone, and why. Writes nothing.
- * Exit 0 when nothing would change, 2 when something would, 1 on error (source or API).
+ * Exit 0 when a pass would write nothing, 2 when it would write (register, stop, purge), 1 on error
+ * (source or API). Changes a pass holds back (detect-only drift, suspended specs, prunes the guard
+ * refuses or whose grace period runs) are listed as `not written: <reason>` and do not count.
  */
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -18,18 +20,20 @@ interface PlanOptions {
   workDir?: string;
   stateFile?: string;
   json?: boolean;
+  confirmPrune?: string[];
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
   program
     .command('plan')
-    .description('Show what a pass would do per job (create / update / delete / unchanged, with field diffs). Exit 0: nothing to do, 2: changes, 1: error.')
+    .description('Show what a pass would do per job (create / update / delete / unchanged, with field diffs). Exit 0: nothing would be written, 2: a pass would write, 1: error. Held-back changes are listed as "not written".')
     .option('--config <file>', 'operator config (nomadguard.yaml)')
     .option('--repo <url|path>', 'spec repository (overrides source.repo)')
     .option('--branch <name>', 'branch (overrides source.branch)')
     .option('--work-dir <dir>', 'folder for the git work copy')
     .option('--state-file <file>', 'read the operator state from this local JSON file instead of Consul KV')
     .option('--json', 'machine-readable output')
+    .option('--confirm-prune <namespace...>', 'plan as if the prunes the prune guard holds back in these namespaces were confirmed')
     .action(async (opts: PlanOptions) => {
       const logger = pino({ level: 'silent' });
       let deps;
@@ -40,7 +44,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         throw e;
       }
       try {
-        const report = await planReport(deps);
+        const report = await planReport(deps, { confirmPrune: new Set(opts.confirmPrune ?? []) });
         if (!report.ok) {
           ctx.stderr(`nomadguard: spec source: ${report.error}\n`);
           ctx.exitCode = 1;
@@ -50,7 +54,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         else {
           for (const line of formatChangeset(report.entries)) ctx.stdout(`${line}\n`);
           const s = summarize(report.entries);
-          ctx.stdout(`\nPlan at ${report.commit?.slice(0, 12)}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged, ${s.invalid} invalid, ${s.blocked} blocked.\n`);
+          ctx.stdout(`\nPlan at ${report.commit?.slice(0, 12)}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged, ${s.invalid} invalid, ${s.blocked} blocked, ${s.held} not written.\n`);
         }
         ctx.exitCode = report.changes ? 2 : 0;
       } catch (e) {

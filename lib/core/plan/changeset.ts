@@ -14,8 +14,25 @@ export interface ChangeEntry {
   action: ChangeAction;
   /** Nomad's plan diff (noise is filtered when printed). */
   diff?: JobDiff | null;
-  /** Why, for blocked/invalid/unchanged-with-a-reason entries. */
+  /** Why, for blocked/invalid/unchanged-with-a-reason entries and for changes a pass would not write. */
   note?: string;
+  /**
+   * True when a pass would write to Nomad for this entry (register, stop, purge; a create also creates a
+   * missing namespace). False for a create/update/delete a pass holds back (detect-only drift, suspended,
+   * prune guard, prune grace). Absent: true for create/update/delete, false otherwise.
+   */
+  write?: boolean;
+}
+
+/** True when a pass would write to Nomad for `entry` (see `ChangeEntry.write`). */
+export function writes(entry: ChangeEntry): boolean {
+  const change = entry.action === 'create' || entry.action === 'update' || entry.action === 'delete';
+  return change && entry.write !== false;
+}
+
+/** True when a pass would write anything: `plan` exits 2, else 0. */
+export function hasChanges(entries: readonly ChangeEntry[]): boolean {
+  return entries.some(writes);
 }
 
 /** `job/<ns>/<id>`. */
@@ -77,9 +94,15 @@ export function formatChangeset(entries: readonly ChangeEntry[]): string[] {
   return out;
 }
 
-/** Counts of a changeset by action. */
-export function summarize(entries: readonly ChangeEntry[]): Record<ChangeAction, number> {
-  const s: Record<ChangeAction, number> = { create: 0, update: 0, delete: 0, unchanged: 0, blocked: 0, invalid: 0 };
-  for (const e of entries) s[e.action]++;
+/** Counts of a changeset: create/update/delete count only entries a pass would write; the others are `held`. */
+export type ChangeSummary = Record<ChangeAction | 'held', number>;
+
+/** Counts of a changeset by action (see `ChangeSummary`). */
+export function summarize(entries: readonly ChangeEntry[]): ChangeSummary {
+  const s: ChangeSummary = { create: 0, update: 0, delete: 0, unchanged: 0, blocked: 0, invalid: 0, held: 0 };
+  for (const e of entries) {
+    const change = e.action === 'create' || e.action === 'update' || e.action === 'delete';
+    s[change && !writes(e) ? 'held' : e.action]++;
+  }
   return s;
 }

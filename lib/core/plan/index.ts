@@ -4,4 +4,5 @@ export { pairJobs, isChildJob, isManaged, type Pair } from './pair';
 export { decide, decidePair, keylessInvalidNamespaces, type DecideOptions } from './decide';
 export { applyPruneGuard, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
 export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
-export { formatChangeset, diffLines, subjectOf, summarize, type ChangeAction, type ChangeEntry } from './changeset';
+export { formatChangeset, diffLines, subjectOf, summarize, writes, hasChanges, type ChangeAction, type ChangeEntry, type ChangeSummary } from './changeset';
+export { judgePlan, changeEntry, heldReason, needsPlanCall, scaledGroups, preservesCounts, type PlanVerdict } from './outcome';
