@@ -302,10 +302,11 @@ export class JobSyncController {
           log.info({ refusal }, 'prune skipped: the job changed since the decision; deciding again');
           return { kind: 'requeueAfter', ms: 0 };
         }
-        await nomad.deregisterJob(namespace, jobId, { purge });
+        const gone = await nomad.deregisterJob(namespace, jobId, { purge });
         await this.deps.state.delete(key);
         const live = this.live.get(key);
-        this.live.set(key, purge || !live ? undefined : { ...live, Stop: true });
+        const at = gone.JobModifyIndex || gone.Index;
+        this.live.set(key, purge || !live ? undefined : { ...live, Stop: true, ...(at ? { JobModifyIndex: at } : {}) }, at);
         this.following.delete(key);
         log.info({ purge }, 'pruned: spec removed from the repository');
         this.status.update(key, { phase: 'Pruned', fields, condition: { type: 'Synced', status: 'True', reason: 'SpecRemoved', message: purge ? 'job purged' : 'job stopped' }, event: { event: 'Pruned', message: purge ? 'spec removed: job purged' : 'spec removed: job stopped' } });

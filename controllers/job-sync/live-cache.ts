@@ -1,6 +1,7 @@
 /**
  * The live cache: the last job list Nomad gave (with Meta), by key. Filled by the pass's one list call
- * and by the live watch; corrected by the controller after its own writes. Reconciles read it instead
+ * and by the live watch; corrected by the controller after its own writes, which a list fetched before
+ * them does not undo. Reconciles read it instead
  * of calling Nomad, which is what makes a no-op pass cost one call.
  */
 import type { Job, JobListStub } from '../../lib/core/nomad/types';
@@ -31,9 +32,25 @@ export function stubOf(job: Job): JobListStub {
   };
 }
 
-/** Stubs by key, with the list index they came from. */
+/** The newest Nomad index a cached stub is known at (its job's last write, or any change of it). */
+function knownAt(stub: JobListStub): number {
+  return Math.max(stub.JobModifyIndex ?? 0, stub.ModifyIndex ?? 0);
+}
+
+/**
+ * Stubs by key, with the list index they came from.
+ *
+ * Newer knowledge is never replaced by older: a job list older than one already applied is ignored,
+ * and a stub the operator set after its own write (or a re-read) is kept over a list taken before that
+ * write, as is a job it purged. A list at or after that index is authoritative again, so a job deleted
+ * and re-created by someone else (a higher CreateIndex, a higher list index) is taken as it comes.
+ * Setting `index` to 0 starts over: the next list is taken whole (the live watch does it when Nomad's
+ * index goes backwards, as after a cluster restore).
+ */
 export class LiveCache {
   private stubs = new Map<JobKey, JobListStub>();
+  /** Keys the operator purged, with the index of the purge: a list older than that still shows them. */
+  private gone = new Map<JobKey, number>();
   /** Namespaces of the stubs; undefined when the stubs changed since it was computed. */
   private nsCache?: Set<string>;
   index = 0;
@@ -57,58 +74,90 @@ export class LiveCache {
     return this.nsCache;
   }
 
-  /** Replaces the content; returns the keys whose stub appeared, vanished or changed index/stop/meta hash. */
+  /**
+   * Replaces the content with a job list taken at `index`; returns the keys whose stub appeared,
+   * vanished or changed index/stop/meta hash. A list older than the last one applied changes nothing;
+   * a cached stub known at an index above `index` (our own write) is kept, present in the list or not.
+   */
   replace(stubs: readonly JobListStub[], index: number): Set<JobKey> {
+    const changed = new Set<JobKey>();
+    const startOver = this.index === 0;
+    if (!startOver && index < this.index) return changed; // a list older than one already applied
+    if (startOver) this.gone.clear();
     // For speed: a no-op pass lists thousands of jobs that did not move. A stub whose ModifyIndex (which
     // moves with any change of the job, status included) is unchanged keeps the cached object, and when
     // no stub moved or vanished the cached map itself is kept: nothing is copied or re-allocated, and the
     // freshly parsed stubs die young instead of replacing long-lived ones.
     const old = this.stubs;
-    const changed = new Set<JobKey>();
+    const gone = this.gone;
+    /** The entry to cache for a listed stub: the cached one when unchanged or newer, none when we purged it after the list. */
+    const pick = (s: JobListStub, prev: JobListStub | undefined, k: JobKey): JobListStub | undefined => {
+      if (prev === undefined) return !startOver && gone.size > 0 && (gone.get(k) ?? -1) > index ? undefined : s;
+      if (prev.ModifyIndex === s.ModifyIndex && prev.JobModifyIndex === s.JobModifyIndex && prev.Stop === s.Stop && prev.Meta?.['nomadguard.hash'] === s.Meta?.['nomadguard.hash']) return prev;
+      if (startOver) return s;
+      if (knownAt(prev) > index) return prev; // set after our own write, which this list predates
+      const sameJob = s.CreateIndex === prev.CreateIndex;
+      if ((sameJob && s.JobModifyIndex < prev.JobModifyIndex) || (!sameJob && prev.CreateIndex > 0 && s.CreateIndex < prev.CreateIndex)) return prev; // an older version of the job
+      return s;
+    };
     let next: Map<JobKey, JobListStub> | undefined;
     let seen = 0;
     for (const s of stubs) {
       if (isChildJob(s)) continue;
       const k = jobKey(s.Namespace ?? 'default', s.ID);
       const prev = old.get(k);
-      const keep = prev !== undefined && prev.ModifyIndex === s.ModifyIndex && prev.JobModifyIndex === s.JobModifyIndex && prev.Stop === s.Stop && prev.Meta?.['nomadguard.hash'] === s.Meta?.['nomadguard.hash'];
+      const e = pick(s, prev, k);
       if (prev !== undefined) seen++;
-      if (!prev || prev.JobModifyIndex !== s.JobModifyIndex || prev.Stop !== s.Stop || prev.Meta?.['nomadguard.hash'] !== s.Meta?.['nomadguard.hash']) changed.add(k);
-      if (next === undefined && !keep) {
+      if (e !== undefined && e !== prev && (!prev || prev.JobModifyIndex !== e.JobModifyIndex || prev.Stop !== e.Stop || prev.Meta?.['nomadguard.hash'] !== e.Meta?.['nomadguard.hash'])) changed.add(k);
+      if (next === undefined && e !== prev) {
         // The first moved stub: copy what was kept so far and continue into a new map.
         next = new Map<JobKey, JobListStub>();
         for (const t of stubs) {
           if (t === s) break;
           if (isChildJob(t)) continue;
           const tk = jobKey(t.Namespace ?? 'default', t.ID);
-          next.set(tk, old.get(tk) ?? t);
+          const te = pick(t, old.get(tk), tk);
+          if (te !== undefined) next.set(tk, te);
         }
       }
-      if (next !== undefined) next.set(k, keep ? (prev as JobListStub) : s);
+      if (next !== undefined && e !== undefined) next.set(k, e);
     }
-    if (next === undefined && seen !== old.size) {
-      // Some cached keys vanished: rebuild from the kept stubs.
-      next = new Map<JobKey, JobListStub>();
-      for (const t of stubs) {
-        if (isChildJob(t)) continue;
-        const tk = jobKey(t.Namespace ?? 'default', t.ID);
-        next.set(tk, old.get(tk) as JobListStub);
+    if (seen !== old.size) {
+      // Some cached keys are not listed: gone, unless the operator wrote them after this list was taken.
+      if (next === undefined) {
+        next = new Map<JobKey, JobListStub>();
+        for (const t of stubs) {
+          if (isChildJob(t)) continue;
+          const tk = jobKey(t.Namespace ?? 'default', t.ID);
+          const te = pick(t, old.get(tk), tk);
+          if (te !== undefined) next.set(tk, te);
+        }
       }
+      if (!startOver) for (const [k, prev] of old) if (!next.has(k) && knownAt(prev) > index) next.set(k, prev);
     }
     if (next !== undefined) {
       for (const k of old.keys()) if (!next.has(k)) changed.add(k);
       this.stubs = next;
       this.nsCache = undefined;
     }
+    if (gone.size > 0) for (const [k, at] of gone) if (at <= index) gone.delete(k);
     this.index = index;
     this.loaded = true;
     return changed;
   }
 
-  /** Sets or removes one key (after our own write or a re-read). */
-  set(key: JobKey, stub: JobListStub | undefined): void {
-    if (stub) this.stubs.set(key, stub);
-    else this.stubs.delete(key);
+  /**
+   * Sets or removes one key (after our own write or a re-read). `goneAt`: the index at which the
+   * operator purged the job, so a list taken before it does not bring the job back.
+   */
+  set(key: JobKey, stub: JobListStub | undefined, goneAt?: number): void {
+    if (stub) {
+      this.stubs.set(key, stub);
+      this.gone.delete(key);
+    } else {
+      this.stubs.delete(key);
+      if (goneAt !== undefined && goneAt > 0) this.gone.set(key, goneAt);
+    }
     this.nsCache = undefined;
   }
 }
