@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, decidePair, decide, keylessInvalidNamespaces, judgePlan, preservesCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, carryConfirmations, decidePair, decide, keylessInvalidNamespaces, judgePlan, preservesCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -45,7 +45,8 @@ export class JobSyncController {
   readonly tuning: OperatorTuning;
   private guardBlocked = new Set<string>();
   private forced = new Set<JobKey>();
-  private confirmed = new Set<string>();
+  /** Prunes a human confirmed, by namespace: kept until they are done or the desired state changes. */
+  private confirmations: PruneConfirmations = new Map();
   private knownNamespaces = new Set<string>(['default']);
   private nodePrefixes = new Map<string, string>();
   /** Keys whose written version is being followed: when the follow started. */
@@ -97,7 +98,6 @@ export class JobSyncController {
     const log = this.deps.logger;
     this.forced.delete('*'); // a forced full sync lasts one pass
     for (const k of req.forced) this.forced.add(k);
-    this.confirmed = new Set(req.confirmPrune);
     // git and Nomad are read at the same time: a pass costs the slower of the two, not their sum.
     const [refresh, records, listed] = await Promise.all([
       this.desired.refresh({ full: req.full }),
@@ -147,7 +147,8 @@ export class JobSyncController {
       this.lastItems = new Map(items.map((i) => [i.key, i]));
     }
     this.lastHealthy = opts.sourceHealthy;
-    const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: this.confirmed });
+    this.confirmations = carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune: refresh.ok && opts.sourceHealthy });
+    const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) });
     this.guardBlocked = new Set(guarded.refused.map((r) => r.namespace));
     for (const r of guarded.refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
 

@@ -2,7 +2,7 @@
 export * from './types';
 export { pairJobs, isChildJob, isManaged, type Pair } from './pair';
 export { decide, decidePair, keylessInvalidNamespaces, type DecideOptions } from './decide';
-export { applyPruneGuard, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
+export { applyPruneGuard, carryConfirmations, type PruneConfirmations, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
 export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
 export { formatChangeset, diffLines, subjectOf, summarize, writes, hasChanges, type ChangeAction, type ChangeEntry, type ChangeSummary } from './changeset';
 export { judgePlan, changeEntry, heldReason, needsPlanCall, scaledGroups, preservesCounts, type PlanVerdict } from './outcome';

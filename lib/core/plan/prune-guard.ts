@@ -3,7 +3,7 @@
  * refused until a human confirms it. Protects against a broken checkout that looks like a mass delete.
  */
 import { isManaged } from './pair';
-import { META, type PlanItem } from './types';
+import { META, type JobKey, type PlanItem } from './types';
 
 /** A namespace whose prunes were held back. */
 export interface PruneRefusal {
@@ -51,4 +51,41 @@ export function applyPruneGuard(items: readonly PlanItem[], opts: PruneGuardOpti
       : it,
   );
   return { items: out, refused: refused.sort((a, b) => a.namespace.localeCompare(b.namespace)) };
+}
+
+/** Confirmed prunes by namespace: the keys a human saw held back and confirmed. */
+export type PruneConfirmations = ReadonlyMap<string, ReadonlySet<JobKey>>;
+
+function pruneCandidates(items: readonly PlanItem[]): Map<string, Set<JobKey>> {
+  const out = new Map<string, Set<JobKey>>();
+  for (const it of items) {
+    if (it.action !== 'prune' && it.action !== 'prune-wait') continue;
+    let keys = out.get(it.namespace);
+    if (!keys) out.set(it.namespace, (keys = new Set()));
+    keys.add(it.key);
+  }
+  return out;
+}
+
+/**
+ * Carries prune confirmations from pass to pass, so a confirmation outlives a failed delete, a requeue
+ * and the prune grace. A namespace confirmed now (`requested`) covers its prunes (and prunes in grace)
+ * of `items` (decisions before the guard). A confirmation then lasts while every prune of its namespace
+ * is one it covers and at least one is left: a new prune there (the desired state changed) or none left
+ * (done, or its specs came back) ends it. Pass `canPrune: false` when nothing may be pruned this pass
+ * (source not healthy or not loaded): confirmations are carried unchanged and requests cover nothing.
+ */
+export function carryConfirmations(previous: PruneConfirmations, requested: Iterable<string>, items: readonly PlanItem[], opts: { canPrune: boolean }): Map<string, ReadonlySet<JobKey>> {
+  if (!opts.canPrune) return new Map(previous);
+  const candidates = pruneCandidates(items);
+  const out = new Map<string, ReadonlySet<JobKey>>();
+  for (const [namespace, covered] of previous) {
+    const now = candidates.get(namespace);
+    if (now && [...now].every((k) => covered.has(k))) out.set(namespace, covered);
+  }
+  for (const namespace of requested) {
+    const now = candidates.get(namespace);
+    if (now) out.set(namespace, now);
+  }
+  return out;
 }
