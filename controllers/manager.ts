@@ -172,9 +172,12 @@ export class Manager {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const { stubs, index } = await listLive(this.deps.nomad, live, () => new Set(this.deps.state.snapshot().keys()), { index: live.index || 1, wait: this.controller.tuning.watchWait, signal });
+        const asked = live.index || 1;
+        const { stubs, index } = await listLive(this.deps.nomad, live, () => new Set(this.deps.state.snapshot().keys()), { index: asked, wait: this.controller.tuning.watchWait, signal });
         if (signal.aborted) return;
-        if (index < live.index) live.index = 0; // index went backwards: start over
+        // Below the index asked for, Nomad's own index went backwards (a restore): start over. Below only a
+        // pass's newer list, it is an older list, which the cache ignores.
+        if (index < asked) live.index = 0;
         if (index === live.index) continue;
         const changed = live.replace(stubs, index);
         for (const key of changed) {
