@@ -3,7 +3,9 @@
  * whose hash or index differs (none for unchanged jobs); creates and deletes need no call. Only what a
  * pass would write counts as a change.
  */
-import { applyPruneGuard, changeEntry, decide, hasChanges, judgePlan, needsPlanCall, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
+import { applyPruneGuard, changeEntry, decide, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsPlanCall, revertedVersion, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
+import type { Job } from '../lib/core/nomad/types';
+import { NotFoundError } from '../lib/ports/errors';
 import { parseDurationMs } from '../lib/runtime/triggers';
 import { formatDiagnostic } from '../lib/core/diagnostics';
 import { DesiredState } from './job-sync/desired-state';
@@ -43,7 +45,12 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
   const items = decide(desired.entries(), stubs, records, { source: sourceId, now, sourceHealthy: desired.healthy, prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) }, suspendedTeams: deps.suspendedTeams });
   const guarded = applyPruneGuard(items, { source: sourceId, maxShare: prune.maxShare, confirmed: opts.confirmPrune });
   const entries: ChangeEntry[] = [];
-  for (const item of guarded.items) {
+  for (let item of guarded.items) {
+    // As the pass: a version we wrote that Nomad replaced after it failed is held, not resubmitted.
+    if (mayBeReverted(item, false) && item.record) {
+      const reverted = revertedVersion(await jobVersions(deps.nomad, item.namespace, item.jobId), item.record);
+      if (reverted) item = heldAsReverted(item, reverted);
+    }
     const verdict = needsPlanCall(item) ? judgePlan(item, (await deps.nomad.planJob(item.namespace, (item.desired as DesiredValid).job, { diff: true })).Diff) : undefined;
     const e = changeEntry(item, now, verdict);
     if (e) entries.push(e);
@@ -55,4 +62,14 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
     entries.push({ subject: `spec/${d.spec}`, action: 'invalid', write: false, note: diag ? formatDiagnostic(diag) : 'spec is invalid' });
   }
   return { ok: true, commit: refresh.commit, entries, changes: hasChanges(entries) };
+}
+
+/** A job's versions, none when the job is gone. */
+async function jobVersions(nomad: OperatorDeps['nomad'], namespace: string, jobId: string): Promise<Job[]> {
+  try {
+    return (await nomad.jobVersions(namespace, jobId)).versions;
+  } catch (e) {
+    if (e instanceof NotFoundError) return [];
+    throw e;
+  }
 }

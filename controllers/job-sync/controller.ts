@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, carryConfirmations, decidePair, decide, keylessInvalidNamespaces, judgePlan, preservesCounts, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, carryConfirmations, decidePair, decide, keylessInvalidNamespaces, judgePlan, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -333,7 +333,7 @@ export class JobSyncController {
       return { kind: 'done' }; // already reported at this index
     }
     const forced = this.forced.has('*') || this.forced.has(key);
-    if (item.action === 'update' && item.record?.hash === d.hash && item.live && !forced) {
+    if (mayBeReverted(item, forced) && item.record) {
       // We wrote this version before and it is no longer live: Nomad (or a human) reverted it (a forced sync resubmits it).
       const reverted = await this.checkReverted(namespace, jobId, item.record);
       if (reverted) return this.holdReverted(key, item.record, reverted);
@@ -469,13 +469,11 @@ export class JobSyncController {
       if (e instanceof NotFoundError) return undefined;
       throw e;
     }
-    const ours = versions.find((v) => v.JobModifyIndex === record.jobModifyIndex) ?? versions.find((v) => v.Meta?.[META.hash] === record.hash);
-    if (!ours || ours.Stable) return undefined;
-    const newer = versions.filter((v) => (v.Version ?? 0) > (ours.Version ?? 0));
-    if (newer.length === 0) return undefined;
+    const reverted = revertedVersion(versions, record);
+    if (!reverted) return undefined;
     const deployment = await this.deps.nomad.jobDeployment(namespace, jobId);
     const desc = deployment?.StatusDescription ?? '';
-    return `version ${ours.Version} failed and was replaced by version ${newer[0].Version}${desc ? ` (${desc})` : ''}`;
+    return `version ${reverted.ours.Version} failed and was replaced by version ${reverted.newer.Version}${desc ? ` (${desc})` : ''}`;
   }
 
   /** Reads a node once and remembers the IPv6 prefix routed to it. */

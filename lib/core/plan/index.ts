@@ -6,3 +6,4 @@ export { applyPruneGuard, carryConfirmations, type PruneConfirmations, type Prun
 export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
 export { formatChangeset, diffLines, subjectOf, summarize, writes, hasChanges, type ChangeAction, type ChangeEntry, type ChangeSummary } from './changeset';
 export { judgePlan, changeEntry, heldReason, needsPlanCall, scaledGroups, preservesCounts, type PlanVerdict } from './outcome';
+export { mayBeReverted, revertedVersion, heldAsReverted } from './reverted';
