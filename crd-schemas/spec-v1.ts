@@ -118,3 +118,4 @@ export type CheckSpec = z.infer<typeof CheckSchema>;
 export type HttpSpec = z.infer<typeof HttpSchema>;
 export type FirewallSpec = z.infer<typeof FirewallSchema>;
 export type DockerSpec = z.infer<typeof DockerSchema>;
+export type DockerDeviceSpec = z.infer<typeof DockerDeviceSchema>;

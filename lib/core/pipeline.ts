@@ -12,7 +12,7 @@ import type { Policy } from '../../crd-schemas/policy';
 import { loadSpec, resolvePositions } from './spec/load';
 import { generateJob } from './generate';
 import type { PositionIndex } from './spec/positions';
-import { withHash } from './hash';
+import { stampHash } from './hash';
 import { applyModifiers, crossSpecRules, exposedHosts, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
@@ -81,7 +81,7 @@ function render(input: RenderInput, env: PipelineEnv): { result: RenderResult; p
   const modified = applyModifiers(generated, spec, ctx, env.policy);
   diagnostics.push(...modified.diagnostics);
 
-  const job = withHash(modified.job);
+  const job = stampHash(modified.job); // the generator's fresh job: ours to finish in place
   resolvePositions(diagnostics, positions);
   for (const d of diagnostics) d.file ??= input.file;
   return {

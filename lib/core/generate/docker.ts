@@ -2,7 +2,7 @@
  * The docker driver `Config` of a task: image and command line, named volumes, journald logging tagged with
  * the job ID, and the docker options the spec may set (the policy judges which are allowed).
  */
-import type { TaskSpec } from '../../../crd-schemas/spec-v1';
+import type { DockerDeviceSpec, TaskSpec } from '../../../crd-schemas/spec-v1';
 import type { TaskConfig } from '../nomad/types';
 import { sortRecord } from '../hash';
 
@@ -22,9 +22,17 @@ export function dockerConfig(task: TaskSpec, jobId: string): TaskConfig {
     const value = docker[key];
     if (value === undefined) continue;
     if (MAP_KEYS.has(key)) config[key] = sortRecord(value as Record<string, string>);
-    else if (key === 'devices') config[key] = docker.devices?.map((d) => ({ ...d }));
+    else if (key === 'devices') config[key] = docker.devices?.map(device);
     else config[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
   }
   config.logging = [{ type: 'journald', config: [{ tag: jobId }] }];
   return config;
+}
+
+/** A device mapping with its keys in a fixed order, whatever order the spec wrote them in (the hash relies on it). */
+function device(d: DockerDeviceSpec): Record<string, string> {
+  const out: Record<string, string> = { host_path: d.host_path };
+  if (d.container_path !== undefined) out.container_path = d.container_path;
+  if (d.cgroup_permissions !== undefined) out.cgroup_permissions = d.cgroup_permissions;
+  return out;
 }

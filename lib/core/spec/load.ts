@@ -10,6 +10,10 @@ import { AliasedPositions, TomlPositions, type PositionIndex } from './positions
 import { issuesToDiagnostics } from './schema-diagnostics';
 import { convertLegacy } from './legacy';
 import { decodeSpecText } from './text';
+import { compileSchemaCheck } from './schema-check';
+
+// Valid specs skip zod: its output would be a copy of the document. zod still explains every invalid one.
+const isValidV1 = compileSchemaCheck(SpecV1Schema);
 
 /** What to load: the file content, its path (for messages) and, for legacy files, the team. */
 export interface LoadInput {
@@ -58,6 +62,7 @@ export function loadSpec(input: LoadInput): LoadResult {
 
   if (isLegacyDocument(doc)) return loadLegacy(doc, file, input.team, positions);
 
+  if (isValidV1(doc)) return { ok: true, spec: doc as SpecV1, legacy: false, diagnostics: [], positions };
   const parsed = SpecV1Schema.safeParse(doc, { reportInput: true });
   if (!parsed.success) {
     return { ok: false, legacy: false, positions, diagnostics: resolvePositions(issuesToDiagnostics(parsed.error.issues, SpecV1Schema, file), positions) };

@@ -1,10 +1,13 @@
 import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
 import type { SpecV1 } from '../../../crd-schemas/spec-v1';
 import { generateJob, type GenerateContext } from '../../../lib/core/generate';
+import type { Job } from '../../../lib/core/nomad/types';
 import { defaultPolicy } from '../../../crd-schemas/policy';
 import { applyModifiers, exposedHosts, isExposed } from '../../../lib/core/policy';
 import { equalTargets } from '../../../lib/core/policy/modifiers/spread';
-import { canonicalJson, jobHash, withHash } from '../../../lib/core/hash';
+import { createHash } from 'node:crypto';
+import { jobHash, withHash } from '../../../lib/core/hash';
+import { renderSpec } from '../../../lib/core/pipeline';
 
 const ctx = (over: Partial<GenerateContext> = {}): GenerateContext => ({ team: 'es', file: 'es/app/nomadgen.toml', commit: 'abc', source: 'repo', config: defaultOperatorConfig(), ...over });
 
@@ -131,20 +134,50 @@ describe('generateJob', () => {
 });
 
 describe('hash', () => {
-  it('ignores key order and the commit, and changes with the job', () => {
+  const render = (text: string) => renderSpec({ text, file: 'es/app/nomadgen.toml', team: 'es', commit: 'abc' }, { config: defaultOperatorConfig(), policy: defaultPolicy() });
+  const SPEC_A = [
+    'name = "app"', 'tier = "test"', 'contact = "a@example.com"', 'meta = { b = "2", a = "1" }',
+    '[[group]]', 'name = "main"', 'count = 2', 'meta = { z = "1", y = "2" }',
+    '[[group.task]]', 'name = "app"', 'image = "registry.internal/es/app:1.0.0"', 'port = 8080', 'cpu = 200',
+    'env = { ZED = "1", ALPHA = "2" }', 'check = { type = "http", path = "/health", interval = "5s" }',
+    'docker = { labels = { y = "1", x = "2" }, devices = [{ host_path = "/dev/a", container_path = "/dev/b" }], cap_drop = ["ALL"] }',
+  ].join('\n');
+  // The same spec with every table and key written in another order.
+  const SPEC_B = [
+    'contact = "a@example.com"', 'meta = { a = "1", b = "2" }', 'tier = "test"', 'name = "app"',
+    '[[group]]', 'meta = { y = "2", z = "1" }', 'count = 2', 'name = "main"',
+    '[[group.task]]', 'docker = { cap_drop = ["ALL"], devices = [{ container_path = "/dev/b", host_path = "/dev/a" }], labels = { x = "2", y = "1" } }',
+    'check = { interval = "5s", path = "/health", type = "http" }', 'env = { ALPHA = "2", ZED = "1" }',
+    'cpu = 200', 'port = 8080', 'image = "registry.internal/es/app:1.0.0"', 'name = "app"',
+  ].join('\n');
+
+  it('depends on what the spec says, not on the order it says it in', () => {
+    const a = render(SPEC_A);
+    const b = render(SPEC_B);
+    expect(a.job).toBeDefined();
+    expect(b.diagnostics.map((d) => d.code)).toEqual(a.diagnostics.map((d) => d.code));
+    expect(JSON.stringify(b.job)).toBe(JSON.stringify(a.job));
+    expect(b.job?.Meta?.['nomadguard.hash']).toBe(a.job?.Meta?.['nomadguard.hash']);
+    expect(render(SPEC_A.replace('cpu = 200', 'cpu = 300')).job?.Meta?.['nomadguard.hash']).not.toBe(a.job?.Meta?.['nomadguard.hash']);
+  });
+  it('ignores the commit, and changes with the job', () => {
     const job = generateJob(spec(), ctx());
-    const reordered = JSON.parse(canonicalJson(job));
-    expect(jobHash(reordered)).toBe(jobHash(job));
     expect(jobHash(generateJob(spec(), ctx({ commit: 'other' })))).toBe(jobHash(job));
     expect(jobHash(generateJob(spec({}, { cpu: 200 }), ctx()))).not.toBe(jobHash(job));
     expect(jobHash(job)).toMatch(/^[0-9a-f]{32}$/);
   });
   it('is stored in Meta and not part of its own input', () => {
+    const rendered = render(SPEC_A).job!;
+    expect(rendered.Meta?.['nomadguard.hash']).toBe(jobHash(rendered));
+    expect(Object.keys(rendered.Meta ?? {})).toEqual(Object.keys(rendered.Meta ?? {}).sort());
     const job = withHash(generateJob(spec(), ctx()));
     expect(job.Meta?.['nomadguard.hash']).toBe(jobHash(job));
     expect(withHash(job).Meta?.['nomadguard.hash']).toBe(job.Meta?.['nomadguard.hash']);
   });
   it('is the same on every machine (fixed expectation for a fixed job)', () => {
-    expect(canonicalJson({ b: 1, a: [{ d: 'x', c: null }], u: undefined })).toBe('{"a":[{"c":null,"d":"x"}],"b":1}');
+    const job = { ID: 'x', Meta: { a: '1', 'nomadguard.commit': 'c', 'nomadguard.hash': 'h' }, Skipped: undefined, TaskGroups: [{ Name: 'g', Count: 2 }] } as unknown as Job;
+    // sha256 of {"ID":"x","Meta":{"a":"1"},"TaskGroups":[{"Name":"g","Count":2}]}, first 16 bytes.
+    expect(jobHash(job)).toBe(createHash('sha256').update('{"ID":"x","Meta":{"a":"1"},"TaskGroups":[{"Name":"g","Count":2}]}').digest('hex').slice(0, 32));
+    expect(jobHash(job)).toBe('1e419ebd045f6f8a8b6523c7331aa94b');
   });
 });
