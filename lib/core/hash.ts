@@ -71,7 +71,11 @@ export function stampHash(job: Job): Job {
 
 /** A copy of a string map with its keys in sorted order. */
 export function sortRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  const keys = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
+  if (!sorted) keys.sort();
   const out: Record<string, string> = {};
-  for (const k of Object.keys(record).sort()) out[k] = record[k];
+  for (const k of keys) out[k] = record[k];
   return out;
 }

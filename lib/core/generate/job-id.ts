@@ -13,9 +13,18 @@ export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name'>, team: string): stri
  * one service, `<job>-<task>` otherwise, `<job>-<group>-<task>` when task names repeat across groups.
  */
 export function serviceNames(spec: SpecV1, jobId: string): Map<string, string> {
-  const tasks = spec.group.flatMap((g) => g.task.filter((t) => t.port !== undefined || t.check !== undefined).map((t) => ({ g: g.name, t: t.name })));
+  const tasks: Array<{ g: string; t: string }> = [];
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const g of spec.group) {
+    for (const t of g.task) {
+      if (t.port === undefined && t.check === undefined) continue;
+      tasks.push({ g: g.name, t: t.name });
+      if (seen.has(t.name)) repeated.add(t.name);
+      else seen.add(t.name);
+    }
+  }
   const names = new Map<string, string>();
-  const repeated = new Set(tasks.map((x) => x.t).filter((t, i, all) => all.indexOf(t) !== i));
   for (const { g, t } of tasks) {
     names.set(`${g}/${t}`, tasks.length === 1 ? jobId : repeated.has(t) ? `${jobId}-${g}-${t}` : `${jobId}-${t}`);
   }

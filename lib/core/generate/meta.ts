@@ -24,9 +24,12 @@ export function jobMeta(spec: SpecV1, ctx: GenerateContext): Record<string, stri
 
 /** Task Meta: the spec's task meta (nagios thresholds live here) plus the firewall rules. Undefined when empty. */
 export function taskMeta(task: TaskSpec): Record<string, string> | undefined {
-  const meta: Record<string, string> = { ...(task.meta ?? {}) };
   const fw = task.firewall;
-  if (fw?.ingress && fw.ingress.length > 0) meta[FIREWALL_META.ingress] = fw.ingress.join(',');
-  if (fw?.egress && fw.egress.length > 0) meta[FIREWALL_META.egress] = fw.egress.join(',');
-  return Object.keys(meta).length > 0 ? sortRecord(meta) : undefined;
+  const ingress = fw?.ingress && fw.ingress.length > 0 ? fw.ingress.join(',') : undefined;
+  const egress = fw?.egress && fw.egress.length > 0 ? fw.egress.join(',') : undefined;
+  if (ingress === undefined && egress === undefined) return task.meta && Object.keys(task.meta).length > 0 ? sortRecord(task.meta) : undefined;
+  const meta: Record<string, string> = { ...(task.meta ?? {}) };
+  if (ingress !== undefined) meta[FIREWALL_META.ingress] = ingress;
+  if (egress !== undefined) meta[FIREWALL_META.egress] = egress;
+  return sortRecord(meta);
 }

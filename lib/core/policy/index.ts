@@ -85,7 +85,7 @@ export function applyModifiers(
     d.file ??= ctx.file;
     diagnostics.push(d);
   }
-  if (applied.length > 0) out.Meta = { ...(out.Meta ?? {}), [MODIFICATIONS_META]: applied.join(',') };
+  if (applied.length > 0) (out.Meta ??= {})[MODIFICATIONS_META] = applied.join(',');
   return { job: out, modifications, diagnostics };
 }
 

@@ -7,8 +7,22 @@ import type { Nanos } from '../nomad/types';
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 const PART = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/y;
 
+// Specs repeat a handful of durations ("10s", "2s", "90s"), and every check reads each twice (policy and
+// generator); the cache is bounded because the texts come from users.
+const parsed = new Map<string, Nanos | undefined>();
+const PARSED_LIMIT = 1024;
+
 /** Parses a Go-style duration ("1h30m", "90s"); undefined when the text is not one. */
 export function parseDuration(text: string): Nanos | undefined {
+  let n = parsed.get(text);
+  if (n === undefined && !parsed.has(text)) {
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(text, (n = parseUncached(text)));
+  }
+  return n;
+}
+
+function parseUncached(text: string): Nanos | undefined {
   if (text === '' || text === '0') return text === '0' ? 0 : undefined;
   let total = 0;
   PART.lastIndex = 0;

@@ -90,6 +90,11 @@ const cases: Array<[string, Case]> = [
   ['secrets: another team\'s path', { parts: { task: '  secrets = ["es/cerebro", "web/db"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 1], message: /under "es\/"/, at: "\"web/db\"" } }],
   ['secrets: the prefix itself is not a secret', { parts: { task: '  secrets = ["es"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], at: "\"es\"" } }],
   ['secrets: ".." steps out of the prefix', { parts: { task: '  secrets = ["es/../web/db"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], message: /without a leading/, at: "\"es/../web/db\"" } }],
+  ['secrets: a dot inside a segment is part of a name', { parts: { task: '  secrets = ["es/app.v1"]' }, expect: null }],
+  ['secrets: a "." segment', { parts: { task: '  secrets = ["es/./db"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], message: /without a leading/, at: "\"es/./db\"" } }],
+  ['secrets: an empty segment', { parts: { task: '  secrets = ["es//db"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], message: /without a leading/, at: "\"es//db\"" } }],
+  ['secrets: a trailing "/"', { parts: { task: '  secrets = ["es/db/"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], message: /without a leading/, at: "\"es/db/\"" } }],
+  ['secrets: a leading "/"', { parts: { task: '  secrets = ["/es/db"]' }, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], message: /without a leading/, at: "\"/es/db\"" } }],
   ['secrets: open policy uses <team>/', { parts: { task: '  secrets = ["search/cerebro"]' }, team: 'search', policy: open, expect: null }],
   ['secrets: open policy refuses another prefix', { parts: { task: '  secrets = ["es/cerebro"]' }, team: 'search', policy: open, expect: { code: 'SECRET_PREFIX', path: [...T, 'secrets', 0], message: /under "search\/"/, at: "\"es/cerebro\"" } }],
   // checks

@@ -166,4 +166,9 @@ describe('helpers', () => {
     expect(formatDuration(5400e9)).toBe('1h30m');
     expect(formatDuration(0)).toBe('0s');
   });
+  it('answers the same for a duration asked again, valid or not, past the cache bound', () => {
+    for (let i = 0; i < 3000; i++) expect(parseDuration(`${i}s`)).toBe(i * 1e9);
+    for (const text of ['10', '10', '0', '0', '', '']) expect(parseDuration(text)).toBe(text === '0' ? 0 : undefined);
+    expect(parseDuration('1s')).toBe(1e9);
+  });
 });

@@ -13,12 +13,20 @@ function normCap(c: string): string {
   return u.startsWith('CAP_') ? u.slice(4) : u;
 }
 
+const allowedCache = new WeakMap<readonly string[], ReadonlySet<string>>();
+/** The policy's capabilities, normalised, computed once per policy list. */
+function allowedCapabilities(list: readonly string[]): ReadonlySet<string> {
+  let set = allowedCache.get(list);
+  if (!set) allowedCache.set(list, (set = new Set(list.map(normCap))));
+  return set;
+}
+
 /** The `docker` validator rule (see the file comment for what it checks). */
 export const docker: ValidatorRule<'docker'> = {
   name: 'docker',
   validate(spec, _ctx, params) {
     const out: Diagnostic[] = [];
-    const allowed = new Set(params.allowedCapabilities.map(normCap));
+    const allowed = allowedCapabilities(params.allowedCapabilities);
     spec.group.forEach((g, gi) =>
       g.task.forEach((t, ti) => {
         const d = t.docker;

@@ -52,14 +52,13 @@ export const images: ValidatorRule<'images'> = {
     const mutable = params.mutableTags[spec.tier] ?? params.mutableTags.default;
     spec.group.forEach((g, gi) =>
       g.task.forEach((t, ti) => {
-        const path = ['group', gi, 'task', ti, 'image'];
         const ref = parseImage(t.image);
         if (params.registries.length > 0 && !params.registries.some((r) => fromRegistry(ref, r))) {
           out.push({
             code: 'IMAGE_REGISTRY',
             severity: 'error',
             message: `image "${t.image}" comes from registry "${ref.registry}", which the platform does not pull from; allowed: ${listText(params.registries)}. Push the image there and reference it as "${params.registries[0]}/${ref.repository}:<version>".`,
-            path,
+            path: ['group', gi, 'task', ti, 'image'],
           });
         }
         if (mutable !== 'off' && ref.digest === undefined && (ref.tag === undefined || ref.tag === 'latest')) {
@@ -68,7 +67,7 @@ export const images: ValidatorRule<'images'> = {
             code: 'IMAGE_MUTABLE_TAG',
             severity: mutable,
             message: `image "${t.image}" ${what}, which can point to a different build on every pull; in tier "${spec.tier}" use an immutable version tag such as ":1.4.2" or a digest "@sha256:…".`,
-            path,
+            path: ['group', gi, 'task', ti, 'image'],
           });
         }
       }),

@@ -9,6 +9,14 @@ import { effectiveTeam, listText } from '../helpers';
 import type { ValidatorRule } from '../types';
 
 /** Whether the Vault path `p` lies under `prefix` (a folder prefix, compared by whole segments). */
+/** No empty, "." or ".." segment (checked by splitting only when the text has a "." or an empty segment). */
+function plainSegments(p: string): boolean {
+  if (p === '' || p.endsWith('/') || p.includes('//')) return false;
+  if (!p.includes('.')) return true;
+  const segments = p.split('/');
+  return !segments.includes('..') && !segments.includes('.');
+}
+
 export function underSecretPrefix(p: string, prefix: string): boolean {
   const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return p.startsWith(folder) && p.length > folder.length;
@@ -24,8 +32,7 @@ export const secrets: ValidatorRule<'secrets'> = {
       g.task.forEach((t, ti) =>
         (t.secrets ?? []).forEach((s, si) => {
           const path = ['group', gi, 'task', ti, 'secrets', si];
-          const segments = s.split('/');
-          if (s.startsWith('/') || segments.includes('..') || segments.includes('.') || segments.includes('')) {
+          if (s.startsWith('/') || !plainSegments(s)) {
             out.push({
               code: 'SECRET_PREFIX',
               severity: 'error',

@@ -11,7 +11,7 @@ const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const FORMAT_HINT = 'write "name:/container/path" for a named volume (append ":ro" for read-only)';
 
 function hasTraversal(p: string): boolean {
-  return p.split('/').includes('..');
+  return p.includes('..') && p.split('/').includes('..');
 }
 
 /** Whether `path` equals `prefix` or lies below it, compared by whole path segments. */
