@@ -4,6 +4,8 @@
  *
  * A no-op pass is decided from the job list alone: the live job's `nomadguard.hash` equal to the desired
  * hash and its `JobModifyIndex` equal to the one recorded at our last write means unchanged, with no call.
+ * So does a record of the desired hash at the live index when the live job carries another hash: a plan
+ * found the two equal apart from our own meta (see `judgePlan`), so there was nothing to register.
  */
 import { isManaged, pairJobs, type Pair } from './pair';
 import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanItem } from './types';
@@ -72,7 +74,10 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
       return item('leave-alone', false, 'AutoReverted', 'this version failed its deployment and Nomad reverted it; waiting for a new commit or a forced sync');
     }
     const liveHash = live.Meta?.[META.hash];
-    if (liveHash !== d.hash) return gate('update', 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from live ${(liveHash ?? 'none').slice(0, 12)}`);
+    // A record of this hash at the live index: we wrote it, or a plan found the live job equal to it apart
+    // from our own meta (a hash from an older nomadguard); either way the live job is the desired one.
+    const equivalent = r !== undefined && r.hash === d.hash && r.jobModifyIndex === live.JobModifyIndex;
+    if (liveHash !== d.hash && !equivalent) return gate('update', 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from live ${(liveHash ?? 'none').slice(0, 12)}`);
     if (live.Stop) return gate('drift', 'StoppedByHand', 'job was stopped outside nomadguard');
     if (!r) return gate('verify', 'NoRecord', 'no record of our last write: checking with a plan');
     if (r.jobModifyIndex !== live.JobModifyIndex) return gate('drift', 'ModifiedOutside', `JobModifyIndex moved from ${r.jobModifyIndex} to ${live.JobModifyIndex} since our write`);

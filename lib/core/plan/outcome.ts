@@ -36,14 +36,16 @@ export interface PlanVerdict {
 }
 
 /**
- * Judges an item that needed a plan call (`needsPlanCall`) from Nomad's raw plan diff. A new hash is
- * always a write (our meta moves even when nothing else does); drift and verify are in sync when the
- * filtered diff is `None`.
+ * Judges an item that needed a plan call (`needsPlanCall`) from Nomad's raw plan diff: in sync when the
+ * filtered diff is `None`. That holds for a new hash too: a job whose only difference is our own meta (a
+ * hash computed by an older nomadguard, a spec change Nomad's defaults make moot) is not registered again,
+ * because Nomad replaces every allocation of a job whose meta changes; the pass records the desired hash
+ * at the live index instead, which `decide` then reads as in sync.
  */
 export function judgePlan(item: PlanItem, rawDiff: JobDiff | null | undefined): PlanVerdict {
   const scaled = item.desired ? scaledGroups(item.desired.job) : new Set<string>();
   const diff = ignoreScaledCounts(filterDiffNoise(rawDiff), scaled);
-  if (diff.Type === 'None' && item.action !== 'update') return { diff, outcome: 'in-sync' };
+  if (diff.Type === 'None') return { diff, outcome: 'in-sync' };
   return { diff, outcome: item.write ? 'write' : 'held' };
 }
 

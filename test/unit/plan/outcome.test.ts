@@ -29,7 +29,8 @@ describe('judgePlan: the verdict the pass and plan share', () => {
     { name: 'drift of only a scaled count is in sync', item: { hash: 'h', liveHash: 'h', index: 12, record: 10, scaled: true }, diff: countDiff('4', '2'), outcome: 'in-sync' },
     { name: 'drift of a count of an unscaled group is written', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: countDiff('4', '2'), outcome: 'write' },
     { name: 'verify with only our own meta in the diff is in sync', item: { hash: 'h', liveHash: 'h' }, diff: metaOnly, outcome: 'in-sync' },
-    { name: 'a new hash is written even when the diff is only our meta', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: metaOnly, outcome: 'write' },
+    { name: 'a new hash whose diff is only our meta is in sync (recorded, not registered again)', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: metaOnly, outcome: 'in-sync' },
+    { name: 'a new hash with a real diff is written', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: countDiff('2', '3'), outcome: 'write' },
   ])('$name', ({ item, diff, outcome }) => {
     const it = itemOf(item);
     expect(needsPlanCall(it)).toBe(true);
