@@ -124,6 +124,8 @@ export class JobSyncController {
     const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.desired.known && opts.sourceHealthy === this.lastHealthy && this.forced.size === 0 && !invalidMoved;
     let items: PlanItem[];
     const fresh = new Set<JobKey>();
+    // Prunes are never settled, so in an incremental pass any prune was just decided.
+    let prunesDecided = !incremental;
     if (incremental) {
       // The last decisions are updated in place (a dirty key moves to the end, as it always did): a
       // no-op pass over thousands of settled keys allocates no per-key copies.
@@ -135,7 +137,9 @@ export class JobSyncController {
         last.delete(k);
         const pair = this.pairFor(k);
         if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live))) continue;
-        last.set(k, decidePair(pair, opts));
+        const item = decidePair(pair, opts);
+        if (item.action === 'prune' || item.action === 'prune-wait') prunesDecided = true;
+        last.set(k, item);
         fresh.add(k);
       }
       items = [...last.values()];
@@ -147,8 +151,11 @@ export class JobSyncController {
       this.lastItems = new Map(items.map((i) => [i.key, i]));
     }
     this.lastHealthy = opts.sourceHealthy;
-    this.confirmations = carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune: refresh.ok && opts.sourceHealthy });
-    const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) });
+    // Without a prune anywhere no confirmation covers anything and the guard refuses nothing: skip
+    // their walks over every item (what they return then is known).
+    const canPrune = refresh.ok && opts.sourceHealthy;
+    this.confirmations = prunesDecided ? carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune }) : canPrune ? new Map() : new Map(this.confirmations);
+    const guarded = prunesDecided ? applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) }) : { items, refused: [] };
     this.guardBlocked = new Set(guarded.refused.map((r) => r.namespace));
     for (const r of guarded.refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
 
