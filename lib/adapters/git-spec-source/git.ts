@@ -1,45 +1,20 @@
 /**
  * Running the git CLI: `execFile` (never a shell), a timeout, no prompts, C locale, and errors that
- * keep git's own stderr so the source can tell a missing branch from an unreachable remote.
+ * keep git's own stderr so the source can tell a missing branch from an unreachable remote. Commands
+ * that return their whole output go through the git runner; the two that stream (a batch read fed on
+ * stdin, a log walk stopped early) are spawned here.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { GIT_ENV, GitError, sharedGitRunner, type GitRunOptions } from './git-runner';
 
-/** A failed git command, with its stderr. */
-export class GitError extends Error {
-  constructor(readonly args: readonly string[], readonly stderr: string, readonly exitCode: number | null) {
-    super(`git ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${exitCode}`}`);
-    this.name = 'GitError';
-  }
-}
+export { GitError, type GitRunOptions } from './git-runner';
 
-/** Options for one git invocation. */
-export interface GitRunOptions {
-  cwd?: string;
-  timeoutMs?: number;
-  input?: string;
-}
-
-const GIT_ENV: NodeJS.ProcessEnv = {
-  ...process.env,
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_ASKPASS: 'echo',
-  GIT_PAGER: 'cat',
-  LC_ALL: 'C',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_OPTIONAL_LOCKS: '0',
-};
-
-/** Runs `git args...` in `gitDir` and resolves stdout as a Buffer. */
+/** Runs `git args...` in `gitDir` (through the shared git runner) and resolves stdout as a Buffer. */
 export function git(gitDir: string | undefined, args: readonly string[], opts: GitRunOptions = {}): Promise<Buffer> {
-  const full = gitDir ? ['--git-dir', gitDir, ...args] : [...args];
-  return new Promise((resolve, reject) => {
-    const child = execFile('git', full, { cwd: opts.cwd, env: GIT_ENV, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 1 << 30, encoding: 'buffer' }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : null;
-        reject(new GitError(args, `${stderr.toString('utf8')}${(err as { killed?: boolean }).killed ? '\ntimed out' : ''}`, code));
-      } else resolve(stdout);
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  if (!gitDir) return sharedGitRunner.run(args, opts);
+  // Errors name the command without the work folder, as git's users know it.
+  return sharedGitRunner.run(['--git-dir', gitDir, ...args], opts).catch((e: unknown) => {
+    throw e instanceof GitError ? new GitError(args, e.stderr, e.exitCode) : e;
   });
 }
 
