@@ -19,6 +19,7 @@
  */
 import * as https from 'node:https';
 import * as http from 'node:http';
+import { isAscii } from 'node:buffer';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
 import { SystemClock, type Clock } from '../../runtime/clock';
@@ -120,6 +121,9 @@ export interface StreamResponse {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** The largest receive buffer kept for the next response (a bigger one is dropped after use). */
+const MAX_SPARE_BYTES = 32 << 20;
+
 /** HTTP access to one API server with retries, time budgets and typed errors. */
 export class HttpTransport {
   readonly service: ApiService;
@@ -135,6 +139,8 @@ export class HttpTransport {
   private readonly onRetry?: (e: RetryEvent) => void;
   /** Base URL without credentials, for messages. */
   readonly baseUrl: string;
+  /** A receive buffer kept from the last response, reused by the next one that fits. */
+  private spare?: Buffer;
 
   constructor(opts: HttpTransportOptions) {
     this.service = opts.service;
@@ -280,9 +286,11 @@ export class HttpTransport {
         data,
         headers: this.headers(spec),
         signal: ac.signal,
-        responseType: stream ? 'stream' : 'text',
+        responseType: 'stream',
         decompress: true,
       });
+      // A whole body is read inside the attempt, so its budget and the caller's signal cover it too.
+      if (!stream) res.data = await this.readBody(res.data as Readable, Number(res.headers['content-length']));
       if (timedOut) return { kind: 'timeout' };
       return { kind: 'response', res, abort: () => ac.abort() };
     } catch (err) {
@@ -345,6 +353,34 @@ export class HttpTransport {
       this.onRetry?.(event);
       await this.clock.sleep(delayMs, spec.signal);
     }
+  }
+
+  /**
+   * A body as text. Chunks are copied once into a receive buffer kept between responses (a large job list
+   * every pass then allocates no fresh buffer for its bytes), and an all-ASCII body, which JSON from
+   * Nomad and Consul nearly always is, is decoded without UTF-8 validation.
+   */
+  private async readBody(body: Readable, length: number): Promise<string> {
+    let buf = this.spare !== undefined && this.spare.length >= (length || 0) ? this.spare : Buffer.allocUnsafe(Math.max(length || 0, 64 << 10));
+    this.spare = undefined;
+    let n = 0;
+    for await (const c of body) {
+      const chunk = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+      if (n + chunk.length > buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, n + chunk.length));
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      chunk.copy(buf, n);
+      n += chunk.length;
+    }
+    const bytes = buf.subarray(0, n);
+    let text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    // Another response may have returned its buffer meanwhile: keep the larger one.
+    const kept = this.spare as Buffer | undefined;
+    if (buf.length <= MAX_SPARE_BYTES && (kept === undefined || kept.length < buf.length)) this.spare = buf;
+    return text;
   }
 
   /** Closes pooled keep-alive connections; the transport stays usable (new connections are opened). */

@@ -115,7 +115,7 @@ export class NomadHttpClient implements NomadApi {
   async listJobs(opts: ListJobsOptions = {}): Promise<Indexed<JobListStub[]>> {
     const { query: blockingQuery, timeoutMs } = this.blocking(opts);
     const base = this.q({ prefix: opts.prefix || undefined, meta: opts.meta ? 'true' : undefined, filter: opts.filter || undefined, per_page: opts.perPage }, opts.namespace);
-    const items: JobListStub[] = [];
+    let items: JobListStub[] = [];
     let index = 0;
     let nextToken: string | undefined;
     let first = true;
@@ -125,7 +125,10 @@ export class NomadHttpClient implements NomadApi {
       const res = await this.transport.json<JobListStub[] | null>({ method: 'GET', path: '/v1/jobs', query, retry: 'idempotent', timeoutMs: first ? timeoutMs : undefined, signal: opts.signal });
       if (first) index = res.index ?? 0;
       first = false;
-      items.push(...(res.data ?? []));
+      // One page (the usual case) is used as parsed; later pages are appended without spreading.
+      const page = res.data ?? [];
+      if (items.length === 0) items = page;
+      else for (const s of page) items.push(s);
       nextToken = res.headers['x-nomad-nexttoken'] || undefined;
       if (nextToken !== undefined) {
         if (seen.has(nextToken)) throw new UnavailableError({ service: 'nomad', method: 'GET', route: '/v1/jobs', status: res.status, serverMessage: 'pagination token repeated' });
