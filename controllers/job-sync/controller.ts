@@ -61,6 +61,8 @@ export class JobSyncController {
   private lastHealthy = false;
   /** Namespaces holding a spec too broken to name its job, as of the last refresh: nothing there is pruned. */
   private invalidNamespaces: ReadonlySet<string> = new Set();
+  /** The entries version `invalidNamespaces` was computed from (-2: never; -1: desired state unknown). */
+  private invalidVersion = -2;
 
   constructor(readonly deps: OperatorDeps) {
     this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
@@ -98,12 +100,16 @@ export class JobSyncController {
     const log = this.deps.logger;
     this.forced.delete('*'); // a forced full sync lasts one pass
     for (const k of req.forced) this.forced.add(k);
-    // git and Nomad are read at the same time: a pass costs the slower of the two, not their sum.
-    const [refresh, records, listed] = await Promise.all([
+    // git and Nomad are read at the same time: a pass costs the slower of the two, not their sum. Both
+    // are joined before anything else happens, so a failed list never leaves a refresh running into the
+    // next pass; the refresh's outcome is recorded, then a failed read fails the pass.
+    const [refreshed, loaded, listing] = await Promise.allSettled([
       this.desired.refresh({ full: req.full }),
       this.deps.state.load(),
       listLive(this.deps.nomad, this.live, () => this.wantedKeys()),
     ]);
+    if (refreshed.status === 'rejected') throw refreshed.reason;
+    const refresh = refreshed.value;
     const now = this.status.nowIso();
     if (refresh.ok) {
       this.status.updateSource({ lastFetchedCommit: refresh.commit, lastProcessedCommit: refresh.commit, lastFetchTime: now, healthy: this.desired.healthy, lastError: undefined });
@@ -112,27 +118,49 @@ export class JobSyncController {
       this.status.updateSource({ healthy: false, lastError: { reason: refresh.error?.reason ?? 'GitFailed', message: refresh.error?.message ?? 'unknown', time: now } });
       log.error({ reason: refresh.error?.reason, err: refresh.error?.message }, 'spec source failed: keeping the last desired state, pruning nothing');
     }
+    if (loaded.status === 'rejected') throw loaded.reason;
+    if (listing.status === 'rejected') throw listing.reason;
+    const records = loaded.value;
+    const listed = listing.value;
     const liveChanged = this.live.replace(listed.stubs, listed.index);
     for (const ns of this.live.namespaces()) this.knownNamespaces.add(ns);
 
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
     // work): a changed spec, a moved live index, a new record, or a decision that waits on time.
     const lastInvalid = this.invalidNamespaces;
-    this.invalidNamespaces = keylessInvalidNamespaces(this.desired.known ? this.desired.entries() : []);
+    // Derived from the entries alone: recomputed only when they moved.
+    const entriesVersion = this.desired.known ? this.desired.version : -1;
+    if (entriesVersion !== this.invalidVersion) {
+      this.invalidNamespaces = keylessInvalidNamespaces(this.desired.known ? this.desired.entries() : []);
+      this.invalidVersion = entriesVersion;
+    }
     const invalidMoved = lastInvalid.size !== this.invalidNamespaces.size || [...lastInvalid].some((ns) => !this.invalidNamespaces.has(ns));
     const opts = this.decideOptions();
     const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.desired.known && opts.sourceHealthy === this.lastHealthy && this.forced.size === 0 && !invalidMoved;
-    let items: PlanItem[];
+    let items: PlanItem[] | undefined;
     const fresh = new Set<JobKey>();
     // Prunes are never settled, so in an incremental pass any prune was just decided.
     let prunesDecided = !incremental;
+    let enqueue: JobKey[] = [];
+    let actions: Record<string, number> = {};
     if (incremental) {
       // The last decisions are updated in place (a dirty key moves to the end, as it always did): a
-      // no-op pass over thousands of settled keys allocates no per-key copies.
+      // no-op pass over thousands of settled keys allocates no per-key copies. The one walk over them
+      // finds the keys to decide again and already counts and queues the kept ones, in the order the
+      // updated map has them (kept keys first, then the re-decided ones as they are re-inserted).
       const last = this.lastItems as Map<JobKey, PlanItem>;
       const dirty = new Set<JobKey>(liveChanged);
       for (const k of refresh.changedKeys) dirty.add(k);
-      for (const [k, it] of last) if (!SETTLED.has(it.action) || it.record !== records.get(k)) dirty.add(k);
+      for (const it of last.values()) {
+        const k = it.key;
+        if (dirty.has(k) || !SETTLED.has(it.action) || it.record !== records.get(k)) {
+          dirty.add(k);
+          continue;
+        }
+        actions[it.action] = (actions[it.action] ?? 0) + 1;
+        if (needsReconcile(it) || this.following.has(k)) enqueue.push(k);
+        else if (it.reason === 'PruneGuard') this.recordQuiet(it);
+      }
       for (const k of dirty) {
         last.delete(k);
         const pair = this.pairFor(k);
@@ -142,7 +170,19 @@ export class JobSyncController {
         last.set(k, item);
         fresh.add(k);
       }
-      items = [...last.values()];
+      if (prunesDecided) {
+        // The guard looks at the whole view: count and queue again from its answer below.
+        items = [...last.values()];
+        enqueue = [];
+        actions = {};
+      } else {
+        for (const k of fresh) {
+          const item = last.get(k) as PlanItem;
+          actions[item.action] = (actions[item.action] ?? 0) + 1;
+          if (needsReconcile(item) || this.following.has(k)) enqueue.push(k);
+          else this.recordQuiet(item);
+        }
+      }
     } else {
       const desired = this.desired.known ? this.desired.entries() : [];
       items = decide(desired, this.live.all(), records, opts);
@@ -152,25 +192,30 @@ export class JobSyncController {
     }
     this.lastHealthy = opts.sourceHealthy;
     // Without a prune anywhere no confirmation covers anything and the guard refuses nothing: skip
-    // their walks over every item (what they return then is known).
+    // their walks over every item (what they return then is known); the incremental walk above has
+    // already counted and queued.
     const canPrune = refresh.ok && opts.sourceHealthy;
-    this.confirmations = prunesDecided ? carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune }) : canPrune ? new Map() : new Map(this.confirmations);
-    const guarded = prunesDecided ? applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) }) : { items, refused: [] };
-    this.guardBlocked = new Set(guarded.refused.map((r) => r.namespace));
-    for (const r of guarded.refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
-
-    const enqueue: JobKey[] = [];
-    const actions: Record<string, number> = {};
-    for (const item of guarded.items) {
-      actions[item.action] = (actions[item.action] ?? 0) + 1;
-      if (needsReconcile(item) || this.following.has(item.key)) enqueue.push(item.key);
-      else if (fresh.has(item.key) || item.reason === 'PruneGuard') this.recordQuiet(item);
+    let refused: PruneRefusal[] = [];
+    if (prunesDecided && items) {
+      this.confirmations = carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune });
+      const guarded = applyPruneGuard(items, { source: this.sourceId, maxShare: this.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) });
+      refused = guarded.refused;
+      for (const item of guarded.items) {
+        actions[item.action] = (actions[item.action] ?? 0) + 1;
+        if (needsReconcile(item) || this.following.has(item.key)) enqueue.push(item.key);
+        else if (fresh.has(item.key) || item.reason === 'PruneGuard') this.recordQuiet(item);
+      }
+    } else {
+      this.confirmations = canPrune ? new Map() : new Map(this.confirmations);
     }
+    this.guardBlocked = new Set(refused.map((r) => r.namespace));
+    for (const r of refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
+
     this.recordKeylessInvalid();
     // A pass that found nothing to do is the steady state: keep it out of the info log (one line every poll).
     const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
     log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
-    return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused: guarded.refused, rendered: refresh.rendered };
+    return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused, rendered: refresh.rendered };
   }
 
   /** Invalid specs that never named a job get a status under `<team>/<spec path>`; fixed ones are dropped. */
