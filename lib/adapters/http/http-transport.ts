@@ -208,12 +208,6 @@ export class HttpTransport {
 
   /** Sends the request (retrying per its policy) and returns the text body; throws a typed ApiError. */
   async request(spec: RequestSpec): Promise<TextResponse> {
-    const { value, ...res } = await this.exchange(spec, textOf);
-    return { ...res, body: value };
-  }
-
-
-  private async exchange<V>(spec: RequestSpec, consume: (bytes: Buffer) => V): Promise<Omit<TextResponse, 'body'> & { value: V }> {
     const route = routeOf(spec.path);
     const url = spec.path + HttpTransport.encodeQuery(spec.query);
     const budget = spec.timeoutMs ?? this.timeoutMs;
@@ -225,19 +219,15 @@ export class HttpTransport {
       const outcome = await this.attempt(spec, url, budget);
       if (outcome.kind === 'response') {
         const { res } = outcome;
-        const bytes = res.data as Buffer;
+        const body = typeof res.data === 'string' ? res.data : res.data === undefined || res.data === null ? '' : Buffer.isBuffer(res.data) ? res.data.toString('utf8') : String(res.data);
         const headers = this.headerMap(res);
         this.logger?.debug({ service: this.service, method: spec.method, route, status: res.status, attempt, ms: this.clock.now() - started }, 'http response');
-        try {
-          if ((res.status >= 200 && res.status < 300) || spec.acceptStatus?.includes(res.status)) {
-            const raw = headers[this.indexHeader];
-            const index = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
-            return { status: res.status, value: consume(bytes), headers, index, attempts: attempt, afterAmbiguous };
-          }
-          failure = failureFromResponse(ctx, res.status, this.redact(textOf(bytes)));
-        } finally {
-          this.release(bytes);
+        if ((res.status >= 200 && res.status < 300) || spec.acceptStatus?.includes(res.status)) {
+          const raw = headers[this.indexHeader];
+          const index = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+          return { status: res.status, body, headers, index, attempts: attempt, afterAmbiguous };
         }
+        failure = failureFromResponse(ctx, res.status, this.redact(body));
       } else if (outcome.kind === 'timeout') {
         failure = failureFromTimeout(ctx, budget);
       } else if (outcome.kind === 'aborted') {
@@ -366,11 +356,11 @@ export class HttpTransport {
   }
 
   /**
-   * A whole body, as a view of a receive buffer that `release` hands to the next response. Chunks are
-   * copied once into that buffer (a large job list read every pass then allocates no fresh buffer for its
-   * bytes, where collecting chunks and concatenating them did).
+   * A body as text. Chunks are copied once into a receive buffer kept between responses (a large job list
+   * every pass then allocates no fresh buffer for its bytes), and an all-ASCII body, which JSON from
+   * Nomad and Consul nearly always is, is decoded without UTF-8 validation.
    */
-  private async readBody(body: Readable, length: number): Promise<Buffer> {
+  private async readBody(body: Readable, length: number): Promise<string> {
     let buf = this.spare !== undefined && this.spare.length >= (length || 0) ? this.spare : Buffer.allocUnsafe(Math.max(length || 0, 64 << 10));
     this.spare = undefined;
     let n = 0;
@@ -384,16 +374,13 @@ export class HttpTransport {
       chunk.copy(buf, n);
       n += chunk.length;
     }
-    return buf.subarray(0, n);
-  }
-
-  /** Keeps the buffer behind a body read by `readBody` for the next response (the larger one, up to a cap). */
-  private release(bytes: Buffer): void {
-    const whole = bytes.buffer;
-    if (whole.byteLength > MAX_SPARE_BYTES || whole.byteLength < (64 << 10)) return;
+    const bytes = buf.subarray(0, n);
+    let text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     // Another response may have returned its buffer meanwhile: keep the larger one.
     const kept = this.spare as Buffer | undefined;
-    if (kept === undefined || kept.length < whole.byteLength) this.spare = Buffer.from(whole, 0, whole.byteLength);
+    if (buf.length <= MAX_SPARE_BYTES && (kept === undefined || kept.length < buf.length)) this.spare = buf;
+    return text;
   }
 
   /** Closes pooled keep-alive connections; the transport stays usable (new connections are opened). */
@@ -409,27 +396,6 @@ export class HttpTransport {
     return { ...res, data: this.parse<T>(res, spec) };
   }
 
-  /**
-   * Like `json`, but `parse` turns a successful body's bytes into the value (they are valid only during
-   * the call), for parsers that need no string of the whole body. A throw of `parse` is the same
-   * invalid-JSON failure `json` reports.
-   */
-  async jsonWith<T>(spec: RequestSpec, parse: (bytes: Buffer) => unknown): Promise<Omit<TextResponse, 'body'> & { data: T }> {
-    let bad: string | undefined;
-    const { value, ...res } = await this.exchange(spec, (bytes) => {
-      try {
-        return parse(bytes);
-      } catch {
-        bad = textOf(bytes.subarray(0, 200));
-        return undefined;
-      }
-    });
-    if (bad !== undefined) {
-      throw failureFromResponse({ service: this.service, method: spec.method, route: routeOf(spec.path), attempts: res.attempts }, 502, `invalid JSON in response: ${this.redact(bad)}`).error;
-    }
-    return { ...res, data: value as T };
-  }
-
   private parse<T>(res: TextResponse, spec: RequestSpec): T {
     if (res.body.trim() === '') return undefined as T;
     try {
@@ -438,15 +404,6 @@ export class HttpTransport {
       throw failureFromResponse({ service: this.service, method: spec.method, route: routeOf(spec.path), attempts: res.attempts }, 502, `invalid JSON in response: ${this.redact(res.body.slice(0, 200))}`).error;
     }
   }
-}
-
-/**
- * A body's text: an all-ASCII body, which JSON from Nomad and Consul nearly always is, is decoded as
- * latin1 (the same text, without UTF-8 validation); a leading byte-order mark is dropped.
- */
-export function textOf(bytes: Buffer): string {
-  const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 async function readAll(stream: Readable): Promise<string> {

@@ -34,7 +34,6 @@ import type {
 import type { NomadConnection } from '../env-config';
 import { parseGoDuration } from '../http/go-duration';
 import { HttpTransport, type HttpTransportOptions, type QueryValue, type RequestSpec, type StreamResponse } from '../http/http-transport';
-import { parseJsonList } from './json-list';
 import { LineSplitter } from './ndjson';
 import { capabilitiesOf, versionFromAgentSelf } from './version';
 
@@ -123,8 +122,7 @@ export class NomadHttpClient implements NomadApi {
     const seen = new Set<string>();
     do {
       const query = { ...base, ...(first ? blockingQuery : {}), next_token: nextToken };
-      // Parsed from the bytes in slices: no string of the whole (often 10 MB) list per call.
-      const res = await this.transport.jsonWith<JobListStub[] | null>({ method: 'GET', path: '/v1/jobs', query, retry: 'idempotent', timeoutMs: first ? timeoutMs : undefined, signal: opts.signal }, (bytes) => parseJsonList(bytes));
+      const res = await this.transport.json<JobListStub[] | null>({ method: 'GET', path: '/v1/jobs', query, retry: 'idempotent', timeoutMs: first ? timeoutMs : undefined, signal: opts.signal });
       if (first) index = res.index ?? 0;
       first = false;
       // One page (the usual case) is used as parsed; later pages are appended without spreading.
