@@ -16,17 +16,13 @@ import { META } from './plan/types';
  * than the rest of the pipeline after TOML parsing.
  */
 export function jobHash(job: Job): string {
-  // JSON.stringify({ ...job, Meta: <Meta without commit and hash> }), without copying the job: the top level is
-  // written key by key, every value by the engine.
-  const top = job as unknown as Record<string, unknown>;
-  let text = '{';
-  for (const k of Object.keys(top)) {
-    const v = k === 'Meta' && job.Meta ? hashedMeta(job.Meta) : top[k];
-    const json = JSON.stringify(v) as string | undefined; // undefined for undefined and functions: left out, as JSON.stringify does
-    if (json === undefined) continue;
-    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(k)}:${json}`;
-  }
-  return sha256Hex(`${text}}`).slice(0, 32);
+  return job.Meta ? hashWith(job, hashedMeta(job.Meta)) : sha256Hex(JSON.stringify(job)).slice(0, 32);
+}
+
+/** The hash of `job` with `meta` (already without commit and hash) as its Meta. */
+function hashWith(job: Job, meta: Record<string, string>): string {
+  // One engine call over a shallow copy is cheaper than serializing the top level key by key.
+  return sha256Hex(JSON.stringify({ ...job, Meta: meta })).slice(0, 32);
 }
 
 /** Meta without the keys that say where the job came from rather than what it is. */
@@ -53,8 +49,7 @@ export function withHash(job: Job): Job {
 export function stampHash(job: Job): Job {
   // Meta is sorted before hashing, so the hash is the one jobHash computes from the finished job.
   const meta = sortRecord(job.Meta ?? {});
-  job.Meta = meta;
-  const hash = jobHash(job);
+  const hash = hashWith(job, hashedMeta(meta));
   const stamped: Record<string, string> = {};
   let placed = false;
   for (const k of Object.keys(meta)) {

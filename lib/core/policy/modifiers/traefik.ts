@@ -13,6 +13,9 @@ import type { Job, Service } from '../../nomad/types';
 import { sameJson } from '../helpers';
 import type { Modification, ModifierRule } from '../types';
 
+/** A tag traefik reads (any case), which the route's own tags replace. */
+const TRAEFIK_TAG = /^traefik\./i;
+
 /** Whether the platform routes HTTP traffic to this task. */
 export function isExposed(task: TaskSpec): boolean {
   if (task.port === undefined) return false;
@@ -71,7 +74,7 @@ export const traefik: ModifierRule<'traefik'> = {
       });
       const at = `TaskGroups[${e.gi}].Tasks[${e.ti}].Services[0].Tags`;
       const before = svc.Tags ?? [];
-      const after = [...before.filter((tag) => !tag.toLowerCase().startsWith('traefik.')), ...tags];
+      const after = [...before.filter((tag) => !TRAEFIK_TAG.test(tag)), ...tags];
       if (sameJson(before, after)) continue;
       svc.Tags = after;
       const where = e.task.http?.internet === true ? `internal and public entrypoints (${entrypoints.internal}, ${entrypoints.public})` : `internal entrypoint (${entrypoints.internal})`;

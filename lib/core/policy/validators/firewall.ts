@@ -6,7 +6,8 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Diagnostic } from '../../diagnostics';
-import { effectiveTeam, listText } from '../helpers';
+import { effectiveTeam, listText, type EffectiveTeam } from '../helpers';
+import type { Policy } from '../../../../crd-schemas/policy';
 import type { ValidatorRule } from '../types';
 
 const GROUP_RE = /^g\/[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
@@ -60,13 +61,24 @@ function parseEntry(entry: string): FirewallEntry {
   };
 }
 
+const knownCache = new WeakMap<Policy, Map<string, ReadonlySet<string>>>();
+/** The groups a team may name: the policy's list and the team's own; undefined when the policy lists none (any group). */
+function knownGroups(policy: Policy, team: EffectiveTeam): ReadonlySet<string> | undefined {
+  if (policy.firewallGroups === undefined) return undefined;
+  let byTeam = knownCache.get(policy);
+  if (!byTeam) knownCache.set(policy, (byTeam = new Map()));
+  let known = byTeam.get(team.name);
+  if (!known) byTeam.set(team.name, (known = new Set([...policy.firewallGroups, ...team.firewallGroups])));
+  return known;
+}
+
 /** The `firewall` validator rule (see the file comment for what it checks). */
 export const firewall: ValidatorRule<'firewall'> = {
   name: 'firewall',
   validate(spec, ctx, _params, policy) {
     const out: Diagnostic[] = [];
     const team = effectiveTeam(policy, ctx.team);
-    const known = policy.firewallGroups === undefined ? undefined : new Set([...policy.firewallGroups, ...team.firewallGroups]);
+    const known = knownGroups(policy, team);
     spec.group.forEach((g, gi) =>
       g.task.forEach((t, ti) => {
         for (const direction of ['ingress', 'egress'] as const) {
