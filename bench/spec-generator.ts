@@ -2,18 +2,7 @@
  * Varied nomadgen specs for benchmarks: deterministic (a seeded generator), covering every v1 field in
  * different combinations, all valid under the open policy.
  */
-
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../lib/runtime/random';
 
 const TEAMS = ['es', 'web', 'data', 'search', 'billing', 'ops'];
 const TIERS = ['production', 'quality', 'test'];
@@ -27,7 +16,7 @@ export interface BenchSpec {
 
 /** `n` varied specs (the same `n` and `seed` always give the same texts). */
 export function generateSpecs(n: number, seed = 42): BenchSpec[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const out: BenchSpec[] = [];
   for (let i = 0; i < n; i++) {

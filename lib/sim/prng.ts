@@ -2,22 +2,15 @@
  * Seeded randomness: every identifier and every random choice the simulator makes comes from one PRNG, so a
  * run under the same seed and the same requests produces the same IDs, placements and faults.
  */
+import { seededRandom, type RandomSource } from '../runtime/random';
 
 /** A deterministic pseudo-random source (mulberry32) with helpers for IDs and choices. */
 export class Prng {
-  private state: number;
+  /** A float in [0, 1). */
+  readonly next: RandomSource;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** An integer in [min, max]. */

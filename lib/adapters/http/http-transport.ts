@@ -24,7 +24,8 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
 import { SystemClock, type Clock } from '../../runtime/clock';
 import type { ApiService } from '../../ports/errors';
-import { backoffDelay, DEFAULT_BACKOFF, seededRandom, type BackoffPolicy, type RandomSource } from './backoff';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { seededRandom, type RandomSource } from '../../runtime/random';
 import { failureFromNetwork, failureFromResponse, failureFromTimeout, type MappedFailure } from './error-mapping';
 import { redactSecrets, routeOf, safeBaseUrl } from './redact';
 

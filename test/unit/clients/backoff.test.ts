@@ -1,4 +1,5 @@
-import { backoffCeiling, backoffDelay, seededRandom } from '../../../lib/adapters/http/backoff';
+import { backoffCeiling, backoffDelay } from '../../../lib/adapters/http/backoff';
+import { seededRandom } from '../../../lib/runtime/random';
 
 describe('backoff', () => {
   const policy = { baseMs: 100, capMs: 1000 };
