@@ -6,7 +6,7 @@ import { Manager } from '../../../controllers/manager';
 import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
 import type { MetricResult } from '../../../lib/core/reconcile-result';
 import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
-import { spec, startHarness, type Harness } from './harness';
+import { shopAutoReverted, spec, startHarness, type Harness } from './harness';
 
 /** The object folder of the operator's work repository (the source's `workDir`). */
 function workObjects(h: Harness): string {
@@ -17,35 +17,8 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
   let h: Harness;
   afterEach(async () => { await h.close(); });
 
-  it('a listed spec whose blob is missing from the checkout keeps its job: the source is unhealthy, nothing is pruned', async () => {
-    h = await startHarness();
-    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog'));
-    h.repo.commitAndPush('two');
-    await h.converge();
-    h.repo.write('web/shop/nomadgen.toml', spec('shop', { memory: 192 }));
-    const commit = h.repo.commitAndPush('shop 192');
-    // the operator fetches the commit, then the new blob disappears from its checkout
-    const fetched = await h.deps.source.fetch();
-    expect(fetched).toEqual({ ok: true, commit });
-    const blob = h.repo.git('rev-parse', `${commit}:web/shop/nomadgen.toml`);
-    const loose = path.join(workObjects(h), blob.slice(0, 2), blob.slice(2));
-    expect(fs.existsSync(loose)).toBe(true);
-    fs.rmSync(loose);
-    expect(() => execFileSync('git', ['--git-dir', path.join(h.repo.dir, 'work.git'), 'cat-file', '-e', blob], { stdio: 'ignore' })).toThrow();
-
-    const summary = await h.manager.pass();
-    expect(summary.ok).toBe(false);
-    await h.converge();
-    const shop = await h.nomad.readJob('web', 't-web-shop');
-    expect(shop?.Stop).toBe(false);
-    expect(shop?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(128);
-    const source = h.manager.status().sources[0];
-    expect(source.healthy).toBe(false);
-    expect(source.lastError?.reason).toBe('CheckoutCorrupt');
-    expect(source.lastError?.message).toMatch(/web\/shop\/nomadgen\.toml/);
-  });
-
-  it('a spec blob that is corrupt in the checkout makes the read throw: the pass reports CheckoutCorrupt and prunes nothing', async () => {
+  /** Two converged services, then a commit changing web/shop's memory that the operator has fetched (not passed). */
+  async function shopChangeFetched(): Promise<{ commit: string; blob: string; loose: string }> {
     h = await startHarness();
     h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog'));
     h.repo.commitAndPush('two');
@@ -54,13 +27,11 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     const commit = h.repo.commitAndPush('shop 192');
     expect(await h.deps.source.fetch()).toEqual({ ok: true, commit });
     const blob = h.repo.git('rev-parse', `${commit}:web/shop/nomadgen.toml`);
-    const loose = path.join(workObjects(h), blob.slice(0, 2), blob.slice(2));
-    // a truncated zlib stream: git knows the object but dies while streaming it
-    const bytes = fs.readFileSync(loose);
-    fs.chmodSync(loose, 0o644);
-    fs.writeFileSync(loose, bytes.subarray(0, bytes.length - 6));
-    await expect(h.deps.source.readFiles(commit, ['web/shop/nomadgen.toml'])).rejects.toThrow();
+    return { commit, blob, loose: path.join(workObjects(h), blob.slice(0, 2), blob.slice(2)) };
+  }
 
+  /** A pass fails on the broken checkout and converging keeps web/shop as it ran before; returns the unhealthy source. */
+  async function passKeepsShopAsItWas(): Promise<ReturnType<Manager['status']>['sources'][number]> {
     const summary = await h.manager.pass();
     expect(summary.ok).toBe(false);
     await h.converge();
@@ -69,6 +40,30 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
     expect(shop?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(128);
     const source = h.manager.status().sources[0];
     expect(source.healthy).toBe(false);
+    return source;
+  }
+
+  it('a listed spec whose blob is missing from the checkout keeps its job: the source is unhealthy, nothing is pruned', async () => {
+    // the operator fetches the commit, then the new blob disappears from its checkout
+    const { blob, loose } = await shopChangeFetched();
+    expect(fs.existsSync(loose)).toBe(true);
+    fs.rmSync(loose);
+    expect(() => execFileSync('git', ['--git-dir', path.join(h.repo.dir, 'work.git'), 'cat-file', '-e', blob], { stdio: 'ignore' })).toThrow();
+
+    const source = await passKeepsShopAsItWas();
+    expect(source.lastError?.reason).toBe('CheckoutCorrupt');
+    expect(source.lastError?.message).toMatch(/web\/shop\/nomadgen\.toml/);
+  });
+
+  it('a spec blob that is corrupt in the checkout makes the read throw: the pass reports CheckoutCorrupt and prunes nothing', async () => {
+    const { commit, loose } = await shopChangeFetched();
+    // a truncated zlib stream: git knows the object but dies while streaming it
+    const bytes = fs.readFileSync(loose);
+    fs.chmodSync(loose, 0o644);
+    fs.writeFileSync(loose, bytes.subarray(0, bytes.length - 6));
+    await expect(h.deps.source.readFiles(commit, ['web/shop/nomadgen.toml'])).rejects.toThrow();
+
+    const source = await passKeepsShopAsItWas();
     expect(source.lastError?.reason).toBe('CheckoutCorrupt');
   });
 
@@ -184,14 +179,7 @@ describe('reconciler: guards against wrong prunes and overwrites', () => {
 
   it('a forced sync resubmits a version Nomad auto-reverted', async () => {
     h = await startHarness();
-    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
-    h.repo.commitAndPush('shop');
-    await h.converge();
-    h.sim.failImage(/shop:6\.6\.6/);
-    h.repo.write('web/shop/nomadgen.toml', spec('shop', { image: 'registry.internal/acme/shop:6.6.6' }));
-    h.repo.commitAndPush('bad image');
-    await h.converge();
-    const reverted = await h.nomad.readJob('web', 't-web-shop');
+    const reverted = await shopAutoReverted(h);
     expect(JSON.stringify(reverted?.TaskGroups[0].Tasks[0].Config)).toContain('shop:1.0.0');
     expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase).toBe('Degraded');
     // the registry is fixed; the operator resubmits the same commit only when asked

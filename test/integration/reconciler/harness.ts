@@ -7,6 +7,7 @@ import pino from 'pino';
 import { defaultOperatorConfig, type OperatorConfig } from '../../../crd-schemas/operator-config';
 import { defaultPolicy } from '../../../crd-schemas/policy';
 import { renderSpec } from '../../../lib/core/pipeline';
+import type { Job } from '../../../lib/core/nomad/types';
 import { ConsulHttpClient } from '../../../lib/adapters/consul-http/consul-http-client';
 import { NomadHttpClient } from '../../../lib/adapters/nomad-http/nomad-http-client';
 import { GitSpecSource } from '../../../lib/adapters/git-spec-source';
@@ -118,4 +119,32 @@ export async function startHarness(o: { reconcile?: Partial<OperatorConfig['reco
   };
   h.manager = new Manager(h.deps);
   return h;
+}
+
+/**
+ * Three services (web/shop, web/blog, data/cache) converged, then both web specs removed in one commit and
+ * converged again: the prune guard holds the web namespace until it is confirmed.
+ */
+export async function webFolderEmptied(h: Harness): Promise<void> {
+  h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('data/cache/nomadgen.toml', spec('cache'));
+  h.repo.commitAndPush('three');
+  await h.converge();
+  h.repo.rm('web/shop/nomadgen.toml').rm('web/blog/nomadgen.toml');
+  h.repo.commitAndPush('web folder emptied');
+  await h.converge();
+}
+
+/**
+ * web/shop converged on 1.0.0, then a commit moves it to an image that fails its deployment, converged
+ * until Nomad auto-reverted it. Returns the reverted live job; the simulator still fails that image.
+ */
+export async function shopAutoReverted(h: Harness): Promise<Job | undefined> {
+  h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+  h.repo.commitAndPush('shop');
+  await h.converge();
+  h.sim.failImage(/shop:6\.6\.6/);
+  h.repo.write('web/shop/nomadgen.toml', spec('shop', { image: 'registry.internal/acme/shop:6.6.6' }));
+  h.repo.commitAndPush('bad image');
+  await h.converge();
+  return h.nomad.readJob('web', 't-web-shop');
 }

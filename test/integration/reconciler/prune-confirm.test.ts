@@ -1,4 +1,4 @@
-import { spec, startHarness, type Harness } from './harness';
+import { webFolderEmptied, spec, startHarness, type Harness } from './harness';
 
 /** A prune confirmation lasts until the prunes it confirmed are done, not one pass. */
 describe('reconciler: confirmed prunes', () => {
@@ -7,12 +7,7 @@ describe('reconciler: confirmed prunes', () => {
 
   async function webEmptied(o: Parameters<typeof startHarness>[0] = {}): Promise<void> {
     h = await startHarness(o);
-    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('data/cache/nomadgen.toml', spec('cache'));
-    h.repo.commitAndPush('three');
-    await h.converge();
-    h.repo.rm('web/shop/nomadgen.toml').rm('web/blog/nomadgen.toml');
-    h.repo.commitAndPush('web folder emptied');
-    await h.converge();
+    await webFolderEmptied(h);
     expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.conditions.find((c) => c.type === 'Synced')?.reason).toBe('PruneGuard');
   }
 

@@ -1,4 +1,4 @@
-import { INVALID_SPEC, spec, startHarness, type Harness } from './harness';
+import { INVALID_SPEC, shopAutoReverted, spec, startHarness, webFolderEmptied, type Harness } from './harness';
 
 describe('reconciler: safety', () => {
   let h: Harness;
@@ -29,12 +29,7 @@ describe('reconciler: safety', () => {
 
   it('the prune guard refuses to prune every job of a namespace until confirmed', async () => {
     h = await startHarness();
-    h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('web/blog/nomadgen.toml', spec('blog')).write('data/cache/nomadgen.toml', spec('cache'));
-    h.repo.commitAndPush('three');
-    await h.converge();
-    h.repo.rm('web/shop/nomadgen.toml').rm('web/blog/nomadgen.toml');
-    h.repo.commitAndPush('web folder emptied');
-    await h.converge();
+    await webFolderEmptied(h);
     expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(false);
     expect((await h.nomad.readJob('web', 't-web-blog'))?.Stop).toBe(false);
     expect(h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop')?.conditions.find((c) => c.type === 'Synced')?.reason).toBe('PruneGuard');
@@ -77,14 +72,7 @@ describe('reconciler: safety', () => {
 
   it('a failing version auto-reverted by Nomad is not resubmitted until a new commit', async () => {
     h = await startHarness();
-    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
-    h.repo.commitAndPush('shop');
-    await h.converge();
-    h.sim.failImage(/shop:6\.6\.6/);
-    h.repo.write('web/shop/nomadgen.toml', spec('shop', { image: 'registry.internal/acme/shop:6.6.6' }));
-    h.repo.commitAndPush('bad image');
-    await h.converge();
-    const reverted = await h.nomad.readJob('web', 't-web-shop');
+    const reverted = await shopAutoReverted(h);
     expect(JSON.stringify(reverted?.TaskGroups[0].Tasks[0].Config)).toContain('shop:1.0.0');
     const st = h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop');
     expect(st?.phase).toBe('Degraded');
