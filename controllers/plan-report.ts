@@ -1,9 +1,10 @@
 /**
  * `plan`: what a pass would do, per job, without writing anything. One job list, one plan call per job
- * whose hash or index differs (none for unchanged jobs); creates and deletes need no call. Only what a
- * pass would write counts as a change.
+ * whose hash or index differs (none for unchanged jobs), and a read of the live job where a pass would
+ * compare it (drift, verify); creates and deletes need no call. Only what a pass would write counts as a
+ * change.
  */
-import { applyPruneGuard, changeEntry, decide, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsPlanCall, revertedVersion, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
+import { allocImpact, applyPruneGuard, changeEntry, compareJobs, comparisonLines, decide, diffLines, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsLiveRead, needsPlanCall, revertedVersion, scaledGroups, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
 import type { Job } from '../lib/core/nomad/types';
 import { NotFoundError } from '../lib/ports/errors';
 import { parseDurationMs } from '../lib/runtime/triggers';
@@ -51,8 +52,20 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
       const reverted = revertedVersion(await jobVersions(deps.nomad, item.namespace, item.jobId), item.record);
       if (reverted) item = heldAsReverted(item, reverted);
     }
-    const verdict = needsPlanCall(item) ? judgePlan(item, (await deps.nomad.planJob(item.namespace, (item.desired as DesiredValid).job, { diff: true })).Diff) : undefined;
-    const e = changeEntry(item, now, verdict);
+    let e: ChangeEntry | undefined;
+    if (needsPlanCall(item)) {
+      // As the pass: the plan for the diff and the impact, the live job compared for drift and verify.
+      const job = (item.desired as DesiredValid).job;
+      const [plan, live] = await Promise.all([deps.nomad.planJob(item.namespace, job, { diff: true }), needsLiveRead(item) ? deps.nomad.readJob(item.namespace, item.jobId) : Promise.resolve(undefined)]);
+      const comparison = live ? compareJobs(job, live, { ignoreCounts: scaledGroups(job) }) : undefined;
+      const verdict = judgePlan(item, plan.Diff, comparison);
+      e = changeEntry(item, now, verdict);
+      if (e && verdict.outcome !== 'in-sync') {
+        if (diffLines(verdict.diff).length === 0 && comparison) e.changes = comparisonLines(comparison.changes);
+        const impact = allocImpact(plan.Annotations?.DesiredTGUpdates ?? null);
+        if (impact.length > 0) e.impact = impact;
+      }
+    } else e = changeEntry(item, now);
     if (e) entries.push(e);
   }
   // A spec too broken to name its job has no key, so no decision: it still belongs in the plan.

@@ -72,6 +72,7 @@ export const ReconcileSchema = z.strictObject({
   selfHeal: z.boolean().default(true),
   prune: PruneSchema.prefault({}),
   statePrefix: z.string().default('nomadguard/state').describe('Consul KV prefix for operator state.'),
+  versionTags: z.boolean().default(true).describe('On Nomad 1.9+, tag each version the operator writes with its commit (git-<12 hex>).'),
 });
 
 /** How tasks get Vault secrets. */

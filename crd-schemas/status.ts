@@ -74,6 +74,8 @@ export const JobStatusSchema = z.object({
   jobVersion: z.number().int().optional(),
   jobModifyIndex: z.number().int().optional(),
   lastDiff: z.array(z.string()).optional().describe('changeset lines of the last diff, noise filtered'),
+  allocImpact: z.array(z.string()).optional().describe('what the last write did to allocations, per group (from Nomad\'s plan)'),
+  modifications: z.array(z.string()).optional().describe('the policy modifier rules that changed the desired job'),
   lastError: LastErrorSchema.optional(),
   lastReconciled: z.string().optional(),
   history: z.array(HistoryEntrySchema).max(HISTORY_LIMIT),

@@ -12,10 +12,11 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { applyPruneGuard, carryConfirmations, decidePair, decide, keylessInvalidNamespaces, judgePlan, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { allocImpact, applyPruneGuard, carryConfirmations, compareJobs, comparisonLines, decidePair, decide, keylessInvalidNamespaces, judgePlan, needsLiveRead, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, scaledGroups, versionTag, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
+import { HASH_SCHEME } from '../../lib/core/hash';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
 import { DesiredState } from './desired-state';
@@ -49,6 +50,10 @@ export class JobSyncController {
   private confirmations: PruneConfirmations = new Map();
   private knownNamespaces = new Set<string>(['default']);
   private nodePrefixes = new Map<string, string>();
+  /** Records of writes to Nomad the state store has not taken yet (retried at the key's next reconcile). */
+  private pendingRecords = new Map<JobKey, JobRecord>();
+  /** Versions written and not yet tagged with their commit (tagged at the first health look). */
+  private toTag = new Map<JobKey, { jobModifyIndex: number; commit: string; spec: string }>();
   /** Keys whose written version is being followed: when the follow started. */
   private following = new Map<JobKey, number>();
   /** Detect-only drift already reported at this JobModifyIndex (no plan call again). */
@@ -61,6 +66,8 @@ export class JobSyncController {
   private lastHealthy = false;
   /** Namespaces holding a spec too broken to name its job, as of the last refresh: nothing there is pruned. */
   private invalidNamespaces: ReadonlySet<string> = new Set();
+  /** The entries version the last pass decided on (-2: never). */
+  private decidedVersion = -2;
   /** The entries version `invalidNamespaces` was computed from (-2: never; -1: desired state unknown). */
   private invalidVersion = -2;
 
@@ -134,6 +141,8 @@ export class JobSyncController {
       this.invalidNamespaces = keylessInvalidNamespaces(this.desired.known ? this.desired.entries() : []);
       this.invalidVersion = entriesVersion;
     }
+    const entriesMoved = entriesVersion !== this.decidedVersion;
+    this.decidedVersion = entriesVersion;
     const invalidMoved = lastInvalid.size !== this.invalidNamespaces.size || [...lastInvalid].some((ns) => !this.invalidNamespaces.has(ns));
     const opts = this.decideOptions();
     const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.desired.known && opts.sourceHealthy === this.lastHealthy && this.forced.size === 0 && !invalidMoved;
@@ -153,7 +162,9 @@ export class JobSyncController {
       for (const k of refresh.changedKeys) dirty.add(k);
       for (const it of last.values()) {
         const k = it.key;
-        if (dirty.has(k) || !SETTLED.has(it.action) || it.record !== records.get(k)) {
+        // An invalid spec pairs with its live job by spec path, which the changed keys do not name: look again
+        // whenever the entries moved (there are few of them), so a spec that fails differently says so.
+        if (dirty.has(k) || !SETTLED.has(it.action) || it.record !== records.get(k) || (it.invalid !== undefined && entriesMoved)) {
           dirty.add(k);
           continue;
         }
@@ -265,7 +276,8 @@ export class JobSyncController {
         const diag = item.invalid?.diagnostics.find((d) => d.severity === 'error');
         const message = diag ? `${diag.file ?? item.spec}:${diag.line ?? 0}:${diag.col ?? 0}: ${diag.message}` : item.message;
         const prev = this.status.get(item.key);
-        if (prev?.phase === phase && prev.conditions.find((c) => c.type === 'Synced')?.reason === item.reason) return;
+        const synced = prev?.conditions.find((c) => c.type === 'Synced');
+        if (prev?.phase === phase && synced?.reason === item.reason && synced.message === message) return;
         this.status.update(item.key, { phase, fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message }, event: { event: item.reason, message } });
         return;
       }
@@ -309,6 +321,7 @@ export class JobSyncController {
   }
 
   private async reconcileInner(key: JobKey): Promise<ReconcileResult> {
+    await this.flushRecord(key); // a record a failed state store write left pending lands before anything else
     const item = this.decideKey(key);
     const { namespace, jobId } = splitKey(key);
     const nomad = this.deps.nomad;
@@ -373,13 +386,18 @@ export class JobSyncController {
     }
   }
 
-  /** Create / update / drift / verify: plan where a live job exists, then register with check-and-set. */
+  /**
+   * Create / update / drift / verify. A create registers at once (only if absent). The others ask Nomad's
+   * plan for the index to enforce, the diff people read and the allocation impact; drift and verify also
+   * read the live job and compare it with the desired one (`compareJobs`), which alone decides whether
+   * they are in sync. An update (a new desired hash) is always written. Every write is check-and-set.
+   */
   private async apply(key: JobKey, item: PlanItem): Promise<ReconcileResult> {
     const d = item.desired as DesiredValid;
     const { namespace, jobId } = splitKey(key);
     const nomad = this.deps.nomad;
     const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
-    const fields = { spec: d.spec, source: this.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash };
+    const fields = { spec: d.spec, source: this.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash, modifications: d.modifications ?? [] };
 
     if ((item.action === 'drift' || item.action === 'verify') && !item.write && this.reportedDrift.get(key) === item.live?.JobModifyIndex) {
       return { kind: 'done' }; // already reported at this index
@@ -391,59 +409,125 @@ export class JobSyncController {
       if (reverted) return this.holdReverted(key, item.record, reverted);
     }
 
-    let enforceIndex = 0;
-    let lines: string[] = [];
-    if (item.action !== 'create') {
-      const plan = await nomad.planJob(namespace, d.job, { diff: true });
-      enforceIndex = plan.JobModifyIndex;
-      // The same verdict `plan` reports: in sync, held back (detect-only, suspended), or written.
-      const verdict = judgePlan(item, plan.Diff);
-      lines = diffLines(verdict.diff);
-      if (verdict.outcome === 'in-sync') {
-        await this.deps.state.put(key, { jobModifyIndex: enforceIndex, hash: d.hash, commit: d.commit, spec: d.spec });
-        this.reportedDrift.delete(key);
-        const prev = this.status.get(key)?.phase;
-        this.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: enforceIndex }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'plan shows no change' }, lastError: null });
+    if (item.action === 'create') {
+      if (!item.write) {
+        this.status.update(key, { phase: 'Suspended', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
         return { kind: 'done' };
       }
-      if (verdict.outcome === 'held') {
-        const phase = d.suspended ? 'Suspended' : 'OutOfSync';
-        if (item.action === 'drift' || item.action === 'verify') this.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
-        log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
-        this.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
-        return { kind: 'done' };
-      }
-    } else if (!item.write) {
-      this.status.update(key, { phase: 'Suspended', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
-      return { kind: 'done' };
-    } else {
       await this.ensureNamespace(namespace);
+      return this.register(key, item, { enforceIndex: 0, lines: [], impact: [] });
     }
 
-    if (item.action !== 'create' && enforceIndex !== item.live?.JobModifyIndex) {
-      // The job changed after the decision (managed, source, hash) was made: never write over it unseen.
+    const [plan, liveJob] = await Promise.all([
+      nomad.planJob(namespace, d.job, { diff: true }),
+      needsLiveRead(item) ? nomad.readJob(namespace, jobId) : Promise.resolve(undefined),
+    ]);
+    if (needsLiveRead(item) && !liveJob) {
+      this.live.set(key, undefined);
+      return { kind: 'requeueAfter', ms: 0 }; // gone since the list: decide again
+    }
+    const comparison = liveJob ? compareJobs(d.job, liveJob, { ignoreCounts: scaledGroups(d.job) }) : undefined;
+    const verdict = judgePlan(item, plan.Diff, comparison);
+    const enforceIndex = plan.JobModifyIndex;
+    // What people read: Nomad's plan diff, and the comparison's changes where the plan is blind to them.
+    const planLines = diffLines(verdict.diff);
+    const lines = planLines.length > 0 || !comparison ? planLines : comparisonLines(comparison.changes);
+    const impact = allocImpact(plan.Annotations?.DesiredTGUpdates ?? null);
+
+    if (verdict.outcome === 'in-sync') {
+      const at = (liveJob as Job).JobModifyIndex ?? enforceIndex;
+      await this.putRecord(key, { jobModifyIndex: at, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec });
+      this.reportedDrift.delete(key);
+      const prev = this.status.get(key)?.phase;
+      this.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: at, jobVersion: liveJob?.Version }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'the live job equals the desired job' }, lastError: null });
+      return { kind: 'done' };
+    }
+    if (verdict.outcome === 'held') {
+      const phase = d.suspended ? 'Suspended' : 'OutOfSync';
+      if (item.action === 'drift' || item.action === 'verify') this.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
+      log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
+      this.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
+      return { kind: 'done' };
+    }
+    if (enforceIndex !== item.live?.JobModifyIndex || (liveJob && liveJob.JobModifyIndex !== enforceIndex)) {
+      // The job changed after the decision was made: never write over it unseen.
       await this.refreshLive(key);
       throw controllerError('Conflict', 'IndexConflict', `job changed since the decision: JobModifyIndex ${item.live?.JobModifyIndex} is now ${enforceIndex}`);
     }
+    return this.register(key, item, { enforceIndex, lines, impact });
+  }
+
+  /** Registers the desired job with check-and-set at `enforceIndex`, records the write once, and starts following it. */
+  private async register(key: JobKey, item: PlanItem, w: { enforceIndex: number; lines: string[]; impact: string[] }): Promise<ReconcileResult> {
+    const d = item.desired as DesiredValid;
+    const { namespace } = splitKey(key);
+    const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
     const preserveCounts = preservesCounts(d.job, item.action);
     const job: Job = { ...d.job, Namespace: namespace };
-    const resp = await nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });
-    const record: JobRecord = { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, commit: d.commit, spec: d.spec };
-    await this.deps.state.put(key, record);
+    const resp = await this.deps.nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: w.enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });
+    // Nomad has the new version from here on: whatever fails below, this write is not made again.
     this.live.set(key, { ...(this.live.get(key) ?? stubOf(job)), JobModifyIndex: resp.JobModifyIndex, Stop: false, Meta: { ...(job.Meta ?? {}) } });
     this.forced.delete(key);
     this.reportedDrift.delete(key);
     this.following.set(key, this.deps.clock.now());
+    if (d.commit && this.deps.config.reconcile.versionTags !== false) this.toTag.set(key, { jobModifyIndex: resp.JobModifyIndex, commit: d.commit, spec: d.spec });
     const event = item.action === 'create' ? 'Created' : item.action === 'update' ? 'Updated' : 'DriftReverted';
-    log.info({ evalId: resp.EvalID, jobModifyIndex: resp.JobModifyIndex, commit: d.commit, diff: lines.slice(0, 20) }, event === 'DriftReverted' ? 'manual change reverted' : `job ${event.toLowerCase()}`);
+    log.info({ evalId: resp.EvalID, jobModifyIndex: resp.JobModifyIndex, commit: d.commit, diff: w.lines.slice(0, 20), impact: w.impact }, event === 'DriftReverted' ? 'manual change reverted' : `job ${event.toLowerCase()}`);
     this.status.update(key, {
       phase: 'Progressing',
-      fields: { ...fields, appliedCommit: d.commit, jobModifyIndex: resp.JobModifyIndex, lastDiff: lines },
+      fields: { spec: d.spec, source: this.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash, modifications: d.modifications ?? [], appliedCommit: d.commit, jobModifyIndex: resp.JobModifyIndex, lastDiff: w.lines, allocImpact: w.impact },
       condition: { type: 'Synced', status: 'True', reason: event, message: `registered (eval ${resp.EvalID.slice(0, 8)})` },
-      event: { event, message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit },
+      event: { event, message: w.lines.slice(0, 5).join('; ') || item.message, commit: d.commit },
       lastError: null,
     });
+    await this.putRecord(key, { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec });
     return { kind: 'requeueAfter', ms: this.tuning.healthPollMs };
+  }
+
+  /**
+   * Writes a record to the state store. A failure (Consul KV down after a Nomad write) keeps the record
+   * pending in memory, is reported as a state store error naming Consul, and is retried at the key's next
+   * reconcile (`flushRecord`) until it lands: never by writing to Nomad again.
+   */
+  private async putRecord(key: JobKey, record: JobRecord): Promise<void> {
+    this.pendingRecords.set(key, record);
+    await this.flushRecord(key);
+  }
+
+  /** Writes the key's pending record, if any (see `putRecord`). */
+  private async flushRecord(key: JobKey): Promise<void> {
+    const record = this.pendingRecords.get(key);
+    if (!record) return;
+    try {
+      await this.deps.state.put(key, record);
+    } catch (e) {
+      throw controllerError('Transient', 'StateStoreUnavailable', `the record of our write to Nomad could not be stored (${describeStoreError(e)}); retrying the record, not the write`, { cause: e });
+    }
+    if (this.pendingRecords.get(key) === record) this.pendingRecords.delete(key);
+  }
+
+  /** Tags the version we wrote with its commit (Nomad 1.9+): never blocks nor fails a write. */
+  private async tagVersion(key: JobKey, job: Job): Promise<void> {
+    const want = this.toTag.get(key);
+    if (!want || want.jobModifyIndex !== job.JobModifyIndex) return;
+    this.toTag.delete(key);
+    const nomad = this.deps.nomad;
+    try {
+      if (!(await nomad.capabilities()).versionTags) return;
+      const { namespace, jobId } = splitKey(key);
+      const subject = await this.deps.source.commitSubject(want.commit);
+      const tag = versionTag(want.commit, want.spec, subject);
+      try {
+        await nomad.tagVersion(namespace, jobId, tag.name, { version: job.Version ?? 0, description: tag.description });
+      } catch (e) {
+        // A tag names one version: the same commit written again (a forced resubmission) moves it.
+        if (!(e instanceof ApiError) || !/already exists on a different version/.test(e.serverMessage)) throw e;
+        await nomad.untagVersion(namespace, jobId, tag.name);
+        await nomad.tagVersion(namespace, jobId, tag.name, { version: job.Version ?? 0, description: tag.description });
+      }
+    } catch (e) {
+      this.deps.logger.warn({ key, err: e instanceof Error ? e.message : String(e) }, 'could not tag the version with its commit');
+    }
   }
 
   /** Follows the version we wrote until Healthy or Degraded. */
@@ -456,6 +540,7 @@ export class JobSyncController {
       this.following.delete(key);
       return { kind: 'done' };
     }
+    if (job.JobModifyIndex === record.jobModifyIndex) await this.tagVersion(key, job);
     if (job.JobModifyIndex !== record.jobModifyIndex) {
       this.live.set(key, stubOf(job));
       const reverted = await this.checkReverted(namespace, jobId, record);
@@ -479,7 +564,7 @@ export class JobSyncController {
       nodePrefixes: this.nodePrefixes,
     });
     const d = item.desired;
-    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: job.Meta?.[META.commit] ?? d?.commit };
+    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: record.commit ?? d?.commit };
     const prev = this.status.get(key);
     if (health.phase === 'Progressing') {
       const started = this.following.get(key) ?? this.deps.clock.now();
@@ -572,7 +657,7 @@ export class JobSyncController {
     }
     if (e instanceof ForbiddenError) return controllerError('Stalled', 'Forbidden', e.message, { cause: e, phase: 'Error' });
     if (e instanceof BadRequestError) return controllerError('Terminal', 'RejectedByNomad', e.serverMessage || e.message, { cause: e, phase: 'Error' });
-    if (e instanceof ApiError) return controllerError('Transient', e.transient ? 'NomadUnavailable' : 'ApiError', e.message, { cause: e });
+    if (e instanceof ApiError) return controllerError('Transient', e.transient ? `${e.service === 'consul' ? 'Consul' : 'Nomad'}Unavailable` : 'ApiError', e.message, { cause: e });
     return controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e), { cause: e });
   }
 
@@ -622,4 +707,9 @@ export function serviceNames(job: Job): string[] {
     for (const t of g.Tasks ?? []) for (const s of t.Services ?? []) if ((s.Provider ?? 'consul') === 'consul') names.add(s.Name);
   }
   return [...names].sort();
+}
+
+/** A state store failure, one line: the API error's own text (naming Consul) or the error message. */
+function describeStoreError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

@@ -4,7 +4,8 @@
  * the source fails, so a broken fetch never looks like deleted specs.
  */
 import type { GitSpecSource, SourceError, SpecFile } from '../../lib/adapters/git-spec-source';
-import { jobKey, META, type Desired, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
+import { jobHash } from '../../lib/core/hash';
+import { jobKey, type Desired, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
 import type { RenderFn } from './types';
 
 /** What a refresh changed. */
@@ -147,8 +148,9 @@ export class DesiredState {
       spec: s.path,
       team: s.team,
       job: { ...job, Namespace: namespace },
-      hash: job.Meta?.[META.hash] ?? '',
+      hash: result.hash ?? jobHash(job),
       commit,
+      modifications: [...new Set((result.modifications ?? []).map((m) => m.rule))],
       mode: sync?.mode ?? this.opts.defaultMode,
       suspended: sync?.suspend === true || (this.opts.suspendedTeams?.has(s.team) ?? false),
     };

@@ -12,7 +12,7 @@ export interface JobStatusUpdate {
   condition?: { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
   event?: Omit<HistoryEntry, 'time'>;
   lastError?: LastError | null;
-  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff'>>;
+  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff' | 'allocImpact' | 'modifications'>>;
 }
 
 const KEY_ORDER = new Intl.Collator();

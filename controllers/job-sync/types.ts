@@ -28,6 +28,10 @@ export interface RenderSpecResult {
   ok: boolean;
   jobId?: string;
   job?: Job;
+  /** The hash of `job` (the pipeline's `jobHash`). */
+  hash?: string;
+  /** What the policy's modifiers changed (their rule names are kept in the status). */
+  modifications?: ReadonlyArray<{ rule: string }>;
   spec?: { sync?: { mode?: 'self-heal' | 'detect-only'; suspend?: boolean } };
   diagnostics: Diagnostic[];
 }

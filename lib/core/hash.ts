@@ -1,13 +1,23 @@
 /**
  * The stable hash of a desired job: the same spec, config and policy give the same hash on every machine
- * and every run, so a resync can tell "nothing changed" from the job list alone.
+ * and every run, so a resync can tell "nothing changed" from the operator's own record alone.
+ *
+ * The hash is not written into the job: Nomad compares job meta as part of every task, so a key that
+ * moves with every change would replace every allocation on each write. It lives in the state store next
+ * to the `JobModifyIndex` of the operator's last write, and in the status.
  */
 import * as crypto from 'node:crypto';
 import type { Job } from './nomad/types';
-import { META } from './plan/types';
 
 /**
- * Hex of the first 16 bytes of sha256 over the JSON of `job` without its commit and hash Meta.
+ * The hash scheme: records written under another scheme (or none) are not compared by hash; the live job
+ * is verified against the desired one instead, so an upgrade that changes how jobs hash writes nothing.
+ * Scheme 2: sha256 over the job without any bookkeeping meta (no commit, hash or modifications in Meta).
+ */
+export const HASH_SCHEME = 2;
+
+/**
+ * Hex of the first 16 bytes of sha256 over the JSON of `job`.
  *
  * The JSON is the engine's own `JSON.stringify`, in the job's property order. The generator fixes that
  * order: every object is built field by field in code order and every map a spec supplies is copied with
@@ -16,20 +26,7 @@ import { META } from './plan/types';
  * than the rest of the pipeline after TOML parsing.
  */
 export function jobHash(job: Job): string {
-  return job.Meta ? hashWith(job, hashedMeta(job.Meta)) : sha256Hex(JSON.stringify(job)).slice(0, 32);
-}
-
-/** The hash of `job` with `meta` (already without commit and hash) as its Meta. */
-function hashWith(job: Job, meta: Record<string, string>): string {
-  // One engine call over a shallow copy is cheaper than serializing the top level key by key.
-  return sha256Hex(JSON.stringify({ ...job, Meta: meta })).slice(0, 32);
-}
-
-/** Meta without the keys that say where the job came from rather than what it is. */
-function hashedMeta(meta: Readonly<Record<string, string>>): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const k of Object.keys(meta)) if (k !== META.commit && k !== META.hash) kept[k] = meta[k];
-  return kept;
+  return sha256Hex(JSON.stringify(job)).slice(0, 32);
 }
 
 // One-shot crypto.hash (Node >= 20.12) skips the Hash object a createHash call allocates per job.
@@ -38,30 +35,6 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
 /** Hex sha256 of the UTF-8 bytes of `text`. */
 function sha256Hex(text: string): string {
   return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
-}
-
-/** A copy of `job` whose Meta carries its hash (`nomadguard.hash`), keeping Meta keys sorted. */
-export function withHash(job: Job): Job {
-  return stampHash({ ...job });
-}
-
-/** Puts the job's hash into its Meta (`nomadguard.hash`, Meta keys kept sorted), in place, for a job the caller owns; returns it. */
-export function stampHash(job: Job): Job {
-  // Meta is sorted before hashing, so the hash is the one jobHash computes from the finished job.
-  const meta = sortRecord(job.Meta ?? {});
-  const hash = hashWith(job, hashedMeta(meta));
-  const stamped: Record<string, string> = {};
-  let placed = false;
-  for (const k of Object.keys(meta)) {
-    if (!placed && k > META.hash) {
-      stamped[META.hash] = hash;
-      placed = true;
-    }
-    if (k !== META.hash) stamped[k] = meta[k];
-  }
-  if (!placed) stamped[META.hash] = hash;
-  job.Meta = stamped;
-  return job;
 }
 
 /** A copy of a string map with its keys in sorted order. */

@@ -12,7 +12,7 @@ import type { Policy } from '../../crd-schemas/policy';
 import { loadSpec, resolvePositions } from './spec/load';
 import { generateJob } from './generate';
 import type { PositionIndex } from './spec/positions';
-import { stampHash } from './hash';
+import { jobHash } from './hash';
 import { applyModifiers, crossSpecRules, exposedHosts, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
@@ -37,6 +37,8 @@ export interface RenderResult {
   ok: boolean;
   jobId?: string;
   job?: Job;
+  /** The hash of `job` (see lib/core/hash.ts): present whenever `job` is. Never part of the job itself. */
+  hash?: string;
   /** The loaded (and, for legacy files, converted) spec. */
   spec?: SpecV1;
   /** Every diagnostic, each with file, line and col where a position exists. */
@@ -81,11 +83,11 @@ function render(input: RenderInput, env: PipelineEnv): { result: RenderResult; p
   const modified = applyModifiers(generated, spec, ctx, env.policy);
   diagnostics.push(...modified.diagnostics);
 
-  const job = stampHash(modified.job); // the generator's fresh job: ours to finish in place
+  const job = modified.job;
   resolvePositions(diagnostics, positions);
   for (const d of diagnostics) d.file ??= input.file;
   return {
-    result: { ok: !hasErrors(diagnostics), jobId: job.ID, job, spec, diagnostics, modifications: modified.modifications, legacy: loaded.legacy },
+    result: { ok: !hasErrors(diagnostics), jobId: job.ID, job, hash: jobHash(job), spec, diagnostics, modifications: modified.modifications, legacy: loaded.legacy },
     positions,
   };
 }

@@ -41,6 +41,8 @@ export interface NomadCapabilities {
   workloadIdentity: boolean;
   /** `Datacenters` may be globs and defaults to `["*"]` (1.5.0+). */
   datacenterGlobs: boolean;
+  /** Job versions can be tagged (`/v1/job/:id/versions/:name/tag`, 1.9.0+). */
+  versionTags: boolean;
 }
 
 /** Options for blocking reads: `index` > 0 blocks until the server's index passes it or `wait` elapses. */

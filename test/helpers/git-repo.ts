@@ -34,7 +34,7 @@ export class TestRepo {
     return execFileSync('git', args, { cwd: this.work, env: ENV, encoding: 'utf8' }).trim();
   }
 
-  write(file: string, text: string): this {
+  write(file: string, text: string | Uint8Array): this {
     const full = path.join(this.work, file);
     fs.mkdirSync(path.dirname(full), { recursive: true });
     fs.writeFileSync(full, text);

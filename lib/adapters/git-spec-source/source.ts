@@ -256,6 +256,17 @@ export class GitSpecSource {
     }
   }
 
+  /** The subject line of `commit` (undefined when it cannot be read); control characters become spaces. */
+  async commitSubject(commit: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return undefined;
+    try {
+      const out = (await git(this.gitDir, ['show', '-s', '--format=%s', commit, '--'])).toString('utf8');
+      return out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    } catch {
+      return undefined;
+    }
+  }
+
   /** True when the repository has `commit`. */
   async hasCommit(commit: string): Promise<boolean> {
     try {

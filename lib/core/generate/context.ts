@@ -10,7 +10,7 @@ export interface GenerateContext {
   team: string;
   /** Spec path relative to the repo root, e.g. "es/cerebro/nomadgen.toml". */
   file: string;
-  /** SHA of the commit that last changed the spec; "" outside git. */
+  /** SHA of the commit that last changed the spec; "" outside git. Never written into the job (see meta.ts). */
   commit: string;
   /** Source identity written to `nomadguard.source`. */
   source: string;

@@ -10,7 +10,14 @@ import type { GenerateContext } from './context';
 /** Task Meta keys the node firewall reads (comma-separated lists). */
 export const FIREWALL_META = { ingress: 'firewall.ingress', egress: 'firewall.egress' } as const;
 
-/** Job Meta: the spec's own meta, then contact and the nomadguard keys (which win). Keys sorted; no hash yet. */
+/**
+ * Job Meta: the spec's own meta, then contact and the nomadguard keys (which win). Keys sorted.
+ *
+ * Only what never changes while the spec stays in place: Nomad compares job and group meta as part of every
+ * task (`Job.CombinedTaskMeta` in `scheduler/util.go:tasksUpdated`), so a key that moved with each commit
+ * would turn every change, even a count change, into a replacement of every allocation. The commit, the
+ * hash and the list of modifications live in the operator's state store and status instead.
+ */
 export function jobMeta(spec: SpecV1, ctx: GenerateContext): Record<string, string> {
   return sortRecord({
     ...(spec.meta ?? {}),
@@ -18,7 +25,6 @@ export function jobMeta(spec: SpecV1, ctx: GenerateContext): Record<string, stri
     [META.managed]: 'true',
     [META.source]: ctx.source,
     [META.spec]: ctx.file,
-    [META.commit]: ctx.commit,
   });
 }
 

@@ -197,6 +197,8 @@ export interface Task {
   LogConfig?: LogConfig | null;
   Leader?: boolean;
   ShutdownDelay?: Nanos;
+  /** `lifecycle { hook, sidecar }`: prestart / poststart / poststop tasks. */
+  Lifecycle?: { Hook: string; Sidecar?: boolean } | null;
   [extra: string]: unknown;
 }
 
@@ -250,6 +252,8 @@ export interface Job {
   ModifyIndex?: number;
   JobModifyIndex?: number;
   NomadTokenID?: string;
+  /** The tag of this version (Nomad 1.9+): `PUT /v1/job/:id/versions/:name/tag`. */
+  VersionTag?: { Name: string; Description?: string; TaggedTime?: number } | null;
   [extra: string]: unknown;
 }
 

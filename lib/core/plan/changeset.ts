@@ -14,6 +14,10 @@ export interface ChangeEntry {
   action: ChangeAction;
   /** Nomad's plan diff (noise is filtered when printed). */
   diff?: JobDiff | null;
+  /** The changes the project's own comparison found where Nomad's plan diff shows none (its blind spots). */
+  changes?: string[];
+  /** The allocation impact per group, from Nomad's plan (`allocImpact`). */
+  impact?: string[];
   /** Why, for blocked/invalid/unchanged-with-a-reason entries and for changes a pass would not write. */
   note?: string;
   /**
@@ -89,7 +93,7 @@ export function formatChangeset(entries: readonly ChangeEntry[]): string[] {
   const out: string[] = [];
   for (const e of [...entries].sort((a, b) => a.subject.localeCompare(b.subject))) {
     out.push(`${e.subject}: ${e.action}${e.note ? ` (${e.note})` : ''}`);
-    if (e.action === 'update' || e.action === 'blocked') for (const l of diffLines(e.diff)) out.push(`    ${l}`);
+    if (e.action === 'update' || e.action === 'blocked') for (const l of [...diffLines(e.diff), ...(e.changes ?? []), ...(e.impact ?? [])]) out.push(`    ${l}`);
   }
   return out;
 }

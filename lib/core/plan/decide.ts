@@ -2,13 +2,15 @@
  * Deciding: for each paired key, what the operator does. Pure and synchronous; the controller
  * gathers the inputs and applies the result.
  *
- * A no-op pass is decided from the job list alone: the live job's `nomadguard.hash` equal to the desired
- * hash and its `JobModifyIndex` equal to the one recorded at our last write means unchanged, with no call.
- * So does a record of the desired hash at the live index when the live job carries another hash: a plan
- * found the two equal apart from our own meta (see `judgePlan`), so there was nothing to register.
+ * Writes are decided from the operator's own record, never from Nomad's plan diff (which has blind spots:
+ * NOMAD-API.md §2). A no-op pass is decided from the job list and the records alone: a record of the
+ * desired hash at the live `JobModifyIndex` means unchanged, with no call. A new desired hash is an update,
+ * always written. A moved index, a stopped job, or no usable record means the live job is read and
+ * compared with the desired one (`compareJobs`), and written only when they differ.
  */
 import { isManaged, pairJobs, type Pair } from './pair';
 import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanItem } from './types';
+import { HASH_SCHEME } from '../hash';
 import type { JobListStub } from '../nomad/types';
 
 /** Options of a decision pass. */
@@ -73,13 +75,11 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
     if (r?.failedHash === d.hash && !isForced(opts.forced, p.key)) {
       return item('leave-alone', false, 'AutoReverted', 'this version failed its deployment and Nomad reverted it; waiting for a new commit or a forced sync');
     }
-    const liveHash = live.Meta?.[META.hash];
-    // A record of this hash at the live index: we wrote it, or a plan found the live job equal to it apart
-    // from our own meta (a hash from an older nomadguard); either way the live job is the desired one.
-    const equivalent = r !== undefined && r.hash === d.hash && r.jobModifyIndex === live.JobModifyIndex;
-    if (liveHash !== d.hash && !equivalent) return gate('update', 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from live ${(liveHash ?? 'none').slice(0, 12)}`);
+    // Without a record of this scheme there is nothing to compare the desired hash with: the live job is read
+    // and compared field by field (a verification read, not a write).
+    if (r === undefined || r.scheme !== HASH_SCHEME) return gate('verify', r ? 'RecordOutdated' : 'NoRecord', r ? 'record of an older release: verifying the live job' : 'no record of our last write: verifying the live job');
+    if (r.hash !== d.hash) return gate('update', 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from ${r.hash.slice(0, 12)}, written at index ${r.jobModifyIndex}`);
     if (live.Stop) return gate('drift', 'StoppedByHand', 'job was stopped outside nomadguard');
-    if (!r) return gate('verify', 'NoRecord', 'no record of our last write: checking with a plan');
     if (r.jobModifyIndex !== live.JobModifyIndex) return gate('drift', 'ModifiedOutside', `JobModifyIndex moved from ${r.jobModifyIndex} to ${live.JobModifyIndex} since our write`);
     return item('unchanged', false, 'InSync', 'live job matches the desired job');
   }

@@ -19,12 +19,17 @@ export function preservesCounts(job: Job, action: PlanItem['action']): boolean {
   return action !== 'create' && scaledGroups(job).size > 0;
 }
 
-/** True when the pass asks Nomad's plan endpoint about the item before deciding to write. */
+/** True when the pass asks Nomad's plan endpoint about the item before writing (the index to enforce, the diff, the allocation impact). */
 export function needsPlanCall(item: PlanItem): boolean {
   return (item.action === 'update' || item.action === 'drift' || item.action === 'verify') && item.desired !== undefined;
 }
 
-/** The verdict on an item once Nomad's plan diff is known. */
+/** True when the pass reads the live job and compares it with the desired one before deciding to write. */
+export function needsLiveRead(item: PlanItem): boolean {
+  return (item.action === 'drift' || item.action === 'verify') && item.desired !== undefined;
+}
+
+/** The verdict on an item once Nomad's plan (and, for drift and verify, the comparison with the live job) is known. */
 export interface PlanVerdict {
   /** The diff as a human reads it: noise filtered, counts of scaled groups dropped. */
   diff: JobDiff;
@@ -36,16 +41,19 @@ export interface PlanVerdict {
 }
 
 /**
- * Judges an item that needed a plan call (`needsPlanCall`) from Nomad's raw plan diff: in sync when the
- * filtered diff is `None`. That holds for a new hash too: a job whose only difference is our own meta (a
- * hash computed by an older nomadguard, a spec change Nomad's defaults make moot) is not registered again,
- * because Nomad replaces every allocation of a job whose meta changes; the pass records the desired hash
- * at the live index instead, which `decide` then reads as in sync.
+ * Judges an item that needed a plan call (`needsPlanCall`). Nomad's plan diff is not a complete comparison
+ * (no Spread diff at any level, no task Lifecycle, no `Update.Stagger`: NOMAD-API.md §2), so it never
+ * decides a write:
+ * - an `update` (a new desired hash: git or policy changed) is always written;
+ * - `drift` and `verify` are in sync exactly when `comparison` (the project's own normalised comparison of
+ *   the desired and the live job, `compareJobs`) finds them equal; without one they are not in sync.
+ * The plan's diff, noise filtered and without the counts of groups under an autoscaler, is what people see.
  */
-export function judgePlan(item: PlanItem, rawDiff: JobDiff | null | undefined): PlanVerdict {
+export function judgePlan(item: PlanItem, rawDiff: JobDiff | null | undefined, comparison?: { equal: boolean }): PlanVerdict {
   const scaled = item.desired ? scaledGroups(item.desired.job) : new Set<string>();
   const diff = ignoreScaledCounts(filterDiffNoise(rawDiff), scaled);
-  if (diff.Type === 'None') return { diff, outcome: 'in-sync' };
+  const inSync = item.action !== 'update' && comparison?.equal === true;
+  if (inSync) return { diff, outcome: 'in-sync' };
   return { diff, outcome: item.write ? 'write' : 'held' };
 }
 

@@ -6,9 +6,12 @@
 import type { Job } from '../nomad/types';
 import { META, type JobRecord, type PlanItem } from './types';
 
-/** True when an item's update may be a resubmission of a version we wrote and Nomad replaced (the pass then reads the job's versions). */
+/**
+ * True when a write for the item may resubmit a version we wrote and Nomad replaced (the pass then reads the
+ * job's versions): the live job moved past the version we recorded while git still wants that version.
+ */
 export function mayBeReverted(item: PlanItem, forced: boolean): boolean {
-  return item.action === 'update' && item.live !== undefined && item.desired !== undefined && item.record?.hash === item.desired.hash && !forced;
+  return item.action === 'drift' && item.reason === 'ModifiedOutside' && item.live !== undefined && item.desired !== undefined && item.record?.hash === item.desired.hash && !forced;
 }
 
 /**

@@ -5,7 +5,12 @@
 import type { Diagnostic } from '../diagnostics';
 import type { Job, JobListStub } from '../nomad/types';
 
-/** Job Meta keys nomadguard writes (values are strings). */
+/**
+ * Job Meta keys of nomadguard (values are strings). Only `managed`, `source` and `spec` are written: they
+ * never move while the spec stays in place. `commit`, `hash` and `modifications` are legacy: jobs written by
+ * older releases carry them; they are never written again, ignored when comparing, and dropped at the job's
+ * next real change (never by a write of its own).
+ */
 export const META = {
   managed: 'nomadguard.managed',
   source: 'nomadguard.source',
@@ -14,6 +19,9 @@ export const META = {
   hash: 'nomadguard.hash',
   modifications: 'nomadguard.modifications',
 } as const;
+
+/** The legacy bookkeeping keys older releases wrote into job Meta (see `META`). */
+export const LEGACY_META_KEYS: ReadonlySet<string> = new Set([META.commit, META.hash, META.modifications]);
 
 /** `self-heal` reverts manual changes; `detect-only` reports them. */
 export type SyncMode = 'self-heal' | 'detect-only';
@@ -42,10 +50,12 @@ export interface DesiredValid {
   spec: string;
   team: string;
   job: Job;
-  /** `Meta['nomadguard.hash']` of the desired job. */
+  /** The hash of the desired job (`jobHash`); kept in the state store, never in the job. */
   hash: string;
   /** Commit that last changed the spec. */
   commit?: string;
+  /** Names of the policy modifier rules that changed the job. */
+  modifications?: string[];
   mode: SyncMode;
   suspended: boolean;
 }
@@ -67,8 +77,10 @@ export type Desired = DesiredValid | DesiredInvalid;
 export interface JobRecord {
   /** `JobModifyIndex` of the version nomadguard wrote (or verified). */
   jobModifyIndex: number;
-  /** Hash nomadguard wrote. */
+  /** Hash nomadguard wrote (or verified the live job to be equal to). */
   hash: string;
+  /** The hash scheme of `hash` (`HASH_SCHEME`); absent in records of older releases, whose hashes are not compared. */
+  scheme?: number;
   commit?: string;
   spec?: string;
   /** Clock time (ms) the spec was first seen absent; the prune grace runs from here. */
@@ -80,9 +92,9 @@ export interface JobRecord {
 /** Everything a plan decision may do. */
 export type PlanAction =
   | 'create' // desired, not live
-  | 'update' // desired hash differs from the live job's
-  | 'drift' // same hash, but the job was modified by someone else since our write
-  | 'verify' // same hash, no record of our write: ask plan once, then remember
+  | 'update' // desired hash differs from the one recorded at the live index: written
+  | 'drift' // the job was modified by someone else since our write (or stopped): read and compared
+  | 'verify' // no usable record of our write: the live job is read and compared once, then remembered
   | 'unchanged' // nothing to do, no API call
   | 'prune' // managed by this source, spec really absent, grace over
   | 'prune-wait' // as prune, but still in its grace period

@@ -31,9 +31,6 @@ export const VALIDATORS: ReadonlyArray<ValidatorRule> = [authorisation, names, i
 /** Modifiers in the order they run (each sees the job as the previous one left it). */
 export const MODIFIERS: ReadonlyArray<ModifierRule> = [spread, placement, limits, update, traefik, ipv6] as ReadonlyArray<ModifierRule>;
 
-/** Job Meta key listing the modifier rules applied, comma-separated. */
-export const MODIFICATIONS_META = 'nomadguard.modifications';
-
 function withSeverity(diagnostics: Diagnostic[], policy: Policy, rule: RuleName): Diagnostic[] {
   const severity = policy.rules[rule].severity;
   if (severity === undefined) return diagnostics;
@@ -57,8 +54,9 @@ export function validateSpec(spec: SpecV1, ctx: PolicyContext, policy: Policy): 
 
 /**
  * Apply every enabled modifier to the job, in place (callers pass the generator's fresh job), then check the
- * result (namespace, Vault access). The returned job lists the applied rules in Meta `nomadguard.modifications`.
- * Diagnostics carry `path` into the spec, like the validators'.
+ * result (namespace, Vault access). The modifications are returned, never written into the job (its Meta holds
+ * only what does not move while the spec stays in place). Diagnostics carry `path` into the spec, like the
+ * validators'.
  */
 export function applyModifiers(
   job: Job,
@@ -69,12 +67,10 @@ export function applyModifiers(
   const out = job;
   const modifications: Modification[] = [];
   const diagnostics: Diagnostic[] = [];
-  const applied: string[] = [];
   for (const rule of MODIFIERS) {
     const params = policy.rules[rule.name];
     if (!params.enabled) continue;
     const result = rule.modify(out, spec, ctx, params as never, policy);
-    if (result.modifications.length > 0) applied.push(rule.name);
     modifications.push(...result.modifications);
     for (const d of withSeverity(result.diagnostics, policy, rule.name)) {
       d.file ??= ctx.file;
@@ -85,7 +81,6 @@ export function applyModifiers(
     d.file ??= ctx.file;
     diagnostics.push(d);
   }
-  if (applied.length > 0) (out.Meta ??= {})[MODIFICATIONS_META] = applied.join(',');
   return { job: out, modifications, diagnostics };
 }
 

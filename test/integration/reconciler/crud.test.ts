@@ -13,7 +13,9 @@ describe('reconciler: specs created, updated and deleted by commits', () => {
     expect(status.jobs.map((j) => [j.key, j.phase])).toEqual([['data/t-data-cache', 'Healthy'], ['web/t-web-shop', 'Healthy']]);
     const job = await h.nomad.readJob('web', 't-web-shop');
     expect(job?.Meta?.['nomadguard.managed']).toBe('true');
-    expect(job?.Meta?.['nomadguard.commit']).toBe(c1);
+    expect(job?.Meta).not.toHaveProperty(['nomadguard.commit']);
+    expect(h.deps.state.get('web/t-web-shop')?.commit).toBe(c1);
+    expect(status.jobs[1]).toMatchObject({ desiredCommit: c1, appliedCommit: c1 });
     expect(status.jobs[1].history.map((e) => e.event)).toEqual(['Created', 'Healthy']);
 
     h.sim.resetRequestCounts();
@@ -34,7 +36,7 @@ describe('reconciler: specs created, updated and deleted by commits', () => {
     await h.converge();
     const shop = await h.nomad.readJob('web', 't-web-shop');
     expect(JSON.stringify(shop?.TaskGroups[0].Tasks[0].Config)).toContain('shop:1.1.0');
-    expect(shop?.Meta?.['nomadguard.commit']).toBe(c2);
+    expect(h.deps.state.get('web/t-web-shop')?.commit).toBe(c2);
     const blogAfter = await h.nomad.readJob('web', 't-web-blog');
     expect(blogAfter?.JobModifyIndex).toBe(blogBefore?.JobModifyIndex);
     const st = h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop');

@@ -6,7 +6,7 @@ import { defaultPolicy } from '../../../crd-schemas/policy';
 import { applyModifiers, exposedHosts, isExposed } from '../../../lib/core/policy';
 import { equalTargets } from '../../../lib/core/policy/modifiers/spread';
 import { createHash } from 'node:crypto';
-import { jobHash, withHash } from '../../../lib/core/hash';
+import { jobHash } from '../../../lib/core/hash';
 import { renderSpec } from '../../../lib/core/pipeline';
 
 const ctx = (over: Partial<GenerateContext> = {}): GenerateContext => ({ team: 'es', file: 'es/app/nomadgen.toml', commit: 'abc', source: 'repo', config: defaultOperatorConfig(), ...over });
@@ -28,7 +28,7 @@ describe('generateJob', () => {
       { LTarget: '${meta.tier}', RTarget: 'quality', Operand: '=' },
       { LTarget: '${meta.role}', RTarget: 'nomad', Operand: '=' },
     ]);
-    expect(job.Meta).toEqual({ contact: 'c@example.com', 'nomadguard.commit': 'abc', 'nomadguard.managed': 'true', 'nomadguard.source': 'repo', 'nomadguard.spec': 'es/app/nomadgen.toml' });
+    expect(job.Meta).toEqual({ contact: 'c@example.com', 'nomadguard.managed': 'true', 'nomadguard.source': 'repo', 'nomadguard.spec': 'es/app/nomadgen.toml' });
   });
 
   it('does not let spec meta override the nomadguard keys', () => {
@@ -157,8 +157,8 @@ describe('hash', () => {
     expect(a.job).toBeDefined();
     expect(b.diagnostics.map((d) => d.code)).toEqual(a.diagnostics.map((d) => d.code));
     expect(JSON.stringify(b.job)).toBe(JSON.stringify(a.job));
-    expect(b.job?.Meta?.['nomadguard.hash']).toBe(a.job?.Meta?.['nomadguard.hash']);
-    expect(render(SPEC_A.replace('cpu = 200', 'cpu = 300')).job?.Meta?.['nomadguard.hash']).not.toBe(a.job?.Meta?.['nomadguard.hash']);
+    expect(b.hash).toBe(a.hash);
+    expect(render(SPEC_A.replace('cpu = 200', 'cpu = 300')).hash).not.toBe(a.hash);
   });
   it('ignores the commit, and changes with the job', () => {
     const job = generateJob(spec(), ctx());
@@ -166,16 +166,16 @@ describe('hash', () => {
     expect(jobHash(generateJob(spec({}, { cpu: 200 }), ctx()))).not.toBe(jobHash(job));
     expect(jobHash(job)).toMatch(/^[0-9a-f]{32}$/);
   });
-  it('is stored in Meta and not part of its own input', () => {
-    const rendered = render(SPEC_A).job!;
-    expect(rendered.Meta?.['nomadguard.hash']).toBe(jobHash(rendered));
+  it('is returned next to the job, never written into it: job Meta holds only what does not move', () => {
+    const r = render(SPEC_A);
+    const rendered = r.job!;
+    expect(r.hash).toBe(jobHash(rendered));
     expect(Object.keys(rendered.Meta ?? {})).toEqual(Object.keys(rendered.Meta ?? {}).sort());
-    const job = withHash(generateJob(spec(), ctx()));
-    expect(job.Meta?.['nomadguard.hash']).toBe(jobHash(job));
-    expect(withHash(job).Meta?.['nomadguard.hash']).toBe(job.Meta?.['nomadguard.hash']);
+    for (const k of ['nomadguard.hash', 'nomadguard.commit', 'nomadguard.modifications']) expect(rendered.Meta).not.toHaveProperty([k]);
+    for (const g of rendered.TaskGroups ?? []) for (const k of ['nomadguard.hash', 'nomadguard.commit', 'nomadguard.modifications']) expect(g.Meta ?? {}).not.toHaveProperty([k]);
   });
   it('is the same on every machine (fixed expectation for a fixed job)', () => {
-    const job = { ID: 'x', Meta: { a: '1', 'nomadguard.commit': 'c', 'nomadguard.hash': 'h' }, Skipped: undefined, TaskGroups: [{ Name: 'g', Count: 2 }] } as unknown as Job;
+    const job = { ID: 'x', Meta: { a: '1' }, Skipped: undefined, TaskGroups: [{ Name: 'g', Count: 2 }] } as unknown as Job;
     // sha256 of {"ID":"x","Meta":{"a":"1"},"TaskGroups":[{"Name":"g","Count":2}]}, first 16 bytes.
     expect(jobHash(job)).toBe(createHash('sha256').update('{"ID":"x","Meta":{"a":"1"},"TaskGroups":[{"Name":"g","Count":2}]}').digest('hex').slice(0, 32));
     expect(jobHash(job)).toBe('1e419ebd045f6f8a8b6523c7331aa94b');

@@ -7,12 +7,16 @@ const env = { config: defaultOperatorConfig(), policy: defaultPolicy() };
 const SPEC = (name: string, extra = ''): string => `name = "${name}"\ntier = "production"\ncontact = "c@example.com"\n\n[[group]]\nname = "main"\n\n  [[group.task]]\n  name  = "app"\n  image = "registry.internal/es/app:1.0.0"\n  port  = 8080\n  check = { type = "http", path = "/" }\n${extra}`;
 
 describe('renderSpec', () => {
-  it('renders a valid spec to a hashed job with the commit and source in Meta', () => {
+  it('renders a valid spec to a job with its source and spec in Meta, and its hash beside it', () => {
     const r = renderSpec({ text: SPEC('app'), file: 'es/app/nomadgen.toml', team: 'es', commit: 'c0ffee', source: 'git@x:specs.git' }, env);
     expect(r.diagnostics).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.jobId).toBe('p-es-app');
-    expect(r.job?.Meta).toMatchObject({ 'nomadguard.commit': 'c0ffee', 'nomadguard.source': 'git@x:specs.git', 'nomadguard.hash': jobHash(r.job!) });
+    expect(r.job?.Meta).toEqual({ contact: 'c@example.com', 'nomadguard.managed': 'true', 'nomadguard.source': 'git@x:specs.git', 'nomadguard.spec': 'es/app/nomadgen.toml' });
+    expect(r.hash).toBe(jobHash(r.job!));
+    // The commit moves with every change: it must not change the job (Nomad would replace every allocation).
+    const other = renderSpec({ text: SPEC('app'), file: 'es/app/nomadgen.toml', team: 'es', commit: 'beef', source: 'git@x:specs.git' }, env);
+    expect(JSON.stringify(other.job)).toBe(JSON.stringify(r.job));
   });
 
   it('gives policy diagnostics the line and column of the key they are about', () => {

@@ -21,7 +21,7 @@ export function stub(namespace: string, id: string, o: { hash?: string; index?: 
 
 /** A valid desired job. */
 export function valid(namespace: string, id: string, hash: string, o: Partial<DesiredValid> = {}): DesiredValid {
-  const job: Job = { ID: id, Namespace: namespace, TaskGroups: [], Meta: { [META.managed]: 'true', [META.hash]: hash, [META.source]: SOURCE } };
+  const job: Job = { ID: id, Namespace: namespace, TaskGroups: [], Meta: { [META.managed]: 'true', [META.source]: SOURCE } };
   return { state: 'valid', key: jobKey(namespace, id), namespace, jobId: id, spec: `${namespace}/${id}/nomadgen.toml`, team: namespace, job, hash, mode: 'self-heal', suspended: false, ...o };
 }
 

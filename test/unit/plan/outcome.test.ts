@@ -16,25 +16,31 @@ const metaOnly: JobDiff = { Type: 'Edited', ID: 'a', Fields: null, Objects: [{ T
 function itemOf(o: { hash: string; liveHash: string; index?: number; record?: number; mode?: 'self-heal' | 'detect-only'; suspended?: boolean; scaled?: boolean }): PlanItem {
   const d = valid('es', 'a', o.hash, { mode: o.mode ?? 'self-heal', suspended: o.suspended ?? false });
   if (o.scaled) d.job.TaskGroups = [{ Name: 'main', Count: 2, Scaling: { Min: 1, Max: 5, Enabled: true } } as never];
-  const records = o.record === undefined ? new Map() : new Map([['es/a', { jobModifyIndex: o.record, hash: o.liveHash }]]);
+  const records = o.record === undefined ? new Map() : new Map([['es/a', { jobModifyIndex: o.record, hash: o.liveHash, scheme: 2 }]]);
   const [item] = decide([d], [stub('es', 'a', { hash: o.liveHash, index: o.index ?? 10 })], records, opts);
   return item;
 }
 
+const none: JobDiff = { Type: 'None', ID: 'a', Fields: null, Objects: null, TaskGroups: null };
+const same = { equal: true };
+const differs = { equal: false };
+
 describe('judgePlan: the verdict the pass and plan share', () => {
   it.each([
-    { name: 'drift with a real diff in self-heal is written', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: countDiff('3', '2'), outcome: 'write' },
-    { name: 'drift with a real diff in detect-only is held', item: { hash: 'h', liveHash: 'h', index: 12, record: 10, mode: 'detect-only' as const }, diff: countDiff('3', '2'), outcome: 'held' },
+    { name: 'drift the comparison finds real, in self-heal, is written', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: countDiff('3', '2'), comparison: differs, outcome: 'write' },
+    { name: 'drift in detect-only is held', item: { hash: 'h', liveHash: 'h', index: 12, record: 10, mode: 'detect-only' as const }, diff: countDiff('3', '2'), comparison: differs, outcome: 'held' },
     { name: 'a spec change of a suspended spec is held', item: { hash: 'h2', liveHash: 'h1', record: 10, suspended: true }, diff: countDiff('2', '3'), outcome: 'held' },
-    { name: 'drift of only a scaled count is in sync', item: { hash: 'h', liveHash: 'h', index: 12, record: 10, scaled: true }, diff: countDiff('4', '2'), outcome: 'in-sync' },
-    { name: 'drift of a count of an unscaled group is written', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: countDiff('4', '2'), outcome: 'write' },
-    { name: 'verify with only our own meta in the diff is in sync', item: { hash: 'h', liveHash: 'h' }, diff: metaOnly, outcome: 'in-sync' },
-    { name: 'a new hash whose diff is only our meta is in sync (recorded, not registered again)', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: metaOnly, outcome: 'in-sync' },
+    { name: 'drift the comparison finds equal (a scaled count, our legacy meta) is in sync', item: { hash: 'h', liveHash: 'h', index: 12, record: 10, scaled: true }, diff: countDiff('4', '2'), comparison: same, outcome: 'in-sync' },
+    { name: 'verify whose plan shows only legacy meta and whose comparison is equal is in sync', item: { hash: 'h', liveHash: 'h' }, diff: metaOnly, comparison: same, outcome: 'in-sync' },
+    { name: 'verify that Nomad\'s plan calls None (a spread-only change, its blind spot) but the comparison does not is written', item: { hash: 'h', liveHash: 'h' }, diff: none, comparison: differs, outcome: 'write' },
+    { name: 'drift that Nomad\'s plan calls None but the comparison does not is written', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: none, comparison: differs, outcome: 'write' },
+    { name: 'drift with no comparison is never taken as in sync', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: none, comparison: undefined, outcome: 'write' },
+    { name: 'a new hash whose plan diff is None (spread-only, lifecycle-only, stagger-only) is written', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: none, outcome: 'write' },
     { name: 'a new hash with a real diff is written', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: countDiff('2', '3'), outcome: 'write' },
-  ])('$name', ({ item, diff, outcome }) => {
+  ])('$name', ({ item, diff, comparison, outcome }) => {
     const it = itemOf(item);
     expect(needsPlanCall(it)).toBe(true);
-    expect(judgePlan(it, diff).outcome).toBe(outcome);
+    expect(judgePlan(it, diff, comparison).outcome).toBe(outcome);
   });
 
   it('keeps live counts only when registering over a scaled live job', () => {
@@ -67,7 +73,7 @@ describe('changeEntry and counting: only what a pass writes is a change', () => 
 
   it('a scaled count moved by the autoscaler is listed unchanged', () => {
     const it = itemOf({ hash: 'h', liveHash: 'h', index: 12, record: 10, scaled: true });
-    expect(changeEntry(it, NOW, judgePlan(it, countDiff('4', '2')))).toEqual({ subject: 'job/es/a', action: 'unchanged', write: false });
+    expect(changeEntry(it, NOW, judgePlan(it, countDiff('4', '2'), { equal: true }))).toEqual({ subject: 'job/es/a', action: 'unchanged', write: false });
   });
 
   it('prunes in their grace period and prunes the guard refuses are listed with the reason, not counted', () => {

@@ -81,7 +81,7 @@ describe('validate over a repository of many teams', () => {
     expect(r.err).toContain('modified[update] TaskGroups[0].Update:');
     expect(r.err).toContain('modified[ipv6] TaskGroups[0].Tasks[0]:');
     const job = JSON.parse(r.out) as { Meta: Record<string, string>; TaskGroups: Array<{ Tasks: Array<{ Meta: Record<string, string>; Resources: { CPU: number } }> }> };
-    expect(job.Meta['nomadguard.modifications']).toBe('limits,update,ipv6');
+    expect(job.Meta['nomadguard.modifications']).toBeUndefined();
     expect(job.TaskGroups[0].Tasks[0].Resources.CPU).toBe(2000);
     expect(job.TaskGroups[0].Tasks[0].Meta['nomadguard.original.cpu']).toBe('6000');
   });
