@@ -7,3 +7,5 @@ export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_M
 export { formatChangeset, diffLines, subjectOf, summarize, writes, hasChanges, type ChangeAction, type ChangeEntry, type ChangeSummary } from './changeset';
 export { judgePlan, changeEntry, heldReason, needsPlanCall, scaledGroups, preservesCounts, type PlanVerdict } from './outcome';
 export { mayBeReverted, revertedVersion, heldAsReverted } from './reverted';
+export { normalizeJob, SERVER_MANAGED_FIELDS, type NormalizeOptions } from './normalize';
+export { compareJobs, isSecretKey, LEGACY_META_KEYS, SECRET_KEY_WORDS, type CompareOptions, type FieldChange, type JobComparison } from './compare';
