@@ -20,9 +20,6 @@ export const META = {
   modifications: 'nomadguard.modifications',
 } as const;
 
-/** The legacy bookkeeping keys older releases wrote into job Meta (see `META`). */
-export const LEGACY_META_KEYS: ReadonlySet<string> = new Set([META.commit, META.hash, META.modifications]);
-
 /** `self-heal` reverts manual changes; `detect-only` reports them. */
 export type SyncMode = 'self-heal' | 'detect-only';
 
