@@ -20,7 +20,7 @@ export function decodeSpecText(input: string | Uint8Array, file: string): Decode
   // UTF-8 bytes, so short strings skip counting their bytes (done once per render).
   const size = typeof input === 'string' ? (input.length * 3 <= MAX_SPEC_BYTES ? input.length : Buffer.byteLength(input, 'utf8')) : input.byteLength;
   if (size > MAX_SPEC_BYTES) {
-    return fail({ code: 'FILE_TOO_LARGE', severity: 'error', file, message: `the spec is ${size} bytes; the limit is ${MAX_SPEC_BYTES} bytes (1 MiB)` });
+    return fail({ code: 'FILE_TOO_LARGE', severity: 'error', file, line: 1, col: 1, message: `the spec is ${size} bytes; the limit is ${MAX_SPEC_BYTES} bytes (1 MiB)` });
   }
   let text: string;
   if (typeof input === 'string') {

@@ -50,8 +50,8 @@ export interface Harness {
   deps: OperatorDeps;
   manager: Manager;
   config: OperatorConfig;
-  /** A fresh operator (as after a restart) on the same cluster, repo and state prefix. */
-  restart(overrides?: Partial<OperatorConfig['reconcile']>): Manager;
+  /** A fresh operator (as after a restart) on the same cluster, repo and state prefix; `render` replaces the pipeline. */
+  restart(overrides?: Partial<OperatorConfig['reconcile']>, render?: OperatorDeps['render']): Manager;
   /** Pass, then reconcile / settle / advance until idle. */
   converge(req?: Partial<PassRequest>, maxRounds?: number): Promise<void>;
   close(): Promise<void>;
@@ -94,8 +94,9 @@ export async function startHarness(o: { reconcile?: Partial<OperatorConfig['reco
     config,
     deps: makeDeps(config),
     manager: undefined as unknown as Manager,
-    restart(overrides) {
+    restart(overrides, render) {
       h.deps = makeDeps(makeConfig(overrides));
+      if (render) h.deps.render = render;
       h.manager = new Manager(h.deps);
       return h.manager;
     },

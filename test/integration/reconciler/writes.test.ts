@@ -29,15 +29,14 @@ async function editByHand(h: Harness, edit: (job: Job) => void): Promise<void> {
 
 /** Restarts the operator with a render function that changes the rendered job after the pipeline (a policy or platform change). */
 function restartWithRender(h: Harness, change: (job: Job) => void): void {
-  h.restart();
-  h.deps.render = (input) => {
-    const r = renderSpec(input, { config: h.deps.config, policy: defaultPolicy() });
+  h.restart(undefined, (input) => {
+    const r = renderSpec(input, { config: h.config, policy: defaultPolicy() });
     if (r.job) {
       change(r.job);
       r.hash = jobHash(r.job);
     }
     return r;
-  };
+  });
 }
 
 describe('reconciler: writes keep what Nomad would keep', () => {
@@ -206,7 +205,7 @@ describe('reconciler: writes keep what Nomad would keep', () => {
     expect(h.sim.requestCounts('nomad')['POST /v1/jobs'] ?? 0).toBe(1);
     const job = (await h.nomad.readJob('web', 't-web-shop')) as Job;
     const kv = await h.consul.kvGet(`${h.config.reconcile.statePrefix}/jobs/web/t-web-shop`);
-    expect(JSON.parse(kv.value?.Value ? Buffer.from(kv.value.Value, 'base64').toString('utf8') : '{}')).toMatchObject({ jobModifyIndex: job.JobModifyIndex, scheme: 2 });
+    expect(JSON.parse(kv.value?.Value ?? '{}')).toMatchObject({ jobModifyIndex: job.JobModifyIndex, scheme: 2 });
     expect(h.manager.status().jobs.find((j) => j.key === KEY)?.phase).toBe('Healthy');
   });
 });

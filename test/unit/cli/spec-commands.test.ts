@@ -45,7 +45,7 @@ describe('validate', () => {
 
   it('prints file:line:col diagnostics and exits 1 on errors', async () => {
     mkdirSync(join(repo, 'web', 'bad'), { recursive: true });
-    writeFileSync(join(repo, 'web', 'bad', 'nomadgen.toml'), readFileSync(join(FIXTURES, 'invalid', 'unknown-key-task.toml')));
+    writeFileSync(join(repo, 'web', 'bad', 'nomadgen.toml'), readFileSync(join(FIXTURES, '..', 'bad', 'unknown-key-task.toml')));
     try {
       const r = await run(['validate', join('web', 'bad', 'nomadgen.toml')], repo);
       expect(r.code).toBe(1);
