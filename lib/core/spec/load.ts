@@ -53,7 +53,7 @@ export function loadSpec(input: LoadInput): LoadResult {
   try {
     doc = TOML.parse(text) as Record<string, unknown>;
   } catch (err) {
-    return { ok: false, legacy: false, diagnostics: [tomlError(err, file)] };
+    return { ok: false, legacy: false, diagnostics: [tomlError(err, file, text)] };
   }
   const positions = new TomlPositions(text);
   if (Object.keys(doc).length === 0) {
@@ -82,16 +82,36 @@ function loadLegacy(doc: Record<string, unknown>, file: string, team: string | u
   return { ok: true, spec: conv.spec, legacy: true, diagnostics: conv.diagnostics, positions: aliased };
 }
 
-/** A TOML syntax error at the parser's position. */
-function tomlError(err: unknown, file: string): Diagnostic {
+/** A TOML syntax error at the parser's position (for the errors it raises without one, found in `text`). */
+function tomlError(err: unknown, file: string, text: string): Diagnostic {
   const e = err as { message?: string; line?: number; col?: number };
   const first = (e.message ?? String(err)).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
   const d: Diagnostic = { code: 'TOML_SYNTAX', severity: 'error', file, message: first };
-  if (typeof e.line === 'number' && typeof e.col === 'number') {
-    d.line = e.line + 1;
-    d.col = e.col + 1;
-  }
+  const at = typeof e.line === 'number' && typeof e.col === 'number' ? { line: e.line + 1, col: e.col + 1 } : invalidDatetimeAt(text) ?? { line: 1, col: 1 };
+  d.line = at.line;
+  d.col = at.col;
   return d;
+}
+
+/** A date-time value as TOML writes one (the start of it is enough to try it alone). */
+const DATETIME_VALUE = /=[ \t]*(\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?)/g;
+
+/**
+ * The first date-time value the parser refuses. @iarna/toml throws "Invalid Datetime" (a date such as
+ * 2024-13-45) without a position; each date-time in the text is parsed alone to find it. Error path only.
+ */
+function invalidDatetimeAt(text: string): { line: number; col: number } | undefined {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i].matchAll(DATETIME_VALUE)) {
+      try {
+        TOML.parse(`v = ${m[1]}`);
+      } catch {
+        return { line: i + 1, col: (m.index ?? 0) + m[0].length - m[1].length + 1 };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The team of a spec: the first folder of its path relative to the repo root; undefined at the root. */
