@@ -8,6 +8,7 @@ import type { Job } from '../../../lib/core/nomad/types';
 import { defaultPolicy } from '../../../crd-schemas/policy';
 import { renderSpec } from '../../../lib/core/pipeline';
 import { jobHash } from '../../../lib/core/hash';
+import { EXAMPLE_SPECS } from '../../../lib/dev/example-specs';
 import { spec, startHarness, type Harness } from './harness';
 
 const KEY = 'web/t-web-shop';
@@ -63,6 +64,22 @@ describe('reconciler: writes keep what Nomad would keep', () => {
     const st = h.manager.status().jobs.find((j) => j.key === KEY);
     expect(st?.phase).toBe('Healthy');
     expect(st?.allocImpact?.join('\n')).toMatch(/group\[main\]: 2 in-place, 2 place/);
+  });
+
+  it('make dev\'s first suggested step (the example shop, count 2 -> 4 by its sed) keeps the running allocations', async () => {
+    const shop = EXAMPLE_SPECS.find((e) => e.path === 'web/shop/nomadgen.toml') as { path: string; text: string };
+    h.repo.write(shop.path, shop.text);
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    const before = await runningAllocIds(h, 'web', 'p-web-shop');
+    expect(before).toHaveLength(2);
+    h.repo.write(shop.path, shop.text.replace(/count = 2 /, 'count = 4 '));
+    h.repo.commitAndPush('shop: 4 instances');
+    await h.converge();
+    const after = await runningAllocIds(h, 'web', 'p-web-shop');
+    expect(after).toHaveLength(4);
+    expect(after).toEqual(expect.arrayContaining(before));
+    expect(h.manager.status().jobs.find((j) => j.key === 'web/p-web-shop')?.phase).toBe('Healthy');
   });
 
   it('an image change replaces the allocations', async () => {
