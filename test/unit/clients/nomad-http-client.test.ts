@@ -9,7 +9,7 @@ import type { EventStreamFrame } from '../../../lib/ports/nomad-api';
 import { FakeClock } from '../../../lib/runtime/clock';
 import { reply, TinyServer, waitFor } from './tiny-server';
 
-const fixtures = path.join(__dirname, 'fixtures');
+const fixtures = path.join(__dirname, '..', '..', 'contracts', 'samples');
 
 describe('NomadHttpClient (scripted server)', () => {
   let server: TinyServer;
