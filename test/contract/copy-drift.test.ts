@@ -55,7 +55,6 @@ describe('contracts: the project copy matches the shared contracts', () => {
 
   if (!hasShared) {
     it('has no ../shared/contracts beside the repository to compare with (comparison skipped)', () => {
-      // eslint-disable-next-line no-console -- says why the drift check was skipped
       console.info(`copy-drift: ${SHARED_DIR} does not exist; the drift comparison is skipped`);
       expect(fs.existsSync(path.join(CONTRACTS_DIR, 'NOMAD-API.md'))).toBe(true);
     });
