@@ -72,8 +72,8 @@ export class ConsulHttpClient implements ConsulApi {
   }
 
   /** A client for a connection read by env-config. */
-  static fromConnection(conn: ConsulConnection, opts: Omit<ConsulHttpClientOptions, 'address' | 'token' | 'tls'> = {}): ConsulHttpClient {
-    return new ConsulHttpClient({ ...opts, address: conn.address, token: conn.token, tls: conn.tls });
+  static fromConnection(conn: ConsulConnection, opts: Omit<ConsulHttpClientOptions, 'address' | 'token' | 'basicAuth' | 'tls'> = {}): ConsulHttpClient {
+    return new ConsulHttpClient({ ...opts, address: conn.address, token: conn.token, basicAuth: conn.basicAuth, tls: conn.tls });
   }
 
   /** Closes pooled connections. */

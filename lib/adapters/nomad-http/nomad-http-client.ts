@@ -71,8 +71,8 @@ export class NomadHttpClient implements NomadApi {
   }
 
   /** A client for a connection read by env-config, with transport knobs. */
-  static fromConnection(conn: NomadConnection, opts: Omit<NomadHttpClientOptions, 'address' | 'token' | 'region' | 'namespace' | 'tls'> = {}): NomadHttpClient {
-    return new NomadHttpClient({ ...opts, address: conn.address, token: conn.token, region: conn.region, namespace: conn.namespace, tls: conn.tls });
+  static fromConnection(conn: NomadConnection, opts: Omit<NomadHttpClientOptions, 'address' | 'token' | 'basicAuth' | 'region' | 'namespace' | 'tls'> = {}): NomadHttpClient {
+    return new NomadHttpClient({ ...opts, address: conn.address, token: conn.token, basicAuth: conn.basicAuth, region: conn.region, namespace: conn.namespace, tls: conn.tls });
   }
 
   /** Closes pooled connections. */
