@@ -14,7 +14,7 @@
  * - Consul: `CONSUL_HTTP_ADDR`, `CONSUL_HTTP_TOKEN`, `CONSUL_HTTP_TOKEN_FILE` (its non-empty content wins
  *   over `CONSUL_HTTP_TOKEN`, as in Consul's `NewClient`), `CONSUL_HTTP_AUTH`, `CONSUL_HTTP_SSL`,
  *   `CONSUL_CACERT`, `CONSUL_CAPATH`, `CONSUL_CLIENT_CERT`, `CONSUL_CLIENT_KEY`, `CONSUL_TLS_SERVER_NAME`
- *   (a `:port` is dropped), `CONSUL_HTTP_SSL_VERIFY`.
+ *   (a `:port` is dropped), `CONSUL_HTTP_SSL_VERIFY`, `CONSUL_NAMESPACE`, `CONSUL_PARTITION` (Enterprise).
  *
  * A CA file wins over a CA path, which is a directory walked in lexical order (or a single file) whose
  * every file must hold PEM certificates. Booleans are Go's `strconv.ParseBool` words; where the Go clients
@@ -44,6 +44,9 @@ export interface ConsulConnection {
   token?: string;
   /** HTTP basic authentication (`CONSUL_HTTP_AUTH`). */
   basicAuth?: BasicAuth;
+  /** Consul Enterprise namespace and admin partition of every request (`CONSUL_NAMESPACE`, `CONSUL_PARTITION`). */
+  namespace?: string;
+  partition?: string;
   tls?: TlsOptions;
 }
 
@@ -245,6 +248,8 @@ export function consulFromEnv(env: NodeJS.ProcessEnv, reader: FileReader = defau
   if (fileToken) conn.token = fileToken;
   else if (env.CONSUL_HTTP_TOKEN) conn.token = env.CONSUL_HTTP_TOKEN.trim();
   if (env.CONSUL_HTTP_AUTH) conn.basicAuth = BasicAuth.parse(env.CONSUL_HTTP_AUTH);
+  if (env.CONSUL_NAMESPACE) conn.namespace = env.CONSUL_NAMESPACE;
+  if (env.CONSUL_PARTITION) conn.partition = env.CONSUL_PARTITION;
   const verify = parseGoBool('CONSUL_HTTP_SSL_VERIFY', env.CONSUL_HTTP_SSL_VERIFY);
   const tls = tlsFrom(
     'CONSUL',

@@ -1,4 +1,4 @@
-/** HTTP basic authentication from NOMAD_HTTP_AUTH / CONSUL_HTTP_AUTH: sent on every request, never shown. */
+/** HTTP basic authentication from NOMAD_HTTP_AUTH / CONSUL_HTTP_AUTH (sent on every request, never shown), and Consul's namespace and partition. */
 import * as util from 'node:util';
 import { ConsulHttpClient } from '../../../lib/adapters/consul-http/consul-http-client';
 import { consulFromEnv, nomadFromEnv } from '../../../lib/adapters/env-config';
@@ -109,6 +109,20 @@ describe('basic authentication on the wire', () => {
       c.close();
     }
     expect(server.seen[0].headers.authorization).toBe(basic(`consul-ops:${PASSWORD}`));
+  });
+
+  it('CONSUL_NAMESPACE and CONSUL_PARTITION are sent on every Consul request, reads and writes', async () => {
+    server.next(reply(200, { web: [] }, { 'X-Consul-Index': '4' }), reply(200, true));
+    const c = ConsulHttpClient.fromConnection(consulFromEnv({ CONSUL_HTTP_ADDR: server.url, CONSUL_NAMESPACE: 'team-a', CONSUL_PARTITION: 'apps' }), { clock: new FakeClock(), backoff: { maxAttempts: 1 } });
+    try {
+      await c.catalogServices();
+      await c.kvPut('gitops/x', 'v', { cas: 0 });
+    } finally {
+      c.close();
+    }
+    const params = server.seen.map((s) => new URL(s.url, 'http://x').searchParams);
+    expect(params.map((p) => [p.get('ns'), p.get('partition')])).toEqual([['team-a', 'apps'], ['team-a', 'apps']]);
+    expect(params[1].get('cas')).toBe('0');
   });
 
   it('the password and token are in no error, log line or inspected client, even when the server echoes them', async () => {

@@ -146,6 +146,10 @@ describe('env-config: what Nomad\'s and Consul\'s own clients read', () => {
     expect(consulFromEnv({ CONSUL_TLS_SERVER_NAME: 'consul.internal' }).tls?.serverName).toBe('consul.internal');
   });
 
+  it('reads CONSUL_NAMESPACE and CONSUL_PARTITION (Consul Enterprise)', () => {
+    expect(consulFromEnv({ CONSUL_NAMESPACE: 'team-a', CONSUL_PARTITION: 'apps' })).toEqual({ address: 'http://127.0.0.1:8500', namespace: 'team-a', partition: 'apps' });
+  });
+
   it('a CA file wins over a CA path, which is then not read', () => {
     const c = nomadFromEnv({ NOMAD_CACERT: path.join(tls, 'ca.pem'), NOMAD_CAPATH: path.join(dir, 'does-not-exist') });
     expect(String(c.tls?.ca)).toContain('BEGIN CERTIFICATE');
