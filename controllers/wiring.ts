@@ -119,7 +119,7 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
   let consulClient: ConsulHttpClient | undefined;
   let consul: ConsulApi | undefined = opts.consul === null ? undefined : opts.consul;
   if (opts.consul === undefined) {
-    consulClient = new ConsulHttpClient({ address: conns.consul.address, token: conns.consul.token, tls: conns.consul.tls, backoff: { maxAttempts: 2 } });
+    consulClient = ConsulHttpClient.fromConnection(conns.consul, { backoff: { maxAttempts: 2 } });
     consul = consulClient;
   }
   const workDir = opts.workDir ? path.resolve(opts.cwd, opts.workDir) : defaultWorkDir(config.source.repo, config.source.branch);

@@ -13,7 +13,7 @@
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
 import { allocImpact, applyPruneGuard, carryConfirmations, compareJobs, comparisonLines, decidePair, decide, keylessInvalidNamespaces, judgePlan, needsLiveRead, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, scaledGroups, versionTag, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
-import { assessHealth, nodePrefix, type ServiceInstance } from '../../lib/core/health';
+import { assessHealth, healthGroups, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
 import { HASH_SCHEME } from '../../lib/core/hash';
@@ -549,6 +549,7 @@ export class JobSyncController {
       return { kind: 'requeueAfter', ms: 0 }; // someone else wrote: decide again
     }
     const [deployment, allocs] = await Promise.all([nomad.jobDeployment(namespace, jobId), nomad.jobAllocations(namespace, jobId)]);
+    const groups = healthGroups(job);
     const services = serviceNames(job);
     const instances = new Map<string, ServiceInstance[]>();
     if (this.deps.consul && services.length > 0) {
@@ -559,7 +560,7 @@ export class JobSyncController {
       jobVersion: job.Version ?? 0,
       deployment,
       allocations: allocs.items,
-      services: this.deps.consul ? services : [],
+      groups: this.deps.consul ? groups : groups.map((g) => ({ ...g, services: [] })),
       instances,
       nodePrefixes: this.nodePrefixes,
     });
@@ -701,12 +702,7 @@ export function needsReconcile(item: PlanItem): boolean {
 
 /** Names of the Consul services a job declares (group and task level). */
 export function serviceNames(job: Job): string[] {
-  const names = new Set<string>();
-  for (const g of job.TaskGroups ?? []) {
-    for (const s of g.Services ?? []) if ((s.Provider ?? 'consul') === 'consul') names.add(s.Name);
-    for (const t of g.Tasks ?? []) for (const s of t.Services ?? []) if ((s.Provider ?? 'consul') === 'consul') names.add(s.Name);
-  }
-  return [...names].sort();
+  return [...new Set(healthGroups(job).flatMap((g) => g.services))].sort();
 }
 
 /** A state store failure, one line: the API error's own text (naming Consul) or the error message. */

@@ -145,7 +145,8 @@ export interface NomadApi {
   /**
    * The event stream as an async iterator of event batches; heartbeats go to `onHeartbeat`. Ends quietly
    * when `signal` aborts; throws TimeoutError when the stream goes silent and UnavailableError when it breaks
-   * or the server ends it (reconnect from the last frame's Index + 1).
+   * or the server ends it (reconnect from the last frame's Index + 1); ForbiddenError when the server ends it
+   * before its first byte, Nomad's answer to a token that may not read the requested topics.
    */
   eventStream(opts?: EventStreamOptions): AsyncIterable<EventStreamFrame>;
 }

@@ -1,5 +1,5 @@
 /**
- * Contract checking: a validator for the subset of OpenAPI / JSON Schema that shared/contracts/nomad-openapi.yaml
+ * Contract checking: a validator for the subset of OpenAPI / JSON Schema that test/contracts/nomad-openapi.yaml
  * uses (type, properties, items, $ref, additionalProperties, nullable), and a shape matcher that compares a
  * response with a sample response's key set and value types where the document has no schema.
  */
@@ -7,16 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-/** The contracts directory: `../shared/contracts` relative to the repository root. */
-export const CONTRACTS_DIR = path.resolve(__dirname, '../../../shared/contracts');
+/** The project's copy of the contracts (test/contracts; see its README for where it comes from). */
+export const CONTRACTS_DIR = path.resolve(__dirname, '../contracts');
 
-/** Reads a contract file; throws a clear error when the directory is absent. */
+/** Reads a contract file of the project's copy. */
 export function contractFile(name: string): string {
-  const file = path.join(CONTRACTS_DIR, name);
-  if (!fs.existsSync(file)) {
-    throw new Error(`contract file ${file} not found: the contract tests need shared/contracts beside the repository (../shared/contracts from the repo root)`);
-  }
-  return fs.readFileSync(file, 'utf8');
+  return fs.readFileSync(path.join(CONTRACTS_DIR, name), 'utf8');
 }
 
 /** A sample response parsed. */

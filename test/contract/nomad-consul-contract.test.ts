@@ -1,5 +1,5 @@
 /**
- * Every simulator response the clients use, checked against shared/contracts: the Nomad OpenAPI schemas where
+ * Every simulator response the clients use, checked against the contracts (test/contracts): the Nomad OpenAPI schemas where
  * the document has them, the sample responses' key sets and value types where it has none (Consul,
  * JobListStub Meta, the event stream, plan diffs).
  */
@@ -57,7 +57,7 @@ function webJob(image: string): Record<string, unknown> {
   };
 }
 
-describe('contracts: simulator responses match shared/contracts', () => {
+describe('contracts: simulator responses match the contracts', () => {
   const api = new OpenApi();
   let sim: Simulator;
   let clock: FakeClock;

@@ -25,6 +25,10 @@ export interface ConsulHttpClientOptions extends Omit<HttpTransportOptions, 'ser
   token?: string;
   /** Datacenter to query (default: the agent's). */
   datacenter?: string;
+  /** Consul Enterprise namespace (`ns=`) of every request (CONSUL_NAMESPACE; default: the token's). */
+  namespace?: string;
+  /** Consul Enterprise admin partition (`partition=`) of every request (CONSUL_PARTITION). */
+  partition?: string;
 }
 
 /** Consul's default blocking wait when `wait` is not given. */
@@ -63,17 +67,26 @@ function keyPath(key: string): string {
 export class ConsulHttpClient implements ConsulApi {
   readonly transport: HttpTransport;
   private readonly dc?: string;
+  private readonly ns?: string;
+  private readonly partition?: string;
   private readonly timeoutMs: number;
 
   constructor(opts: ConsulHttpClientOptions) {
     this.transport = new HttpTransport({ ...opts, service: 'consul', baseUrl: opts.address, tokenHeader: 'X-Consul-Token', indexHeader: 'X-Consul-Index' });
     this.dc = opts.datacenter || undefined;
+    this.ns = opts.namespace || undefined;
+    this.partition = opts.partition || undefined;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
   /** A client for a connection read by env-config. */
-  static fromConnection(conn: ConsulConnection, opts: Omit<ConsulHttpClientOptions, 'address' | 'token' | 'tls'> = {}): ConsulHttpClient {
-    return new ConsulHttpClient({ ...opts, address: conn.address, token: conn.token, tls: conn.tls });
+  static fromConnection(conn: ConsulConnection, opts: Omit<ConsulHttpClientOptions, 'address' | 'token' | 'basicAuth' | 'tls' | 'namespace' | 'partition'> = {}): ConsulHttpClient {
+    return new ConsulHttpClient({ ...opts, address: conn.address, token: conn.token, basicAuth: conn.basicAuth, tls: conn.tls, namespace: conn.namespace, partition: conn.partition });
+  }
+
+  /** Query parameters of every request: datacenter, namespace, partition (consul `api/api.go` `newRequest`). */
+  private scope(): Record<string, QueryValue> {
+    return { dc: this.dc, ns: this.ns, partition: this.partition };
   }
 
   /** Closes pooled connections. */
@@ -82,11 +95,11 @@ export class ConsulHttpClient implements ConsulApi {
   }
 
   private blocking(opts: ConsulBlockingOptions | undefined): { query: Record<string, QueryValue>; timeoutMs?: number; signal?: AbortSignal } {
-    if (!opts?.index || opts.index <= 0) return { query: { dc: this.dc }, signal: opts?.signal };
+    if (!opts?.index || opts.index <= 0) return { query: this.scope(), signal: opts?.signal };
     const waitMs = opts.wait !== undefined ? parseGoDuration(opts.wait) : undefined;
     if (opts.wait !== undefined && waitMs === undefined) throw new TypeError(`invalid wait duration: ${opts.wait}`);
     const w = waitMs ?? DEFAULT_BLOCKING_WAIT_MS;
-    return { query: { dc: this.dc, index: opts.index, wait: opts.wait }, timeoutMs: this.timeoutMs + w + Math.ceil(w / 16), signal: opts.signal };
+    return { query: { ...this.scope(), index: opts.index, wait: opts.wait }, timeoutMs: this.timeoutMs + w + Math.ceil(w / 16), signal: opts.signal };
   }
 
   private async read<T>(path: string, opts: ConsulBlockingOptions | undefined, extra: Record<string, QueryValue> = {}, acceptStatus?: number[]): Promise<{ data: T | undefined; index: number; status: number }> {
@@ -138,7 +151,7 @@ export class ConsulHttpClient implements ConsulApi {
     const res = await this.transport.json<boolean>({
       method: 'PUT',
       path: `/v1/kv/${keyPath(key)}`,
-      query: { dc: this.dc, cas: opts.cas, acquire: opts.acquire, release: opts.release, flags: opts.flags },
+      query: { ...this.scope(), cas: opts.cas, acquire: opts.acquire, release: opts.release, flags: opts.flags },
       body: typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value),
       rawBody: true,
       retry,
@@ -151,7 +164,7 @@ export class ConsulHttpClient implements ConsulApi {
     const res = await this.transport.json<boolean>({
       method: 'DELETE',
       path: `/v1/kv/${keyPath(key)}`,
-      query: { dc: this.dc, recurse: opts.recurse ? '' : undefined, cas: opts.cas },
+      query: { ...this.scope(), recurse: opts.recurse ? '' : undefined, cas: opts.cas },
       retry: opts.cas !== undefined ? 'unsent-only' : 'idempotent',
     });
     return res.data === true;
@@ -168,19 +181,19 @@ export class ConsulHttpClient implements ConsulApi {
       body.NodeChecks = opts.nodeChecks;
       body.Checks = opts.nodeChecks;
     }
-    const res = await this.transport.json<{ ID: string }>({ method: 'PUT', path: '/v1/session/create', query: { dc: this.dc }, body, retry: 'unsent-only' });
+    const res = await this.transport.json<{ ID: string }>({ method: 'PUT', path: '/v1/session/create', query: this.scope(), body, retry: 'unsent-only' });
     return res.data.ID;
   }
 
   async sessionRenew(id: string): Promise<Session> {
-    const res = await this.transport.json<Session[] | null>({ method: 'PUT', path: `/v1/session/renew/${encodeURIComponent(id)}`, query: { dc: this.dc }, retry: 'idempotent' });
+    const res = await this.transport.json<Session[] | null>({ method: 'PUT', path: `/v1/session/renew/${encodeURIComponent(id)}`, query: this.scope(), retry: 'idempotent' });
     const s = res.data?.[0];
     if (!s) throw new NotFoundError({ service: 'consul', method: 'PUT', route: '/v1/session/renew', status: 404, serverMessage: 'session not found' });
     return s;
   }
 
   async sessionDestroy(id: string): Promise<boolean> {
-    const res = await this.transport.json<boolean>({ method: 'PUT', path: `/v1/session/destroy/${encodeURIComponent(id)}`, query: { dc: this.dc }, retry: 'idempotent' });
+    const res = await this.transport.json<boolean>({ method: 'PUT', path: `/v1/session/destroy/${encodeURIComponent(id)}`, query: this.scope(), retry: 'idempotent' });
     return res.data === true;
   }
 

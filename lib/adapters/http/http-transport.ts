@@ -14,8 +14,9 @@
  *   Retried only when the failure proves the request never reached the server (connection refused, DNS,
  *   unreachable) or the server said it applied nothing (503, no leader).
  *
- * Tokens travel only in the request header. Nothing the transport throws or logs contains a header, the
- * query string, the token, or axios's own error/config objects (which do).
+ * Tokens and basic-auth credentials travel only in request headers. Nothing the transport throws or logs
+ * contains a header, the query string, the token, the password, or axios's own error/config objects (which
+ * do); the transport object itself keeps them in private fields that `util.inspect` and JSON do not show.
  */
 import * as https from 'node:https';
 import * as http from 'node:http';
@@ -28,12 +29,19 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { seededRandom, type RandomSource } from '../../runtime/random';
 import { failureFromNetwork, failureFromResponse, failureFromTimeout, type MappedFailure } from './error-mapping';
 import { redactSecrets, routeOf, safeBaseUrl } from './redact';
+import { BasicAuth } from './basic-auth';
 
-/** TLS material (PEM contents, not paths) and verification switch. */
+/** TLS material (PEM contents, not paths), the name to verify, and the verification switch. */
 export interface TlsOptions {
-  ca?: string | Buffer;
+  /** The CAs trusted instead of the system's: one PEM (bundle), or several (a CA path's certificates). */
+  ca?: string | Buffer | Array<string | Buffer>;
   cert?: string | Buffer;
   key?: string | Buffer;
+  /**
+   * The name sent as SNI and matched against the server certificate instead of the address's host
+   * (NOMAD_TLS_SERVER_NAME, CONSUL_TLS_SERVER_NAME; Go's `tls.Config.ServerName`).
+   */
+  serverName?: string;
   /** False disables server certificate verification (NOMAD_SKIP_VERIFY). */
   verify?: boolean;
 }
@@ -64,6 +72,11 @@ export interface HttpTransportOptions {
   baseUrl: string;
   token?: string;
   tokenHeader: string;
+  /**
+   * HTTP basic authentication for every request. Credentials in the base URL (`https://user:pass@host`)
+   * win over it, as in Nomad's client (`api/api.go`, `request.toHTTP`).
+   */
+  basicAuth?: BasicAuth;
   /** Response header carrying the blocking-query index. */
   indexHeader: string;
   tls?: TlsOptions;
@@ -129,8 +142,11 @@ const MAX_SPARE_BYTES = 32 << 20;
 export class HttpTransport {
   readonly service: ApiService;
   readonly clock: Clock;
-  private readonly axios: AxiosInstance;
-  private readonly token?: string;
+  readonly #axios: AxiosInstance;
+  readonly #token?: string;
+  /** The `Authorization` header value, when basic authentication is configured. */
+  readonly #authorization?: string;
+  readonly #secrets: string[];
   private readonly tokenHeader: string;
   private readonly indexHeader: string;
   private readonly timeoutMs: number;
@@ -146,7 +162,7 @@ export class HttpTransport {
   constructor(opts: HttpTransportOptions) {
     this.service = opts.service;
     this.clock = opts.clock ?? new SystemClock();
-    this.token = opts.token || undefined;
+    this.#token = opts.token || undefined;
     this.tokenHeader = opts.tokenHeader;
     this.indexHeader = opts.indexHeader.toLowerCase();
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -154,11 +170,14 @@ export class HttpTransport {
     this.random = opts.random ?? seededRandom(opts.seed ?? 1);
     this.logger = opts.logger;
     this.onRetry = opts.onRetry;
-    const base = opts.baseUrl.replace(/\/+$/, '');
+    const { url: base, auth: urlAuth } = withoutCredentials(opts.baseUrl.replace(/\/+$/, ''));
     this.baseUrl = safeBaseUrl(base);
+    const auth = urlAuth ?? opts.basicAuth;
+    this.#authorization = auth?.header();
+    this.#secrets = [...(this.#token ? [this.#token] : []), ...(auth?.secrets() ?? [])];
     const isHttps = /^https:/i.test(base);
     const agentOpts = { keepAlive: true };
-    this.axios = axios.create({
+    this.#axios = axios.create({
       baseURL: base,
       // Time budgets are enforced with the Clock; axios' own timer would ignore a FakeClock.
       timeout: 0,
@@ -168,14 +187,21 @@ export class HttpTransport {
       transformResponse: [(d: unknown) => d],
       httpAgent: isHttps ? undefined : new http.Agent(agentOpts),
       httpsAgent: isHttps
-        ? new https.Agent({ ...agentOpts, ca: opts.tls?.ca, cert: opts.tls?.cert, key: opts.tls?.key, rejectUnauthorized: opts.tls?.verify !== false })
+        ? new https.Agent({
+            ...agentOpts,
+            ca: opts.tls?.ca,
+            cert: opts.tls?.cert,
+            key: opts.tls?.key,
+            rejectUnauthorized: opts.tls?.verify !== false,
+            ...(opts.tls?.serverName ? { servername: opts.tls.serverName } : {}),
+          })
         : undefined,
     });
   }
 
   /** Secrets to scrub from any text leaving the transport. */
   private secrets(): string[] {
-    return this.token ? [this.token] : [];
+    return this.#secrets;
   }
 
   /** Redacts this transport's secrets from `text`. */
@@ -185,7 +211,8 @@ export class HttpTransport {
 
   private headers(spec: RequestSpec): Record<string, string> {
     const h: Record<string, string> = { Accept: 'application/json' };
-    if (this.token) h[this.tokenHeader] = this.token;
+    if (this.#token) h[this.tokenHeader] = this.#token;
+    if (this.#authorization) h.Authorization = this.#authorization;
     if (spec.body !== undefined) h['Content-Type'] = spec.rawBody ? 'application/octet-stream' : 'application/json';
     return h;
   }
@@ -281,7 +308,7 @@ export class HttpTransport {
     spec.signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       const data = spec.body === undefined ? undefined : spec.rawBody ? spec.body : JSON.stringify(spec.body);
-      const res = await this.axios.request({
+      const res = await this.#axios.request({
         method: spec.method,
         url,
         data,
@@ -386,7 +413,7 @@ export class HttpTransport {
 
   /** Closes pooled keep-alive connections; the transport stays usable (new connections are opened). */
   close(): void {
-    const d = this.axios.defaults;
+    const d = this.#axios.defaults;
     (d.httpAgent as http.Agent | undefined)?.destroy();
     (d.httpsAgent as https.Agent | undefined)?.destroy();
   }
@@ -405,6 +432,25 @@ export class HttpTransport {
       throw failureFromResponse({ service: this.service, method: spec.method, route: routeOf(spec.path), attempts: res.attempts }, 502, `invalid JSON in response: ${this.redact(res.body.slice(0, 200))}`).error;
     }
   }
+}
+
+/**
+ * A base URL without its `user:pass@` part, and that part as basic authentication (percent-decoded, as
+ * Go's `url.User` gives it).
+ */
+function withoutCredentials(url: string): { url: string; auth?: BasicAuth } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@(.*)$/i.exec(url);
+  if (!m) return { url };
+  const at = m[2].indexOf(':');
+  const decode = (v: string): string => {
+    try {
+      return decodeURIComponent(v);
+    } catch {
+      return v;
+    }
+  };
+  const auth = at < 0 ? new BasicAuth(decode(m[2]), '') : new BasicAuth(decode(m[2].slice(0, at)), decode(m[2].slice(at + 1)));
+  return { url: `${m[1]}${m[3]}`, auth };
 }
 
 async function readAll(stream: Readable): Promise<string> {

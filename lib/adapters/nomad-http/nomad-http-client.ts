@@ -18,7 +18,7 @@ import type {
   Namespace,
   NodeListStub,
 } from '../../core/nomad/types';
-import { ApiError, NotFoundError, TimeoutError, UnavailableError } from '../../ports/errors';
+import { ApiError, ForbiddenError, NotFoundError, TimeoutError, UnavailableError } from '../../ports/errors';
 import type {
   BlockingOptions,
   DeregisterOptions,
@@ -71,8 +71,8 @@ export class NomadHttpClient implements NomadApi {
   }
 
   /** A client for a connection read by env-config, with transport knobs. */
-  static fromConnection(conn: NomadConnection, opts: Omit<NomadHttpClientOptions, 'address' | 'token' | 'region' | 'namespace' | 'tls'> = {}): NomadHttpClient {
-    return new NomadHttpClient({ ...opts, address: conn.address, token: conn.token, region: conn.region, namespace: conn.namespace, tls: conn.tls });
+  static fromConnection(conn: NomadConnection, opts: Omit<NomadHttpClientOptions, 'address' | 'token' | 'basicAuth' | 'region' | 'namespace' | 'tls'> = {}): NomadHttpClient {
+    return new NomadHttpClient({ ...opts, address: conn.address, token: conn.token, basicAuth: conn.basicAuth, region: conn.region, namespace: conn.namespace, tls: conn.tls });
   }
 
   /** Closes pooled connections. */
@@ -276,6 +276,7 @@ export class NomadHttpClient implements NomadApi {
       res.abort();
     }
     const splitter = new LineSplitter();
+    let received = 0;
     const parse = (line: string): EventStreamFrame | undefined => {
       let obj: EventFrame & { Error?: unknown };
       try {
@@ -294,6 +295,7 @@ export class NomadHttpClient implements NomadApi {
       for await (const chunk of res.stream) {
         clock.clearTimeout(timer);
         timer = clock.setTimeout(onIdle, this.eventIdleTimeoutMs);
+        received += (chunk as Uint8Array).length;
         for (const line of splitter.push(chunk as Uint8Array)) {
           const frame = parse(line);
           if (frame) yield frame;
@@ -315,6 +317,11 @@ export class NomadHttpClient implements NomadApi {
     }
     if (opts.signal?.aborted) return;
     if (idle) throw new TimeoutError({ service: 'nomad', method: 'GET', route, timeoutMs: this.eventIdleTimeoutMs, serverMessage: `no event or heartbeat within ${this.eventIdleTimeoutMs}ms` });
+    // Nomad has sent its 200 header before the Event.Stream RPC checks the token against the topics; a token
+    // that may not read them ends the stream there, before its first byte (nomad/event_endpoint.go `stream`
+    // answers ErrPermissionDenied, command/agent/event_endpoint.go `EventStream` can only close the hijacked
+    // connection). A stream that delivered anything, even a heartbeat, was accepted and merely ended.
+    if (received === 0) throw new ForbiddenError({ service: 'nomad', method: 'GET', route, status: 200, serverMessage: 'event stream closed before its first frame: Permission denied (the token may not read the requested topics)' });
     throw new UnavailableError({ service: 'nomad', method: 'GET', route, status: 200, serverMessage: 'event stream ended by the server' });
   }
 }

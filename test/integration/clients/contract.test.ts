@@ -1,6 +1,6 @@
 /**
  * Contract: the wire shapes the clients read from the simulator have the field names and JSON types of the
- * recorded Nomad/Consul sample responses (shared contracts, copied under test/unit/clients/fixtures).
+ * recorded Nomad/Consul sample responses (test/contracts/samples).
  * A key the real server omits when empty (omitempty) may be absent; `null` matches any type.
  */
 import * as fs from 'node:fs';
@@ -11,7 +11,7 @@ import { FakeClock } from '../../../lib/runtime/clock';
 import { Simulator } from '../../../lib/sim';
 import { webJob } from './helpers';
 
-const fixtures = path.join(__dirname, '..', '..', 'unit', 'clients', 'fixtures');
+const fixtures = path.join(__dirname, '..', '..', 'contracts', 'samples');
 const sample = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(fixtures, name), 'utf8')) as unknown;
 
 /** Keys Nomad/Consul omit when zero or absent, per the contract notes. */

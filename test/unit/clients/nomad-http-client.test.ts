@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import { BlockingQuery } from '../../../lib/adapters/http/blocking-index';
 import { NomadHttpClient } from '../../../lib/adapters/nomad-http/nomad-http-client';
 import { ConsulHttpClient } from '../../../lib/adapters/consul-http/consul-http-client';
-import { TimeoutError, UnavailableError } from '../../../lib/ports/errors';
+import { ForbiddenError, TimeoutError, UnavailableError } from '../../../lib/ports/errors';
 import type { EventStreamFrame } from '../../../lib/ports/nomad-api';
 import { FakeClock } from '../../../lib/runtime/clock';
-import { reply, TinyServer, waitFor } from './tiny-server';
+import { drop, reply, TinyServer, waitFor } from './tiny-server';
 
-const fixtures = path.join(__dirname, 'fixtures');
+const fixtures = path.join(__dirname, '..', '..', 'contracts', 'samples');
 
 describe('NomadHttpClient (scripted server)', () => {
   let server: TinyServer;
@@ -131,6 +131,46 @@ describe('NomadHttpClient (scripted server)', () => {
       for await (const frame of nomad.eventStream({})) frames.push(frame);
     })().catch((e: unknown) => e);
     expect(frames).toEqual([{ Index: 3, Events: [] }]);
+    expect(err).toBeInstanceOf(UnavailableError);
+  });
+
+  const drain = async (stream: AsyncIterable<EventStreamFrame>): Promise<{ frames: EventStreamFrame[]; err: unknown }> => {
+    const frames: EventStreamFrame[] = [];
+    const err = await (async () => {
+      for await (const frame of stream) frames.push(frame);
+    })().then(() => undefined, (e: unknown) => e);
+    return { frames, err };
+  };
+
+  it('reports a stream that ends before its first byte as ForbiddenError: Nomad answers a token that may not read the topics with 200, then EOF', async () => {
+    // As Nomad does (command/agent/event_endpoint.go): 200 without a length, the connection closed cleanly.
+    server.next((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'close' });
+      res.end();
+    });
+    const { frames, err } = await drain(nomad.eventStream({ topics: ['Job:web'], namespace: 'apps' }));
+    expect(frames).toEqual([]);
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as ForbiddenError).message).toMatch(/^nomad GET \/v1\/event\/stream: 200: .*Permission denied/);
+    expect((err as ForbiddenError).transient).toBe(false);
+  });
+
+  it('a stream that ends after a heartbeat is not a permission failure', async () => {
+    server.next((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{}\n');
+    });
+    const { err } = await drain(nomad.eventStream({}));
+    expect(err).toBeInstanceOf(UnavailableError);
+  });
+
+  it('a connection broken before the first byte stays UnavailableError', async () => {
+    server.next((_q, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders();
+      setImmediate(() => drop(_q, res));
+    });
+    const { err } = await drain(nomad.eventStream({}));
     expect(err).toBeInstanceOf(UnavailableError);
   });
 

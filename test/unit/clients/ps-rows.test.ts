@@ -4,7 +4,7 @@ import { buildPsRows, formatUptime, matchesFilter, renderPsTable, serviceNames, 
 import type { AllocListStub, Job, NodeListStub } from '../../../lib/core/nomad/types';
 import type { ServiceEntry } from '../../../lib/core/consul/types';
 
-const samples = path.join(__dirname, 'fixtures');
+const samples = path.join(__dirname, '..', '..', 'contracts', 'samples');
 const allocs = JSON.parse(fs.readFileSync(path.join(samples, 'nomad-job-allocations.json'), 'utf8')) as AllocListStub[];
 const job = JSON.parse(fs.readFileSync(path.join(samples, 'nomad-job-read.json'), 'utf8')) as Job;
 const health = JSON.parse(fs.readFileSync(path.join(samples, 'consul-health-service.json'), 'utf8')) as ServiceEntry[];

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { JobDiff, JobPlanResponse } from '../../../lib/core/nomad/types';
 import { diffChanges, diffLines, filterDiffNoise, formatChangeset, ignoreScaledCounts, summarize } from '../../../lib/core/plan';
 
-const samples = path.join(__dirname, '../../fixtures/plan'); // copies of the recorded contract samples
+const samples = path.join(__dirname, '../../contracts/samples');
 const sample = (name: string): JobPlanResponse => JSON.parse(fs.readFileSync(path.join(samples, name), 'utf8')) as JobPlanResponse;
 
 function edited(fields: JobDiff['Fields'], objects: JobDiff['Objects'] = null): JobDiff {

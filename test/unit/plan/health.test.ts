@@ -1,5 +1,6 @@
 import type { AllocListStub, Deployment } from '../../../lib/core/nomad/types';
-import { assessHealth, inPrefix, nodePrefix, worseHealth, type HealthInput, type ServiceInstance } from '../../../lib/core/health';
+import { assessHealth, healthGroups, inPrefix, nodePrefix, worseHealth, type HealthInput, type ServiceInstance } from '../../../lib/core/health';
+import type { Job } from '../../../lib/core/nomad/types';
 
 const alloc = (id: string, node: string, o: Partial<AllocListStub> = {}): AllocListStub => ({
   ID: id, EvalID: 'e', Name: `j.g[0]`, Namespace: 'es', NodeID: node, NodeName: node, JobID: 'j', JobType: 'service', JobVersion: 2, TaskGroup: 'g',
@@ -10,13 +11,13 @@ const deployment = (status: string, o: Partial<Deployment> = {}): Deployment => 
   ID: 'd', Namespace: 'es', JobID: 'j', JobVersion: 2, JobModifyIndex: 1, JobSpecModifyIndex: 1, JobCreateIndex: 1, IsMultiregion: false, TaskGroups: {},
   Status: status, StatusDescription: '', CreateIndex: 1, ModifyIndex: 1, ...o,
 });
-const inst = (allocId: string, address: string, status = 'passing'): ServiceInstance => ({ Service: { ID: `_nomad-task-${allocId}-web-web-http`, Service: 'web', Address: address }, Checks: [{ Status: 'passing', Name: 'serfHealth' }, { Status: status, Name: 'web-http' }] });
+const inst = (allocId: string, address: string, status = 'passing', service = 'web'): ServiceInstance => ({ Service: { ID: `_nomad-task-${allocId}-${service}-${service}-http`, Service: service, Address: address }, Checks: [{ Status: 'passing', Name: 'serfHealth' }, { Status: status, Name: `${service}-http` }] });
 
 const base = (): HealthInput => ({
   jobVersion: 2,
   deployment: deployment('successful'),
   allocations: [alloc('a1', 'n1'), alloc('a2', 'n2')],
-  services: ['web'],
+  groups: [{ name: 'g', count: 2, services: ['web'] }],
   instances: new Map([['web', [inst('a1', '2001:db8:1:0:1::100'), inst('a2', '2001:db8:2:0:1::100')]]]),
   nodePrefixes: new Map([['n1', '2001:db8:1:0:1::/80'], ['n2', '2001:db8:2:0:1::/80']]),
 });
@@ -35,6 +36,7 @@ describe('assessHealth', () => {
     { name: 'critical check after a successful deployment', change: (i) => ({ ...i, instances: new Map([['web', [inst('a1', '2001:db8:1:0:1::100'), inst('a2', '2001:db8:2:0:1::100', 'critical')]]]) }), phase: 'Degraded', reason: 'ServiceUnhealthy' },
     { name: 'address outside the node /80', change: (i) => ({ ...i, instances: new Map([['web', [inst('a1', '2001:db8:1:0:1::100'), inst('a2', '2001:db8:2:0:2::100')]]]) }), phase: 'Degraded', reason: 'AddressOutsideNodePrefix' },
     { name: 'an IPv4 address is outside any /80', change: (i) => ({ ...i, instances: new Map([['web', [inst('a1', '10.0.0.1'), inst('a2', '2001:db8:2:0:1::100')]]]) }), phase: 'Degraded', reason: 'AddressOutsideNodePrefix' },
+    { name: 'fewer allocations placed than the group count', change: (i) => ({ ...i, deployment: undefined, allocations: [alloc('a1', 'n1')] }), phase: 'Progressing', reason: 'AllocationsPending' },
     { name: 'a newer version replaced ours', change: (i) => ({ ...i, deployment: deployment('successful', { JobVersion: 3 }) }), phase: 'Degraded', reason: 'NewerVersionLive' },
   ])('$name', ({ change, phase, reason, autoReverted }) => {
     const r = assessHealth(change(base()));
@@ -60,5 +62,84 @@ describe('prefixes', () => {
   it('worseHealth orders the phases', () => {
     expect(worseHealth('Healthy', 'Degraded')).toBe('Degraded');
     expect(worseHealth('Progressing', 'Healthy')).toBe('Progressing');
+  });
+});
+
+/** Two groups: `api` (2 allocations, service `api`) and `worker` (1 allocation, service `worker`). */
+const twoGroups = (): HealthInput => ({
+  jobVersion: 2,
+  deployment: deployment('successful'),
+  allocations: [alloc('api1', 'n1', { TaskGroup: 'api' }), alloc('api2', 'n2', { TaskGroup: 'api' }), alloc('wrk1', 'n1', { TaskGroup: 'worker' })],
+  groups: [{ name: 'api', count: 2, services: ['api'] }, { name: 'worker', count: 1, services: ['worker'] }],
+  instances: new Map([
+    ['api', [inst('api1', '2001:db8:1:0:1::100', 'passing', 'api'), inst('api2', '2001:db8:2:0:1::100', 'passing', 'api')]],
+    ['worker', [inst('wrk1', '2001:db8:1:0:1::101', 'passing', 'worker')]],
+  ]),
+  nodePrefixes: new Map([['n1', '2001:db8:1:0:1::/80'], ['n2', '2001:db8:2:0:1::/80']]),
+});
+
+describe('assessHealth: each service is expected on the allocations of the group declaring it', () => {
+  it.each<{ name: string; change: (i: HealthInput) => HealthInput; phase: string; reason: string; message?: RegExp }>([
+    { name: 'two groups, each service registered for its own group\'s allocations', change: (i) => i, phase: 'Healthy', reason: 'Healthy', message: /3 allocation\(s\) running, 2 service\(s\) passing/ },
+    {
+      name: 'one group declares no service',
+      change: (i) => ({ ...i, groups: [i.groups[0], { name: 'worker', count: 1, services: [] }], instances: new Map([['api', i.instances.get('api') ?? []]]) }),
+      phase: 'Healthy',
+      reason: 'Healthy',
+    },
+    {
+      name: 'a group scaled to zero, its service registered nowhere',
+      change: (i) => ({ ...i, allocations: i.allocations.filter((a) => a.TaskGroup === 'api'), groups: [i.groups[0], { name: 'worker', count: 0, services: ['worker'] }], instances: new Map([['api', i.instances.get('api') ?? []]]) }),
+      phase: 'Healthy',
+      reason: 'Healthy',
+    },
+    {
+      name: 'every group scaled to zero, no deployment',
+      change: (i) => ({ ...i, deployment: undefined, allocations: [], groups: i.groups.map((g) => ({ ...g, count: 0 })), instances: new Map() }),
+      phase: 'Healthy',
+      reason: 'Healthy',
+    },
+    {
+      name: 'a service missing for an allocation of its own group',
+      change: (i) => ({ ...i, instances: new Map([...i.instances, ['worker', []]]) }),
+      phase: 'Progressing',
+      reason: 'ServiceNotRegistered',
+      message: /service worker of allocation wrk1/,
+    },
+    {
+      name: 'a group still short of its count',
+      change: (i) => ({ ...i, deployment: undefined, allocations: i.allocations.filter((a) => a.ID !== 'api2') }),
+      phase: 'Progressing',
+      reason: 'AllocationsPending',
+      message: /1 of 2 allocation\(s\) of group api running/,
+    },
+    {
+      name: 'a critical check on the other group\'s service',
+      change: (i) => ({ ...i, instances: new Map([...i.instances, ['worker', [inst('wrk1', '2001:db8:1:0:1::101', 'critical', 'worker')]]]) }),
+      phase: 'Degraded',
+      reason: 'ServiceUnhealthy',
+    },
+  ])('$name', ({ change, phase, reason, message }) => {
+    const r = assessHealth(change(twoGroups()));
+    expect(r.reason).toBe(reason);
+    expect(r.phase).toBe(phase);
+    if (message) expect(r.message).toMatch(message);
+  });
+});
+
+describe('healthGroups', () => {
+  it('lists every group with its count and the Consul services declared at group and task level', () => {
+    const job = {
+      TaskGroups: [
+        { Name: 'api', Count: 2, Services: [{ Name: 'api-admin' }], Tasks: [{ Name: 'api', Services: [{ Name: 'api' }, { Name: 'api-nomad', Provider: 'nomad' }] }] },
+        { Name: 'worker', Count: 0, Tasks: [{ Name: 'worker', Services: null }] },
+        { Name: 'default-count', Tasks: [] },
+      ],
+    } as unknown as Job;
+    expect(healthGroups(job)).toEqual([
+      { name: 'api', count: 2, services: ['api', 'api-admin'] },
+      { name: 'worker', count: 0, services: [] },
+      { name: 'default-count', count: 1, services: [] },
+    ]);
   });
 });
