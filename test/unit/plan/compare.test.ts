@@ -2,6 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Job } from '../../../lib/core/nomad/types';
 import { compareJobs, isSecretKey, type CompareOptions, type FieldChange } from '../../../lib/core/plan';
+import { renderSpec } from '../../../lib/core/pipeline';
+import { teamFromPath } from '../../../lib/core/spec/load';
+import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
+import { defaultPolicy } from '../../../crd-schemas/policy';
+import { EXAMPLE_SPECS } from '../../../lib/dev/example-specs';
+import { FakeClock } from '../../../lib/runtime/clock';
+import { Simulator } from '../../../lib/sim';
+import { fixtureSpecs, renderFixture } from '../generate/golden-fixtures';
+import { http } from '../sim/http';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'compare');
 const read = (name: string): Job => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Job;
@@ -229,3 +238,58 @@ describe('isSecretKey', () => {
     expect(isSecretKey(name)).toBe(secret);
   });
 });
+
+describe('compareJobs: every job the pipeline renders', () => {
+  const rendered = renderedJobs();
+
+  it('has jobs to compare', () => {
+    expect(rendered.length).toBeGreaterThanOrEqual(EXAMPLE_SPECS.length);
+  });
+
+  it.each(rendered.map((r) => [r.name, r.job] as const))('%s equals itself read back with server fields', (_name, job) => {
+    const live = { ...(JSON.parse(JSON.stringify(job)) as Job), ...SERVER_FIELDS };
+    expect(compareJobs(job, live, { region: 'global' }).changes).toEqual([]);
+  });
+
+  // Not proof (the simulator is ours too), a second opinion on the normalisation.
+  describe('cross-check: what the simulator stores after registering them', () => {
+    const SIM_VERSION = '1.10.3';
+    let sim: Simulator;
+    beforeAll(async () => {
+      const namespaces = [...new Set(rendered.map((r) => r.job.Namespace ?? 'default'))].filter((n) => n !== 'default');
+      sim = await Simulator.start({ clock: new FakeClock(), seed: 3, namespaces, datacenters: ['dc1', 'dc2', 'dc3'], version: SIM_VERSION });
+    });
+    afterAll(async () => {
+      await sim.stop();
+    });
+
+    it.each(rendered.map((r) => [r.name, r.job] as const))('%s', async (_name, job) => {
+      const ns = job.Namespace ?? 'default';
+      const reg = await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=${ns}`, { Job: job });
+      expect(reg.status).toBe(200);
+      const live = await http<Job>('GET', `${sim.nomadUrl}/v1/job/${encodeURIComponent(job.ID)}?namespace=${ns}`);
+      expect(compareJobs(job, live.json, { serverVersion: SIM_VERSION, region: 'global', namespace: ns }).changes).toEqual([]);
+    });
+  });
+});
+
+/** What a read adds to a job (NOMAD-API.md §2, GET /v1/job/:id). */
+const SERVER_FIELDS = {
+  Status: 'running', StatusDescription: '', Stable: true, Version: 4, SubmitTime: 1761645103118412000,
+  CreateIndex: 1042, ModifyIndex: 1187, JobModifyIndex: 1171, NomadTokenID: '', VersionTag: null, Dispatched: false, ParentID: '',
+};
+
+/** The valid example specs of `nomadguard dev` and the golden fixture specs, rendered. */
+function renderedJobs(): Array<{ name: string; job: Job }> {
+  const env = { config: defaultOperatorConfig({ NOMAD_ADDR: 'http://127.0.0.1:4646' }), policy: defaultPolicy() };
+  const out: Array<{ name: string; job: Job }> = [];
+  for (const spec of EXAMPLE_SPECS) {
+    const r = renderSpec({ text: spec.text, file: spec.path, team: teamFromPath(spec.path) as string }, env);
+    if (r.ok && r.job) out.push({ name: `example ${spec.path}`, job: r.job });
+  }
+  for (const file of fixtureSpecs()) {
+    const r = renderFixture(file);
+    if (r.job) out.push({ name: `fixture ${file}`, job: r.job }); // web/tools renders with policy errors, still a job
+  }
+  return out;
+}
