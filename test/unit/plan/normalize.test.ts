@@ -173,7 +173,7 @@ describe('normalizeJob: rules', () => {
       name: 'bridge networking: host network default, five CNI constraints',
       job: sparse('service', { Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 8080 }] }] }),
       check: (n) => {
-        expect((g0(n).Networks as Obj[])[0]).toEqual({ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 8080, HostNetwork: 'default' }] });
+        expect((g0(n).Networks as Obj[])[0]).toEqual({ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 8080, HostNetwork: 'default' }], ReservedPorts: null });
         expect((g0(n).Constraints as Obj[]).map((c) => c.LTarget)).toEqual(['bridge', 'firewall', 'host-local', 'loopback', 'portmap'].map((p) => `\${attr.plugins.cni.version.${p}}`));
       },
     },
@@ -220,8 +220,8 @@ describe('normalizeJob: rules', () => {
 
 describe('normalizeJob: server versions', () => {
   it.each([
-    { version: '1.4.3', datacenters: [], pool: undefined, identity: null },
-    { version: '1.5.0', datacenters: ['*'], pool: undefined, identity: null },
+    { version: '1.4.3', datacenters: [], pool: '', identity: null },
+    { version: '1.5.0', datacenters: ['*'], pool: '', identity: null },
     { version: '1.6.1', datacenters: ['*'], pool: 'default', identity: null },
     { version: '1.7.0', datacenters: ['*'], pool: 'default', identity: { Name: 'default', Audience: ['nomadproject.io'], ChangeSignal: '' } },
   ])('$version', ({ version, datacenters, pool, identity }) => {
