@@ -502,7 +502,7 @@ function resources(r: Obj): Obj {
 /** api/tasks.go TaskArtifact.Canonicalize. */
 function artifact(a: Obj): Obj {
   const mode = or<string>(a.GetterMode, 'any');
-  const source = or<string>(a.GetterSource, '');
+  const source = String(or<string>(a.GetterSource, ''));
   const base = source.split('/').pop() ?? '';
   const dest = nil(a.RelativeDest) ? (mode === 'file' ? `local/${base}` : 'local/') : a.RelativeDest;
   return withRest({ GetterSource: source, GetterOptions: nonEmpty(a.GetterOptions ?? null), GetterHeaders: nonEmpty(a.GetterHeaders ?? null), GetterMode: mode, GetterInsecure: or<boolean>(a.GetterInsecure, false), RelativeDest: dest, Chown: or<boolean>(a.Chown, false) }, a);
@@ -521,7 +521,7 @@ function vault(v: Obj, ctx: Ctx): Obj {
     Env: or<boolean>(v.Env, true),
     DisableFile: or<boolean>(v.DisableFile, false),
     ChangeMode: strOr(v.ChangeMode, 'restart'),
-    ChangeSignal: or<string>(v.ChangeSignal, 'SIGHUP').toUpperCase(),
+    ChangeSignal: String(or<string>(v.ChangeSignal, 'SIGHUP')).toUpperCase(),
     AllowTokenExpiration: or<boolean>(v.AllowTokenExpiration, false),
   };
   if (!legacyDropped) out.Policies = nonEmpty(v.Policies ?? null);
@@ -549,7 +549,7 @@ function template(t: Obj): Obj {
 /** structs workload_id.go WorkloadIdentity.Canonicalize. */
 function identity(w: Obj): Obj {
   const name = strOr(w.Name, 'default');
-  return withRest({ Name: name, Audience: name === 'default' ? ['nomadproject.io'] : nonEmpty(w.Audience ?? null), ChangeSignal: or<string>(w.ChangeSignal, '').toUpperCase() }, w);
+  return withRest({ Name: name, Audience: name === 'default' ? ['nomadproject.io'] : nonEmpty(w.Audience ?? null), ChangeSignal: String(or<string>(w.ChangeSignal, '')).toUpperCase() }, w);
 }
 
 /** structs.go Task.Canonicalize (1.7+): the `default` identity moves out of Identities into Identity, and always exists. */

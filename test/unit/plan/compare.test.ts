@@ -230,6 +230,15 @@ describe('compareJobs: what is not a difference', () => {
   });
 });
 
+describe('compareJobs: malformed jobs', () => {
+  it('compares jobs of the wrong shapes without throwing, and finds them different', () => {
+    const odd = { ID: 'web', TaskGroups: [{ Name: 'web', Count: '3', Tasks: [{ Name: 1, Vault: { ChangeSignal: 9 }, Artifacts: [{ GetterSource: 5 }], Identities: [{ ChangeSignal: 1 }] }], Services: 'x' }] } as unknown as Job;
+    const result = compareJobs(odd, LIVE, OPTS);
+    expect(result.equal).toBe(false);
+    expect(compareJobs(odd, odd, OPTS).equal).toBe(true);
+  });
+});
+
 describe('isSecretKey', () => {
   it.each([
     ['DB_PASSWORD', true], ['api-token', true], ['ssh_private_key', true], ['auth', true], ['AWS_SECRET_ACCESS_KEY', true], ['Credentials', true],
