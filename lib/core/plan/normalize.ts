@@ -13,7 +13,7 @@
  * configuration (identities it injects, Connect sidecar tasks) is not predicted here; compare.ts knows it.
  *
  * Pure and idempotent: `normalizeJob(normalizeJob(j, o), o)` deep-equals `normalizeJob(j, o)`. The input is
- * never modified; every object on the path to a default is a fresh shallow copy, unknown keys kept.
+ * never modified: every object this module knows is rebuilt, fields it does not know are kept as they are.
  */
 import type { Job } from '../nomad/types';
 
