@@ -205,6 +205,10 @@ class Walker {
         return;
       }
     }
+    if (!opaque && this.memberwise(field, a, b)) {
+      this.list(field, Array.isArray(a) ? a : [], Array.isArray(b) ? b : [], secret, false);
+      return;
+    }
     if (opaque ? bNil : absent(b)) {
       this.emit('added', a, b, secret, scalar(a) || this.scalarList(a));
       return;
@@ -222,6 +226,12 @@ class Walker {
       return;
     }
     this.emit('changed', a, b, secret, (scalar(a) || this.scalarList(a)) && (scalar(b) || this.scalarList(b)));
+  }
+
+  /** A list present on one side only whose members are reported one by one (sets and lists of objects). */
+  private memberwise(field: string, a: unknown, b: unknown): boolean {
+    const list = Array.isArray(a) && absent(b) ? a : Array.isArray(b) && absent(a) ? b : null;
+    return list !== null && (SETS.has(field) || !list.every(scalar));
   }
 
   private scalarList(v: unknown): boolean {

@@ -13,7 +13,7 @@
  * configuration (identities it injects, Connect sidecar tasks) is not predicted here; compare.ts knows it.
  *
  * Pure and idempotent: `normalizeJob(normalizeJob(j, o), o)` deep-equals `normalizeJob(j, o)`. The input is
- * never modified; every object on the path to a default is a fresh shallow copy, unknown keys kept.
+ * never modified: every object this module knows is rebuilt, fields it does not know are kept as they are.
  */
 import type { Job } from '../nomad/types';
 
@@ -89,7 +89,10 @@ function strOr(v: unknown, d: string): string {
 function nonEmpty<T>(v: T): T | null {
   if (nil(v)) return null;
   if (Array.isArray(v)) return v.length ? v : null;
-  if (isObj(v)) return Object.keys(v).length ? v : null;
+  if (isObj(v)) {
+    for (const _k in v) return v;
+    return null;
+  }
   return v;
 }
 
@@ -99,16 +102,27 @@ function objs(v: unknown): Obj[] {
 
 /** Fills the nil fields of `over` from `base` (api `Merge`: a set field of `over` wins). */
 function merged(base: Obj, over: unknown): Obj {
-  const out: Obj = { ...base };
-  if (isObj(over)) for (const k of Object.keys(over)) if (!nil(over[k])) out[k] = over[k];
+  const out: Obj = {};
+  for (const k in base) out[k] = base[k];
+  if (isObj(over)) for (const k in over) if (!nil(over[k])) out[k] = over[k];
   return out;
 }
 
 /** Sets the nil fields of `o` to `defaults` (api `Canonicalize` on a struct of pointers). */
 function defaulted(o: Obj, defaults: Obj): Obj {
-  const out: Obj = { ...o };
-  for (const k of Object.keys(defaults)) if (nil(out[k])) out[k] = defaults[k];
-  return out;
+  const out: Obj = {};
+  for (const k in defaults) out[k] = nil(o[k]) ? defaults[k] : o[k];
+  return withRest(out, o);
+}
+
+/**
+ * `known`, plus the fields of `src` it does not set (fields this module does not know are kept), but not
+ * those in `drop`. Building the known fields first as one literal keeps every normalised object of a kind
+ * the same shape, which is what makes normalising cheap.
+ */
+function withRest(known: Obj, src: Obj, drop?: ReadonlySet<string>): Obj {
+  for (const k in src) if (!(k in known) && src[k] !== undefined && !drop?.has(k)) known[k] = src[k];
+  return known;
 }
 
 // api/jobs.go DefaultUpdateStrategy.
@@ -165,7 +179,7 @@ export function normalizeJob(job: Job, opts: NormalizeOptions = {}): Job {
   const version = parseVersion(opts.serverVersion);
   const type = or<string>(j.Type, 'service');
   // api/jobs.go Job.Canonicalize: the job update block is completed first, then pushed into the groups.
-  let jobUpdate: Obj | null = isObj(j.Update) ? defaulted(j.Update, UPDATE_DEFAULTS) : type === 'service' || type === 'system' ? { ...UPDATE_DEFAULTS } : null;
+  const jobUpdate: Obj | null = isObj(j.Update) ? defaulted(j.Update, UPDATE_DEFAULTS) : type === 'service' || type === 'system' ? { ...UPDATE_DEFAULTS } : null;
   const id = or<string>(j.ID, '');
   const name = or<string>(j.Name, id);
   const namespace = opts.namespace || strOr(j.Namespace, 'default');
@@ -176,46 +190,45 @@ export function normalizeJob(job: Job, opts: NormalizeOptions = {}): Job {
     secretProviders: secretProviders(j.TaskGroups),
   };
 
-  const out: Obj = { ...j };
-  for (const k of SERVER_MANAGED_FIELDS) delete out[k];
-  // Merged into every group by TaskGroup.Canonicalize and not stored at job level (ApiJobToStructJob).
-  delete out.Reschedule;
-  delete out.Migrate;
-  out.ID = id;
-  out.Name = name;
-  out.Namespace = namespace;
   // command/agent/job_endpoint.go regionForJob: `global` and empty take the agent's region; multiregion jobs stay global.
   const region = or<string>(j.Region, '');
-  out.Region = !nil(j.Multiregion) ? 'global' : region === '' || region === 'global' ? opts.region || 'global' : region;
-  out.Type = type;
-  // api/jobs.go JobDefaultPriority; jobCanonicalizer also turns 0 into the server's default (50 unless configured).
-  out.Priority = or<number>(j.Priority, 0) || 50;
-  out.AllAtOnce = or<boolean>(j.AllAtOnce, false);
-  out.Stop = or<boolean>(j.Stop, false);
-  out.ConsulNamespace = ctx.consulNamespace;
-  out.VaultNamespace = ctx.vaultNamespace;
   const dcs = Array.isArray(j.Datacenters) ? (j.Datacenters as string[]) : [];
-  out.Datacenters = dcs.length === 0 && atLeast(version, SINCE.datacentersWildcard) ? ['*'] : dcs;
   const pool = or<string>(j.NodePool, '');
-  if (atLeast(version, SINCE.nodePool)) out.NodePool = pool || 'default';
-  else if (pool === '') delete out.NodePool;
-  out.Meta = nonEmpty(j.Meta ?? null);
-  out.Constraints = nonEmpty(constraints(j.Constraints));
-  out.Affinities = nonEmpty(affinities(j.Affinities));
-  out.Spreads = nonEmpty(spreads(j.Spreads));
   // ApiJobToStructJob keeps Stagger and MaxParallel of the job update, only when MaxParallel > 0.
-  jobUpdate = ctx.jobUpdate;
-  out.Update = {
-    Stagger: jobUpdate && Number(jobUpdate.MaxParallel) > 0 ? jobUpdate.Stagger : 0,
-    MaxParallel: jobUpdate && Number(jobUpdate.MaxParallel) > 0 ? jobUpdate.MaxParallel : 0,
-    HealthCheck: '', MinHealthyTime: 0, HealthyDeadline: 0, ProgressDeadline: 0, AutoRevert: false, AutoPromote: false, Canary: 0,
+  const kept = jobUpdate !== null && Number(jobUpdate.MaxParallel) > 0;
+  const out: Obj = {
+    ID: id,
+    Name: name,
+    Namespace: namespace,
+    Region: !nil(j.Multiregion) ? 'global' : region === '' || region === 'global' ? opts.region || 'global' : region,
+    Type: type,
+    // api/jobs.go JobDefaultPriority; jobCanonicalizer also turns 0 into the server's default (50 unless configured).
+    Priority: or<number>(j.Priority, 0) || 50,
+    AllAtOnce: or<boolean>(j.AllAtOnce, false),
+    Stop: or<boolean>(j.Stop, false),
+    ConsulNamespace: ctx.consulNamespace,
+    VaultNamespace: ctx.vaultNamespace,
+    Datacenters: dcs.length === 0 && atLeast(version, SINCE.datacentersWildcard) ? ['*'] : dcs,
+    // Before 1.6 there are no node pools: the field stays as sent.
+    NodePool: atLeast(version, SINCE.nodePool) ? pool || 'default' : pool,
+    Meta: nonEmpty(j.Meta ?? null),
+    Constraints: nonEmpty(constraints(j.Constraints)),
+    Affinities: nonEmpty(affinities(j.Affinities)),
+    Spreads: nonEmpty(spreads(j.Spreads)),
+    Update: {
+      Stagger: kept ? jobUpdate.Stagger : 0, MaxParallel: kept ? jobUpdate.MaxParallel : 0,
+      HealthCheck: '', MinHealthyTime: 0, HealthyDeadline: 0, ProgressDeadline: 0, AutoRevert: false, AutoPromote: false, Canary: 0,
+    },
+    Periodic: isObj(j.Periodic) ? periodic(j.Periodic) : null,
+    // structs.go ParameterizedJobConfig.Canonicalize: payload `optional` by default.
+    ParameterizedJob: isObj(j.ParameterizedJob) ? { ...j.ParameterizedJob, Payload: strOr(j.ParameterizedJob.Payload, 'optional') } : null,
+    TaskGroups: objs(j.TaskGroups).map((g) => group(g, ctx)),
   };
-  out.Periodic = isObj(j.Periodic) ? periodic(j.Periodic) : null;
-  // structs.go ParameterizedJobConfig.Canonicalize: payload `optional` by default.
-  out.ParameterizedJob = isObj(j.ParameterizedJob) ? { ...j.ParameterizedJob, Payload: strOr(j.ParameterizedJob.Payload, 'optional') } : null;
-  out.TaskGroups = objs(j.TaskGroups).map((g) => group(g, ctx));
-  return out as Job;
+  return withRest(out, j, JOB_DROPPED) as Job;
 }
+
+/** Server-managed fields, and job Reschedule and Migrate (merged into every group, not stored at job level: ApiJobToStructJob). */
+const JOB_DROPPED: ReadonlySet<string> = new Set([...SERVER_MANAGED_FIELDS, 'Reschedule', 'Migrate']);
 
 function secretProviders(groups: unknown): string[] {
   const out: string[] = [];
@@ -250,92 +263,86 @@ function spreads(v: unknown): Obj[] {
 }
 
 function group(g: Obj, ctx: Ctx): Obj {
-  const out: Obj = { ...g };
   const name = or<string>(g.Name, '');
-  out.Name = name;
   // api/tasks.go TaskGroup.Canonicalize: count from scaling.min, else 1.
   const scaling = isObj(g.Scaling) ? g.Scaling : null;
   const count = nil(g.Count) ? (scaling && !nil(scaling.Min) ? Number(scaling.Min) : 1) : Number(g.Count);
-  out.Count = count;
-  out.Scaling = scaling ? scalingPolicy(scaling, ctx, name, count) : null;
-  out.EphemeralDisk = defaulted(isObj(g.EphemeralDisk) ? g.EphemeralDisk : {}, { Sticky: false, SizeMB: 300, Migrate: false });
-  if (isObj(g.Consul)) {
-    // api/consul.go MergeNamespace + Canonicalize, job_endpoint_hook_consul.go cluster default.
-    out.Consul = { ...g.Consul, Namespace: strOr(g.Consul.Namespace, ctx.consulNamespace), Cluster: strOr(g.Consul.Cluster, 'default') };
-  } else out.Consul = null;
 
   // Update: the job's merged under the group's, inherited only when it says something; then defaults.
   let update: Obj | null = null;
   if (ctx.jobUpdate && isObj(g.Update)) update = merged(ctx.jobUpdate, g.Update);
-  else if (isObj(g.Update)) update = { ...g.Update };
-  else if (ctx.jobUpdate && !updateEmpty(ctx.jobUpdate)) update = { ...ctx.jobUpdate };
-  out.Update = update ? defaulted(update, UPDATE_DEFAULTS) : null;
+  else if (isObj(g.Update)) update = g.Update;
+  else if (ctx.jobUpdate && !updateEmpty(ctx.jobUpdate)) update = ctx.jobUpdate;
 
   // Reschedule: the job's merged under the group's; defaults by job type; system and sysbatch have none.
   let resched: Obj | null = null;
   if (isObj(ctx.jobReschedule)) resched = merged(ctx.jobReschedule, g.ReschedulePolicy);
-  else if (isObj(g.ReschedulePolicy)) resched = { ...g.ReschedulePolicy };
+  else if (isObj(g.ReschedulePolicy)) resched = g.ReschedulePolicy;
   if (!resched && ctx.type !== 'system' && ctx.type !== 'sysbatch') resched = {};
-  out.ReschedulePolicy = resched ? defaulted(resched, rescheduleDefaults(ctx.type)) : null;
 
   // Migrate: the job's merged under the group's; service groups always have one.
   let migrate: Obj | null = null;
   if (isObj(ctx.jobMigrate)) migrate = merged(ctx.jobMigrate, g.Migrate);
-  else if (isObj(g.Migrate)) migrate = { ...g.Migrate };
+  else if (isObj(g.Migrate)) migrate = g.Migrate;
   if (!migrate && ctx.type === 'service') migrate = {};
-  out.Migrate = migrate ? defaulted(migrate, MIGRATE_DEFAULTS) : null;
 
   const restart = merged(restartDefaults(ctx.type), g.RestartPolicy);
-  out.RestartPolicy = restart;
-  // nomad/structs/group.go DisconnectStrategy.Canonicalize.
-  out.Disconnect = isObj(g.Disconnect) ? { ...g.Disconnect, Replace: or<boolean>(g.Disconnect.Replace, true), Reconcile: strOr(g.Disconnect.Reconcile, 'best_score') } : null;
-  if (atLeast(ctx.version, SINCE.legacyDropped)) {
-    // Deprecated in 1.8, not copied by ApiTgToStructsTG since 1.10.
-    out.StopAfterClientDisconnect = null;
-    out.MaxClientDisconnect = null;
-    out.PreventRescheduleOnLost = false;
-  }
-  out.Meta = nonEmpty(g.Meta ?? null);
-  out.Affinities = nonEmpty(affinities(g.Affinities));
-  out.Spreads = nonEmpty(spreads(g.Spreads));
-  out.Volumes = nonEmpty(g.Volumes ?? null);
-  out.Networks = nonEmpty(networks(g.Networks));
+  const legacyDropped = atLeast(ctx.version, SINCE.legacyDropped);
   const services = objs(g.Services).map((s) => service(s, ctx, name, null));
-  out.Services = nonEmpty(services);
   const tasks = objs(g.Tasks).map((t) => task(t, ctx, name, restart));
-  out.Tasks = tasks;
+  const networkList = nonEmpty(networks(g.Networks));
+  const out: Obj = {
+    Name: name,
+    Count: count,
+    Update: update ? defaulted(update, UPDATE_DEFAULTS) : null,
+    Migrate: migrate ? defaulted(migrate, MIGRATE_DEFAULTS) : null,
+    Constraints: null,
+    Scaling: scaling ? scalingPolicy(scaling, ctx, name, count) : null,
+    RestartPolicy: restart,
+    // nomad/structs/group.go DisconnectStrategy.Canonicalize.
+    Disconnect: isObj(g.Disconnect) ? { ...g.Disconnect, Replace: or<boolean>(g.Disconnect.Replace, true), Reconcile: strOr(g.Disconnect.Reconcile, 'best_score') } : null,
+    Tasks: tasks,
+    EphemeralDisk: defaulted(isObj(g.EphemeralDisk) ? g.EphemeralDisk : {}, { Sticky: false, SizeMB: 300, Migrate: false }),
+    Meta: nonEmpty(g.Meta ?? null),
+    ReschedulePolicy: resched ? defaulted(resched, rescheduleDefaults(ctx.type)) : null,
+    Affinities: nonEmpty(affinities(g.Affinities)),
+    Spreads: nonEmpty(spreads(g.Spreads)),
+    Networks: networkList,
+    // api/consul.go MergeNamespace + Canonicalize, job_endpoint_hook_consul.go cluster default.
+    Consul: isObj(g.Consul) ? { ...g.Consul, Namespace: strOr(g.Consul.Namespace, ctx.consulNamespace), Cluster: strOr(g.Consul.Cluster, 'default') } : null,
+    Services: nonEmpty(services),
+    Volumes: nonEmpty(g.Volumes ?? null),
+    // Deprecated in 1.8, not copied by ApiTgToStructsTG since 1.10.
+    StopAfterClientDisconnect: legacyDropped ? null : g.StopAfterClientDisconnect ?? null,
+    MaxClientDisconnect: legacyDropped ? null : g.MaxClientDisconnect ?? null,
+    PreventRescheduleOnLost: legacyDropped ? false : or<boolean>(g.PreventRescheduleOnLost, false),
+  };
   const groupConstraints = constraints(g.Constraints);
-  impliedConstraints(out, groupConstraints, services, tasks, ctx);
+  impliedConstraints(networkList, groupConstraints, services, tasks, ctx);
   out.Constraints = nonEmpty(groupConstraints);
-  return out;
+  return withRest(out, g);
 }
 
 /** command/agent/scaling_endpoint.go ApiScalingPolicyToStructs + structs.go ScalingPolicy.Canonicalize; ID and indexes are the server's. */
 function scalingPolicy(p: Obj, ctx: Ctx, groupName: string, count: number, taskName?: string): Obj {
-  const out: Obj = { ...p };
-  delete out.ID;
-  delete out.CreateIndex;
-  delete out.ModifyIndex;
-  out.Type = strOr(p.Type, 'horizontal');
-  out.Enabled = or<boolean>(p.Enabled, true);
-  out.Min = or<number>(p.Min, count);
-  out.Max = or<number>(p.Max, -1);
-  out.Policy = nonEmpty(p.Policy ?? null);
   const target: Record<string, string> = { Namespace: ctx.namespace, Job: ctx.jobId, Group: groupName };
   if (taskName !== undefined) target.Task = taskName;
-  out.Target = target;
-  return out;
+  const out: Obj = {
+    Type: strOr(p.Type, 'horizontal'), Enabled: or<boolean>(p.Enabled, true), Min: or<number>(p.Min, count), Max: or<number>(p.Max, -1),
+    Policy: nonEmpty(p.Policy ?? null), Target: target,
+  };
+  return withRest(out, p, SCALING_DROPPED);
 }
+
+const SCALING_DROPPED: ReadonlySet<string> = new Set(['ID', 'CreateIndex', 'ModifyIndex']);
 
 /** structs.go NetworkResource.Canonicalize: ports get host network `default`; empty port lists are nil. */
 function networks(v: unknown): Obj[] {
-  const ports = (list: unknown): Obj[] | null => nonEmpty(objs(list).map((p) => ({ ...p, HostNetwork: strOr(p.HostNetwork, 'default') })));
-  return objs(v).map((n) => {
-    const out: Obj = { ...n, DynamicPorts: ports(n.DynamicPorts), ReservedPorts: ports(n.ReservedPorts) };
-    if (out.DynamicPorts === null) delete out.DynamicPorts;
-    if (out.ReservedPorts === null) delete out.ReservedPorts;
-    return out;
-  });
+  return objs(v).map((n) => withRest({ DynamicPorts: ports(n.DynamicPorts), ReservedPorts: ports(n.ReservedPorts) }, n));
+}
+
+function ports(list: unknown): Obj[] | null {
+  return nonEmpty(objs(list).map((p) => withRest({ Label: or<string>(p.Label, ''), HostNetwork: strOr(p.HostNetwork, 'default') }, p)));
 }
 
 /** `${JOB}`, `${TASKGROUP}`, `${TASK}`, `${BASE}` in a service name (structs services.go Service.Canonicalize via args.ReplaceEnv). */
@@ -350,57 +357,66 @@ function interpolate(name: string, job: string, groupName: string, taskName: str
  * ApiServicesToStructs, then structs services.go Service.Canonicalize and ServiceCheck.Canonicalize.
  */
 function service(s: Obj, ctx: Ctx, groupName: string, taskName: string | null): Obj {
-  const out: Obj = { ...s };
   const defaultName = taskName === null ? `${ctx.jobName}-${groupName}` : `${ctx.jobName}-${groupName}-${taskName}`;
   // Group services are canonicalised with the task name "group" (TaskGroup.Canonicalize).
   const name = interpolate(strOr(s.Name, defaultName), ctx.jobName, groupName, taskName ?? 'group');
-  out.Name = name;
   const ownTask = taskName === null ? or<string>(s.TaskName, '') : strOr(s.TaskName, taskName);
-  out.TaskName = ownTask;
-  out.AddressMode = strOr(s.AddressMode, 'auto');
   const onUpdate = strOr(s.OnUpdate, 'require_healthy');
-  out.OnUpdate = onUpdate;
   const provider = strOr(s.Provider, 'consul');
-  out.Provider = provider;
-  out.Cluster = strOr(s.Cluster, 'default');
-  out.Namespace = provider === 'nomad' ? ctx.namespace : strOr(s.Namespace, 'default');
-  out.Tags = nonEmpty(s.Tags ?? null);
-  out.CanaryTags = nonEmpty(s.CanaryTags ?? null);
-  out.Meta = nonEmpty(s.Meta ?? null);
-  out.CanaryMeta = nonEmpty(s.CanaryMeta ?? null);
-  out.TaggedAddresses = nonEmpty(s.TaggedAddresses ?? null);
   // job_endpoint_hook_implicit_identities.go handleConsulService: a Consul service's own identity is
   // renamed after the service (Service.MakeUniqueIdentityName).
-  if (isObj(s.Identity) && provider === 'consul') {
+  let identity: Obj | null = isObj(s.Identity) ? s.Identity : null;
+  if (identity && provider === 'consul') {
     const port = or<string>(s.PortLabel, '');
     const unique = ownTask ? `consul-service_${ownTask}-${name}-${port}` : `consul-service_${name}-${port}`;
-    out.Identity = { ...s.Identity, Name: unique, ServiceName: name };
-  } else out.Identity = isObj(s.Identity) ? s.Identity : null;
-  out.Weights = isObj(s.Weights)
-    ? { ...s.Weights, Passing: Number(s.Weights.Passing) > 0 ? s.Weights.Passing : 1, Warning: Number(s.Weights.Warning) > 0 ? s.Weights.Warning : 1 }
-    : null;
+    identity = { ...identity, Name: unique, ServiceName: name };
+  }
   // The service-level check_restart is merged into each check and not stored itself.
   const serviceRestart = isObj(s.CheckRestart) ? s.CheckRestart : null;
-  delete out.CheckRestart;
-  out.Checks = nonEmpty(objs(s.Checks).map((c) => check(c, name, ownTask, taskName === null, onUpdate, serviceRestart)));
-  return out;
+  const out: Obj = {
+    Name: name,
+    TaskName: ownTask,
+    PortLabel: or<string>(s.PortLabel, ''),
+    AddressMode: strOr(s.AddressMode, 'auto'),
+    Tags: nonEmpty(s.Tags ?? null),
+    CanaryTags: nonEmpty(s.CanaryTags ?? null),
+    Checks: nonEmpty(objs(s.Checks).map((c) => check(c, name, ownTask, taskName === null, onUpdate, serviceRestart))),
+    Meta: nonEmpty(s.Meta ?? null),
+    CanaryMeta: nonEmpty(s.CanaryMeta ?? null),
+    Weights: isObj(s.Weights)
+      ? { ...s.Weights, Passing: Number(s.Weights.Passing) > 0 ? s.Weights.Passing : 1, Warning: Number(s.Weights.Warning) > 0 ? s.Weights.Warning : 1 }
+      : null,
+    TaggedAddresses: nonEmpty(s.TaggedAddresses ?? null),
+    Namespace: provider === 'nomad' ? ctx.namespace : strOr(s.Namespace, 'default'),
+    OnUpdate: onUpdate,
+    Provider: provider,
+    Cluster: strOr(s.Cluster, 'default'),
+    Identity: identity,
+  };
+  return withRest(out, s, SERVICE_DROPPED);
 }
 
+const SERVICE_DROPPED: ReadonlySet<string> = new Set(['CheckRestart']);
+
 function check(c: Obj, serviceName: string, serviceTask: string, groupService: boolean, serviceOnUpdate: string, serviceRestart: Obj | null): Obj {
-  const out: Obj = { ...c };
-  out.Name = strOr(c.Name, `service: "${serviceName}" check`);
-  out.OnUpdate = strOr(c.OnUpdate, serviceOnUpdate);
   // ApiServicesToStructs copies a check's task only for group services; ServiceCheck.Canonicalize
   // then sets the service's task when it is empty.
   const own = groupService ? or<string>(c.TaskName, '') : '';
-  out.TaskName = own || serviceTask;
-  out.Args = nonEmpty(c.Args ?? null);
-  out.Header = isObj(c.Header) && Object.keys(c.Header).length ? headers(c.Header) : null;
-  for (const k of ['SuccessBeforePassing', 'FailuresBeforeCritical', 'FailuresBeforeWarning']) out[k] = Math.max(0, or<number>(c[k], 0));
-  // api/services.go: CheckRestart is the service's merged with the check's, and stays nil when neither
-  // sets one. NOMAD-API.md §3 says every check gets `{Limit 0, Grace 1s}`; the source says otherwise.
-  out.CheckRestart = checkRestart(serviceRestart, isObj(c.CheckRestart) ? c.CheckRestart : null);
-  return out;
+  const out: Obj = {
+    Name: strOr(c.Name, `service: "${serviceName}" check`),
+    Type: or<string>(c.Type, ''),
+    Args: nonEmpty(c.Args ?? null),
+    Header: isObj(c.Header) && nonEmpty(c.Header) ? headers(c.Header) : null,
+    // api/services.go: CheckRestart is the service's merged with the check's, and stays nil when neither
+    // sets one. NOMAD-API.md §3 says every check gets `{Limit 0, Grace 1s}`; the source says otherwise.
+    CheckRestart: checkRestart(serviceRestart, isObj(c.CheckRestart) ? c.CheckRestart : null),
+    TaskName: own || serviceTask,
+    SuccessBeforePassing: Math.max(0, or<number>(c.SuccessBeforePassing, 0)),
+    FailuresBeforeCritical: Math.max(0, or<number>(c.FailuresBeforeCritical, 0)),
+    FailuresBeforeWarning: Math.max(0, or<number>(c.FailuresBeforeWarning, 0)),
+    OnUpdate: strOr(c.OnUpdate, serviceOnUpdate),
+  };
+  return withRest(out, c);
 }
 
 function headers(h: Obj): Obj {
@@ -424,69 +440,72 @@ function checkRestart(svc: Obj | null, own: Obj | null): Obj | null {
 }
 
 function task(t: Obj, ctx: Ctx, groupName: string, groupRestart: Obj): Obj {
-  const out: Obj = { ...t };
   const name = or<string>(t.Name, '');
-  out.Name = name;
-  out.Driver = or<string>(t.Driver, '');
-  out.User = or<string>(t.User, '');
-  out.Config = nonEmpty(t.Config ?? null);
-  out.Env = nonEmpty(t.Env ?? null);
-  out.Meta = nonEmpty(t.Meta ?? null);
-  out.Affinities = nonEmpty(affinities(t.Affinities));
-  out.Resources = resources(isObj(t.Resources) ? t.Resources : {});
-  out.RestartPolicy = merged(groupRestart, t.RestartPolicy);
-  // api/tasks.go 5s; structs.go Task.Canonicalize also turns 0 into DefaultKillTimeout.
-  out.KillTimeout = or<number>(t.KillTimeout, 0) || 5 * S;
   // api/tasks.go LogConfig.Canonicalize; `Enabled` is not carried to the server (apiLogConfigToStructs).
   const lc = isObj(t.LogConfig) ? t.LogConfig : {};
-  out.LogConfig = { MaxFiles: or<number>(lc.MaxFiles, 10), MaxFileSizeMB: or<number>(lc.MaxFileSizeMB, 10), Disabled: or<boolean>(lc.Disabled, false) };
-  out.Leader = or<boolean>(t.Leader, false);
-  out.ShutdownDelay = or<number>(t.ShutdownDelay, 0);
-  out.KillSignal = or<string>(t.KillSignal, '');
-  out.Kind = or<string>(t.Kind, '');
-  out.Lifecycle = isObj(t.Lifecycle) ? t.Lifecycle : null;
-  out.Artifacts = nonEmpty(objs(t.Artifacts).map(artifact));
-  out.Vault = isObj(t.Vault) ? vault(t.Vault, ctx) : null;
-  out.Consul = isObj(t.Consul) ? { ...t.Consul, Cluster: strOr(t.Consul.Cluster, 'default') } : null;
-  out.Templates = nonEmpty(objs(t.Templates).map(template));
-  out.Secrets = nonEmpty(objs(t.Secrets).map((s) => ({ ...s, Config: nonEmpty(s.Config ?? null), Env: nonEmpty(s.Env ?? null) })));
-  out.Services = nonEmpty(objs(t.Services).map((s) => service(s, ctx, groupName, name)));
-  // ApiTaskToStructsTask drops mounts without a volume; api/tasks.go VolumeMount.Canonicalize.
-  out.VolumeMounts = nonEmpty(
-    objs(t.VolumeMounts).filter((m) => !nil(m.Volume)).map((m) => ({ ...m, ReadOnly: or<boolean>(m.ReadOnly, false), PropagationMode: or<string>(m.PropagationMode, 'private'), SELinuxLabel: or<string>(m.SELinuxLabel, '') })),
-  );
-  out.ScalingPolicies = nonEmpty(objs(t.ScalingPolicies).map((p) => scalingPolicy(p, ctx, groupName, 0, name)));
-  identities(out, t, ctx);
-  // Task constraints last: the Consul implied constraint of task services lands here (impliedConstraints).
-  out.Constraints = constraints(t.Constraints);
-  return out;
+  const ids = identities(t, ctx);
+  const out: Obj = {
+    Name: name,
+    Driver: or<string>(t.Driver, ''),
+    User: or<string>(t.User, ''),
+    Config: nonEmpty(t.Config ?? null),
+    Env: nonEmpty(t.Env ?? null),
+    Services: nonEmpty(objs(t.Services).map((s) => service(s, ctx, groupName, name))),
+    Vault: isObj(t.Vault) ? vault(t.Vault, ctx) : null,
+    Secrets: nonEmpty(objs(t.Secrets).map((s) => ({ ...s, Config: nonEmpty(s.Config ?? null), Env: nonEmpty(s.Env ?? null) }))),
+    Consul: isObj(t.Consul) ? { ...t.Consul, Cluster: strOr(t.Consul.Cluster, 'default') } : null,
+    Templates: nonEmpty(objs(t.Templates).map(template)),
+    // Filled by impliedConstraints: the Consul constraint of task services lands here.
+    Constraints: constraints(t.Constraints),
+    Affinities: nonEmpty(affinities(t.Affinities)),
+    Resources: resources(isObj(t.Resources) ? t.Resources : {}),
+    RestartPolicy: merged(groupRestart, t.RestartPolicy),
+    Lifecycle: isObj(t.Lifecycle) ? t.Lifecycle : null,
+    Meta: nonEmpty(t.Meta ?? null),
+    // api/tasks.go 5s; structs.go Task.Canonicalize also turns 0 into DefaultKillTimeout.
+    KillTimeout: or<number>(t.KillTimeout, 0) || 5 * S,
+    LogConfig: { MaxFiles: or<number>(lc.MaxFiles, 10), MaxFileSizeMB: or<number>(lc.MaxFileSizeMB, 10), Disabled: or<boolean>(lc.Disabled, false) },
+    Artifacts: nonEmpty(objs(t.Artifacts).map(artifact)),
+    Leader: or<boolean>(t.Leader, false),
+    ShutdownDelay: or<number>(t.ShutdownDelay, 0),
+    // ApiTaskToStructsTask drops mounts without a volume; api/tasks.go VolumeMount.Canonicalize.
+    VolumeMounts: nonEmpty(
+      objs(t.VolumeMounts).filter((m) => !nil(m.Volume)).map((m) => ({ ...m, ReadOnly: or<boolean>(m.ReadOnly, false), PropagationMode: or<string>(m.PropagationMode, 'private'), SELinuxLabel: or<string>(m.SELinuxLabel, '') })),
+    ),
+    ScalingPolicies: nonEmpty(objs(t.ScalingPolicies).map((p) => scalingPolicy(p, ctx, groupName, 0, name))),
+    KillSignal: or<string>(t.KillSignal, ''),
+    Kind: or<string>(t.Kind, ''),
+    Identity: ids.identity,
+    Identities: ids.identities,
+  };
+  return withRest(out, t);
 }
 
 /** api/resources.go Resources.Canonicalize, then ApiResourcesToStructs (which does not carry DiskMB). */
 function resources(r: Obj): Obj {
-  const out: Obj = { ...r };
-  const coresSet = !nil(r.Cores);
-  out.Cores = or<number>(r.Cores, 0);
-  out.CPU = nil(r.CPU) ? (coresSet ? 0 : 100) : r.CPU;
-  out.MemoryMB = or<number>(r.MemoryMB, 300);
-  out.MemoryMaxMB = or<number>(r.MemoryMaxMB, 0);
-  out.DiskMB = 0;
-  out.IOPS = or<number>(r.IOPS, 0);
-  out.SecretsMB = or<number>(r.SecretsMB, 0);
-  out.Networks = nonEmpty(networks(r.Networks));
-  out.Devices = nonEmpty(objs(r.Devices).map((d) => ({ ...d, Count: or<number>(d.Count, 1), Affinities: nonEmpty(affinities(d.Affinities)), Constraints: nonEmpty(constraints(d.Constraints)) })));
-  // structs numa.go NUMA.Canonicalize.
-  out.NUMA = isObj(r.NUMA) ? { ...r.NUMA, Affinity: strOr(r.NUMA.Affinity, 'none'), Devices: nonEmpty(r.NUMA.Devices ?? null) } : null;
-  return out;
+  const out: Obj = {
+    CPU: nil(r.CPU) ? (nil(r.Cores) ? 100 : 0) : r.CPU,
+    Cores: or<number>(r.Cores, 0),
+    MemoryMB: or<number>(r.MemoryMB, 300),
+    MemoryMaxMB: or<number>(r.MemoryMaxMB, 0),
+    DiskMB: 0,
+    IOPS: or<number>(r.IOPS, 0),
+    Networks: nonEmpty(networks(r.Networks)),
+    Devices: nonEmpty(objs(r.Devices).map((d) => ({ ...d, Count: or<number>(d.Count, 1), Affinities: nonEmpty(affinities(d.Affinities)), Constraints: nonEmpty(constraints(d.Constraints)) }))),
+    // structs numa.go NUMA.Canonicalize.
+    NUMA: isObj(r.NUMA) ? { ...r.NUMA, Affinity: strOr(r.NUMA.Affinity, 'none'), Devices: nonEmpty(r.NUMA.Devices ?? null) } : null,
+    SecretsMB: or<number>(r.SecretsMB, 0),
+  };
+  return withRest(out, r);
 }
 
 /** api/tasks.go TaskArtifact.Canonicalize. */
 function artifact(a: Obj): Obj {
   const mode = or<string>(a.GetterMode, 'any');
-  const source = or<string>(a.GetterSource, '');
+  const source = String(or<string>(a.GetterSource, ''));
   const base = source.split('/').pop() ?? '';
   const dest = nil(a.RelativeDest) ? (mode === 'file' ? `local/${base}` : 'local/') : a.RelativeDest;
-  return { ...a, GetterSource: source, GetterMode: mode, GetterInsecure: or<boolean>(a.GetterInsecure, false), RelativeDest: dest, GetterOptions: nonEmpty(a.GetterOptions ?? null), GetterHeaders: nonEmpty(a.GetterHeaders ?? null), Chown: or<boolean>(a.Chown, false) };
+  return withRest({ GetterSource: source, GetterOptions: nonEmpty(a.GetterOptions ?? null), GetterHeaders: nonEmpty(a.GetterHeaders ?? null), GetterMode: mode, GetterInsecure: or<boolean>(a.GetterInsecure, false), RelativeDest: dest, Chown: or<boolean>(a.Chown, false) }, a);
 }
 
 /**
@@ -494,19 +513,22 @@ function artifact(a: Obj): Obj {
  * 1.10), structs.go Vault.Canonicalize (signal upper-cased) and the Vault hook (cluster `default`).
  */
 function vault(v: Obj, ctx: Ctx): Obj {
-  const out: Obj = { ...v };
-  if (atLeast(ctx.version, SINCE.legacyDropped)) delete out.Policies;
-  else out.Policies = nonEmpty(v.Policies ?? null);
-  out.Role = or<string>(v.Role, '');
-  out.Namespace = or<string>(v.Namespace, '') || ctx.vaultNamespace;
-  out.Cluster = strOr(v.Cluster, 'default');
-  out.Env = or<boolean>(v.Env, true);
-  out.DisableFile = or<boolean>(v.DisableFile, false);
-  out.ChangeMode = strOr(v.ChangeMode, 'restart');
-  out.ChangeSignal = or<string>(v.ChangeSignal, 'SIGHUP').toUpperCase();
-  out.AllowTokenExpiration = or<boolean>(v.AllowTokenExpiration, false);
-  return out;
+  const legacyDropped = atLeast(ctx.version, SINCE.legacyDropped);
+  const out: Obj = {
+    Role: or<string>(v.Role, ''),
+    Namespace: or<string>(v.Namespace, '') || ctx.vaultNamespace,
+    Cluster: strOr(v.Cluster, 'default'),
+    Env: or<boolean>(v.Env, true),
+    DisableFile: or<boolean>(v.DisableFile, false),
+    ChangeMode: strOr(v.ChangeMode, 'restart'),
+    ChangeSignal: String(or<string>(v.ChangeSignal, 'SIGHUP')).toUpperCase(),
+    AllowTokenExpiration: or<boolean>(v.AllowTokenExpiration, false),
+  };
+  if (!legacyDropped) out.Policies = nonEmpty(v.Policies ?? null);
+  return withRest(out, v, legacyDropped ? VAULT_DROPPED : undefined);
 }
+
+const VAULT_DROPPED: ReadonlySet<string> = new Set(['Policies']);
 
 /** api/tasks.go Template.Canonicalize and ChangeScript.Canonicalize; structs.go Template.Canonicalize. */
 function template(t: Obj): Obj {
@@ -515,28 +537,24 @@ function template(t: Obj): Obj {
   const cs = isObj(t.ChangeScript)
     ? { ...t.ChangeScript, Command: or<string>(t.ChangeScript.Command, ''), Args: nonEmpty(t.ChangeScript.Args ?? null), Timeout: or<number>(t.ChangeScript.Timeout, 5 * S), FailOnError: or<boolean>(t.ChangeScript.FailOnError, false), RunOnFirstRender: or<boolean>(t.ChangeScript.RunOnFirstRender, false) }
     : null;
-  return {
-    ...t,
+  const out: Obj = {
     SourcePath: or<string>(t.SourcePath, ''), DestPath: or<string>(t.DestPath, ''), EmbeddedTmpl: or<string>(t.EmbeddedTmpl, ''),
     ChangeMode: mode, ChangeSignal: signal, ChangeScript: cs, Once: or<boolean>(t.Once, false), Splay: or<number>(t.Splay, 5 * S),
     Perms: or<string>(t.Perms, '0644'), Uid: t.Uid ?? null, Gid: t.Gid ?? null, LeftDelim: or<string>(t.LeftDelim, '{{'), RightDelim: or<string>(t.RightDelim, '}}'),
     Envvars: or<boolean>(t.Envvars, false), VaultGrace: or<number>(t.VaultGrace, 0), Wait: isObj(t.Wait) ? t.Wait : null, ErrMissingKey: or<boolean>(t.ErrMissingKey, false),
   };
+  return withRest(out, t);
 }
 
 /** structs workload_id.go WorkloadIdentity.Canonicalize. */
 function identity(w: Obj): Obj {
   const name = strOr(w.Name, 'default');
-  return { ...w, Name: name, Audience: name === 'default' ? ['nomadproject.io'] : nonEmpty(w.Audience ?? null), ChangeSignal: or<string>(w.ChangeSignal, '').toUpperCase() };
+  return withRest({ Name: name, Audience: name === 'default' ? ['nomadproject.io'] : nonEmpty(w.Audience ?? null), ChangeSignal: String(or<string>(w.ChangeSignal, '')).toUpperCase() }, w);
 }
 
 /** structs.go Task.Canonicalize (1.7+): the `default` identity moves out of Identities into Identity, and always exists. */
-function identities(out: Obj, t: Obj, ctx: Ctx): void {
-  if (!atLeast(ctx.version, SINCE.defaultIdentity)) {
-    out.Identity = isObj(t.Identity) ? t.Identity : null;
-    out.Identities = nonEmpty(objs(t.Identities));
-    return;
-  }
+function identities(t: Obj, ctx: Ctx): { identity: Obj | null; identities: Obj[] | null } {
+  if (!atLeast(ctx.version, SINCE.defaultIdentity)) return { identity: isObj(t.Identity) ? t.Identity : null, identities: nonEmpty(objs(t.Identities)) };
   let own: Obj | null = isObj(t.Identity) ? identity(t.Identity) : null;
   const rest: Obj[] = [];
   for (const w of objs(t.Identities)) {
@@ -544,8 +562,7 @@ function identities(out: Obj, t: Obj, ctx: Ctx): void {
     if (c.Name === 'default') own = c;
     else rest.push(c);
   }
-  out.Identity = own ?? identity({});
-  out.Identities = nonEmpty(rest);
+  return { identity: own ?? identity({}), identities: nonEmpty(rest) };
 }
 
 const SEMVER = 'semver';
@@ -569,9 +586,9 @@ function semver(lt: string, rt: string): Obj {
  * `jobImpliedConstraints` and the identity version constraint of job_endpoint_hook_implicit_identities.go.
  * Nomad appends the identity constraint on every register; one copy is kept here (constraints compare as sets).
  */
-function impliedConstraints(g: Obj, list: Obj[], services: Obj[], tasks: Obj[], ctx: Ctx): void {
+function impliedConstraints(groupNetworks: Obj[] | null, list: Obj[], services: Obj[], tasks: Obj[], ctx: Ctx): void {
   // Vault: one per task with a Vault block, per cluster (vaultConstraintFn).
-  for (const t of [...tasks].sort((a, b) => String(a.Name).localeCompare(String(b.Name)))) {
+  for (const t of [...tasks].sort((a, b) => (String(a.Name) < String(b.Name) ? -1 : 1))) {
     const v = t.Vault as Obj | null;
     if (!v) continue;
     const cluster = String(v.Cluster ?? '');
@@ -609,7 +626,7 @@ function impliedConstraints(g: Obj, list: Obj[], services: Obj[], tasks: Obj[], 
     }
   }
   // Bridge networking (RequiredBridgeNetwork).
-  if (((g.Networks as Obj[] | null) ?? []).some((n) => n.Mode === 'bridge')) {
+  if ((groupNetworks ?? []).some((n) => n.Mode === 'bridge')) {
     for (const p of CNI_PLUGINS) ensure(list, semver(`\${attr.plugins.cni.version.${p}}`, '>= 0.4.0'), 'left');
   }
   // Transparent proxy (RequiredTransparentProxy).
