@@ -4,7 +4,7 @@
  * compare it (drift, verify); creates and deletes need no call. Only what a pass would write counts as a
  * change.
  */
-import { allocImpact, applyPruneGuard, changeEntry, compareJobs, comparisonLines, decide, diffLines, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsLiveRead, needsPlanCall, revertedVersion, scaledGroups, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
+import { allocImpact, applyPruneGuard, changeEntry, compareJobs, compareOptions, comparisonLines, decide, diffLines, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsLiveRead, needsPlanCall, revertedVersion, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
 import type { Job } from '../lib/core/nomad/types';
 import { NotFoundError } from '../lib/ports/errors';
 import { parseDurationMs } from '../lib/runtime/triggers';
@@ -57,7 +57,7 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
       // As the pass: the plan for the diff and the impact, the live job compared for drift and verify.
       const job = (item.desired as DesiredValid).job;
       const [plan, live] = await Promise.all([deps.nomad.planJob(item.namespace, job, { diff: true }), needsLiveRead(item) ? deps.nomad.readJob(item.namespace, item.jobId) : Promise.resolve(undefined)]);
-      const comparison = live ? compareJobs(job, live, { ignoreCounts: scaledGroups(job) }) : undefined;
+      const comparison = live ? compareJobs(job, live, compareOptions(await deps.nomad.capabilities(), item.namespace, job)) : undefined;
       const verdict = judgePlan(item, plan.Diff, comparison);
       e = changeEntry(item, now, verdict);
       if (e && verdict.outcome !== 'in-sync') {

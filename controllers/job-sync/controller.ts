@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { allocImpact, applyPruneGuard, carryConfirmations, compareJobs, comparisonLines, decidePair, decide, keylessInvalidNamespaces, judgePlan, needsLiveRead, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, scaledGroups, versionTag, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { allocImpact, applyPruneGuard, carryConfirmations, compareJobs, compareOptions, comparisonLines, decidePair, decide, keylessInvalidNamespaces, judgePlan, needsLiveRead, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, versionTag, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, healthGroups, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -426,7 +426,7 @@ export class JobSyncController {
       this.live.set(key, undefined);
       return { kind: 'requeueAfter', ms: 0 }; // gone since the list: decide again
     }
-    const comparison = liveJob ? compareJobs(d.job, liveJob, { ignoreCounts: scaledGroups(d.job) }) : undefined;
+    const comparison = liveJob ? compareJobs(d.job, liveJob, compareOptions(await nomad.capabilities(), namespace, d.job)) : undefined;
     const verdict = judgePlan(item, plan.Diff, comparison);
     const enforceIndex = plan.JobModifyIndex;
     // What people read: Nomad's plan diff, and the comparison's changes where the plan is blind to them.

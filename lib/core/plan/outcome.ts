@@ -7,6 +7,7 @@ import type { Job, JobDiff } from '../nomad/types';
 import { subjectOf, type ChangeEntry } from './changeset';
 import { filterDiffNoise, ignoreScaledCounts } from './noise';
 import type { PlanItem } from './types';
+import type { CompareOptions } from './compare';
 import { formatDiagnostic } from '../diagnostics';
 
 /** Names of the groups of `job` under an autoscaler (a `Scaling` block that is not disabled). */
@@ -22,6 +23,14 @@ export function preservesCounts(job: Job, action: PlanItem['action']): boolean {
 /** True when the pass asks Nomad's plan endpoint about the item before writing (the index to enforce, the diff, the allocation impact). */
 export function needsPlanCall(item: PlanItem): boolean {
   return (item.action === 'update' || item.action === 'drift' || item.action === 'verify') && item.desired !== undefined;
+}
+
+/**
+ * The options of `compareJobs` for a desired job on a server: its version and region (the defaults it
+ * fills in), the namespace, and the groups under an autoscaler (their count is theirs).
+ */
+export function compareOptions(server: { version?: string; region?: string }, namespace: string, desired: Job): CompareOptions {
+  return { ...(server.version ? { serverVersion: server.version } : {}), ...(server.region ? { region: server.region } : {}), namespace, ignoreCounts: scaledGroups(desired) };
 }
 
 /** True when the pass reads the live job and compares it with the desired one before deciding to write. */
