@@ -261,7 +261,7 @@ export class GitSpecSource {
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return undefined;
     try {
       const out = (await git(this.gitDir, ['show', '-s', '--format=%s', commit, '--'])).toString('utf8');
-      return out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+      return Array.from(out, (c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').trim();
     } catch {
       return undefined;
     }

@@ -58,7 +58,7 @@ const TAG_DESCRIPTION_MAX = 1000;
  * @example versionTag('0123456789abcdef…', 'es/cerebro/nomadgen.toml', 'bump cerebro') // { name: 'git-0123456789ab', description: 'bump cerebro (es/cerebro/nomadgen.toml)' }
  */
 export function versionTag(commit: string, spec: string, subject: string | undefined): { name: string; description: string } {
-  const clean = (t: string): string => t.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const clean = (t: string): string => Array.from(t, (c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('').replace(/ {2,}/g, ' ').trim();
   const tail = ` (${clean(spec)})`;
   let head = clean(subject ?? '') || `commit ${commit.slice(0, 12)}`;
   if (head.length + tail.length > TAG_DESCRIPTION_MAX) head = `${head.slice(0, Math.max(0, TAG_DESCRIPTION_MAX - tail.length - 1))}…`;
