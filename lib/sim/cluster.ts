@@ -948,6 +948,8 @@ export class Cluster {
     const add = (svc: Service, taskPart: string, task: Task | undefined): void => {
       if ((svc.Provider ?? 'consul') !== 'consul') return;
       const label = svc.PortLabel ?? '';
+      // `alloc_ipv6` exists from Nomad 1.10.4 (nomad/structs/services.go `AddressModeAllocIPv6`).
+      if (svc.AddressMode === 'alloc_ipv6' && compareVersions(this.version, '1.10.4') < 0) return;
       const at = serviceAddress(svc.AddressMode ?? 'auto', label, this.addressSources(a, task));
       if (!at) return;
       const id = `_nomad-task-${a.ID}-${taskPart}-${svc.Name}-${label}`;
