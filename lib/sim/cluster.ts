@@ -29,7 +29,7 @@ export interface SimTimings {
   allocStartMs: number;
   /** How long a batch allocation runs before completing. */
   batchRunMs: number;
-  /** Multiplier applied to job durations (MinHealthyTime, HealthyDeadline, ProgressDeadline). */
+  /** Multiplier applied to job durations (MinHealthyTime, HealthyDeadline, ProgressDeadline, check intervals). */
   timeScale: number;
   /** Event stream heartbeat interval. */
   heartbeatMs: number;
