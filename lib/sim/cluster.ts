@@ -936,7 +936,8 @@ export class Cluster {
    * Registers the allocation's Consul services at the address its `address_mode` resolves to
    * (service-address.ts). A check is registered with its `InitialStatus` (Consul: critical when none is
    * given, and Nomad gives none by default) and takes its result at its first run, one interval (times
-   * `SuccessBeforePassing`) after it was first registered; checks keep their state across re-registrations.
+   * `SuccessBeforePassing`) after it was first registered (Consul's agent/checks/check.go runners wait a
+   * random stagger within the interval first); checks keep their state across re-registrations.
    */
   private registerServices(a: SimAlloc): void {
     const g = a.job.TaskGroups.find((x) => x.Name === a.TaskGroup);
