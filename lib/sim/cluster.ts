@@ -913,7 +913,9 @@ export class Cluster {
   /** The networks a service of `a` (a task's when `task` is given) resolves its address from. */
   private addressSources(a: SimAlloc, task: Task | undefined): AddressSources {
     const sources: AddressSources = { ports: a.Ports.map((p) => ({ ...p, HostIP: a.HostAddress })) };
-    if (hasAllocNetwork(a)) sources.netStatus = { address: a.AddressIPv4, addressIPv6: a.Address };
+    // Group services see the allocation's network status, task services their driver's network
+    // (allocrunner/group_service_hook.go, taskrunner/service_hook.go).
+    if (!task && hasAllocNetwork(a)) sources.netStatus = { address: a.AddressIPv4, addressIPv6: a.Address };
     if (task?.Driver === 'docker') {
       // drivers/docker/driver.go `detectIP`: the container's address on its docker network; its global
       // IPv6 (and advertised) with `advertise_ipv6_address`; none when it joins another namespace.

@@ -88,12 +88,16 @@ describe('simulator: service addresses by address_mode', () => {
     expect(entries.map((e) => [e.Service.Address, e.Service.Port])).toEqual([[status.AddressIPv6, 8080]]);
   });
 
-  test('alloc_ipv6 before Nomad 1.10.4 and driver on a group service resolve to nothing: no registration', async () => {
+  test('alloc_ipv6 before Nomad 1.10.4, driver on a group service and alloc on a task service resolve to nothing: no registration', async () => {
     await start('1.10.3');
     expect((await run(groupServiceJob('alloc_ipv6'))).entries).toEqual([]);
     expect((await http('DELETE', `${sim.nomadUrl}/v1/job/web?purge=true`)).status).toBe(200);
     await sim.settle();
     expect((await run(groupServiceJob('driver'))).entries).toEqual([]);
+    expect((await http('DELETE', `${sim.nomadUrl}/v1/job/web?purge=true`)).status).toBe(200);
+    await sim.settle();
+    const allocOnTask = serviceJob('web', {}, { Count: 1, Update: { MaxParallel: 0 }, Services: null, Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: 'x' }, Services: [{ Name: 'web', PortLabel: 'http', AddressMode: 'alloc' }] }] });
+    expect((await run(allocOnTask)).entries).toEqual([]);
   });
 
   test.each([
