@@ -64,8 +64,11 @@ export interface SimAlloc {
   NetworkMode: string;
   /** Set when the image matched the failing-image rule. */
   failing: boolean;
-  /** Per registered Consul check ID: when its first run is (ms); a check is critical until then. */
-  checkRuns: Record<string, number>;
+  /**
+   * Per registered Consul check ID: when its first run is (ms; it shows its initial status until then)
+   * and from when it passes (its first run, or its registration with an initial status of passing).
+   */
+  checkRuns: Record<string, { runAt: number; passAt: number }>;
   nameIndex: number;
 }
 

@@ -946,7 +946,7 @@ export class Cluster {
     const node = this.nodes.find((n) => n.ID === a.NodeID);
     if (!g || !node) return;
     const now = this.now();
-    const runs: Record<string, number> = {};
+    const runs: SimAlloc['checkRuns'] = {};
     const instances: ServiceInstance[] = [];
     const add = (svc: Service, taskPart: string, task: Task | undefined): void => {
       if ((svc.Provider ?? 'consul') !== 'consul') return;
@@ -966,18 +966,19 @@ export class Cluster {
         node,
         checks: (svc.Checks ?? []).map((c) => {
           const checkId = `_nomad-check-${createHash('sha1').update(`${id}/${JSON.stringify(c)}`).digest('hex')}`;
-          let runAt = a.checkRuns[checkId];
-          if (runAt === undefined) {
+          const initial = c.InitialStatus === 'passing' || c.InitialStatus === 'warning' ? c.InitialStatus : 'critical';
+          let run = a.checkRuns[checkId];
+          if (run === undefined) {
             const every = ((c.Interval ?? 0) / NS_PER_MS) * this.timings.timeScale;
             const successes = typeof c.SuccessBeforePassing === 'number' && c.SuccessBeforePassing > 1 ? c.SuccessBeforePassing : 1;
-            runAt = now + every * successes;
+            run = { runAt: now + every * successes, passAt: initial === 'passing' ? now : now + every * successes };
             const allocId = a.ID;
             const first = checkResult(a.failing, c.Type, c.Path);
-            this.transitions.schedule('check-run', runAt - now, () => this.runCheck(allocId, checkId, first));
+            this.transitions.schedule('check-run', run.runAt - now, () => this.runCheck(allocId, checkId, first));
           }
-          runs[checkId] = runAt;
+          runs[checkId] = run;
+          const runAt = run.runAt;
           const result = checkResult(a.failing, c.Type, c.Path);
-          const initial = c.InitialStatus === 'passing' || c.InitialStatus === 'warning' ? c.InitialStatus : 'critical';
           return {
             id: checkId,
             name: c.Name ?? `service: "${svc.Name}" check`,
@@ -1006,7 +1007,7 @@ export class Cluster {
   /** When every Consul check of `a` passes (ms), or undefined when one never does. */
   private checksPassAt(a: SimAlloc): number | undefined {
     if (a.failing && Object.keys(a.checkRuns).length) return undefined;
-    return Math.max(this.now(), ...Object.values(a.checkRuns));
+    return Math.max(this.now(), ...Object.values(a.checkRuns).map((r) => r.passAt));
   }
 
   // ---------------------------------------------------------------- job status

@@ -60,6 +60,15 @@ describe('simulator: check runs', () => {
     expect((await serviceChecks('web'))[0][0].Status).toBe('passing');
   });
 
+  test('a check registered passing (InitialStatus) counts for deployment health from its registration', async () => {
+    await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: job({ InitialStatus: 'passing', Interval: 60e9 }) });
+    await clock.advance(10);
+    await clock.advance(1000);
+    expect((await serviceChecks('web'))[0][0]).toMatchObject({ Status: 'passing', Output: '' });
+    await clock.advance(5_000);
+    expect((await http<Deployment>('GET', `${sim.nomadUrl}/v1/job/web/deployment`)).json).toMatchObject({ Status: 'successful' });
+  });
+
   test('a failing image stays critical; its first run reports the failure', async () => {
     sim.failImage('web:broken');
     await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('web', {}, { Count: 1, Update: { MaxParallel: 0 } }, 'ghcr.io/acme/web:broken') });
