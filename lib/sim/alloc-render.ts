@@ -1,9 +1,11 @@
 /**
  * Allocations as the simulator stores them, and their wire forms: `AllocListStub` for lists, the full
  * `Allocation` (zero fields omitted, as Nomad ≥ 1.9 encodes it) for `GET /v1/allocation/:id`.
- * The allocation's IPv6 address is reported where Nomad reports addresses it assigned:
- * `AllocatedResources.Shared.Networks[0].IP`, `AllocatedResources.Shared.Ports[].HostIP` and
- * `NetworkStatus.AddressIPv6` (full allocation only).
+ * Addresses are reported where Nomad reports them: the node's (host) address in
+ * `AllocatedResources.Shared.Networks[].IP` and `Shared.Ports[].HostIP` for a group with a network block;
+ * for a group bridge or CNI network, the allocation network's addresses in `NetworkStatus.Address` (IPv4)
+ * and `NetworkStatus.AddressIPv6` (out of the node's /80; full allocation only). A docker container's
+ * own addresses appear in no allocation field, only in the services registered at them.
  */
 import type { Job, TaskEvent, TaskState } from '../core/nomad/types';
 
@@ -44,7 +46,17 @@ export interface SimAlloc {
   ModifyIndex: number;
   CreateTime: number;
   ModifyTime: number;
+  /**
+   * The allocation's IPv6 out of its node's /80: its bridge/CNI network's address, or, without one, its
+   * docker containers' address (one per allocation).
+   */
   Address: string;
+  /** The IPv4 of the allocation's bridge/CNI network, or of its docker containers on docker's bridge. */
+  AddressIPv4: string;
+  /** The node's address: the host IP the allocation's ports are bound to. */
+  HostAddress: string;
+  /** Whether the group has a network block (`Shared.Networks` is reported). */
+  hasNetwork: boolean;
   Ports: AllocPort[];
   /** Per task: cpu MHz, memory MB, memory max MB. */
   TaskResources: Record<string, { cpu: number; memory: number; memoryMax: number }>;
@@ -52,6 +64,11 @@ export interface SimAlloc {
   NetworkMode: string;
   /** Set when the image matched the failing-image rule. */
   failing: boolean;
+  /**
+   * Per registered Consul check ID: when its first run is (ms; it shows its initial status until then)
+   * and from when it passes (its first run, or its registration with an initial status of passing).
+   */
+  checkRuns: Record<string, { runAt: number; passAt: number }>;
   nameIndex: number;
 }
 
@@ -99,18 +116,29 @@ export function allocatedResources(a: SimAlloc): Record<string, unknown> {
   for (const [name, r] of Object.entries(a.TaskResources)) {
     tasks[name] = { Cpu: { CpuShares: r.cpu }, Memory: { MemoryMB: r.memory, MemoryMaxMB: r.memoryMax }, Networks: null, Devices: null };
   }
-  const network: Record<string, unknown> = { IP: a.Address };
+  const network: Record<string, unknown> = { IP: a.HostAddress };
   if (a.NetworkMode) network.Mode = a.NetworkMode;
   const dyn = a.Ports.map((p) => ({ Label: p.Label, Value: p.Value, ...(p.To ? { To: p.To } : {}), HostNetwork: 'default' }));
   if (dyn.length) network.DynamicPorts = dyn;
   return {
     Tasks: tasks,
     Shared: {
-      Networks: [network],
+      Networks: a.hasNetwork ? [network] : null,
       DiskMB: a.DiskMB,
-      Ports: a.Ports.length ? a.Ports.map((p) => ({ Label: p.Label, Value: p.Value, To: p.To, HostIP: a.Address })) : null,
+      Ports: a.Ports.length ? a.Ports.map((p) => ({ Label: p.Label, Value: p.Value, To: p.To, HostIP: a.HostAddress })) : null,
     },
   };
+}
+
+/** Whether the allocation has its own network namespace (a group `bridge` or `cni/*` network). */
+export function hasAllocNetwork(a: Pick<SimAlloc, 'NetworkMode'>): boolean {
+  return a.NetworkMode === 'bridge' || a.NetworkMode.startsWith('cni/');
+}
+
+/** `AllocNetworkStatus`: reported for allocations with their own network namespace only. */
+export function allocNetworkStatus(a: SimAlloc): Record<string, unknown> | undefined {
+  if (!hasAllocNetwork(a)) return undefined;
+  return { InterfaceName: 'eth0', Address: a.AddressIPv4, AddressIPv6: a.Address, DNS: null };
 }
 
 function deploymentStatus(a: SimAlloc): Record<string, unknown> | null {
@@ -180,7 +208,7 @@ export function allocFull(a: SimAlloc, withJob: boolean): Record<string, unknown
     NextAllocation: a.NextAllocation,
     DeploymentID: a.DeploymentID,
     DeploymentStatus: deploymentStatus(a) ?? undefined,
-    NetworkStatus: a.Address ? { InterfaceName: 'eth0', Address: '', AddressIPv6: a.Address, DNS: null } : undefined,
+    NetworkStatus: allocNetworkStatus(a),
     CreateIndex: a.CreateIndex,
     ModifyIndex: a.ModifyIndex,
     AllocModifyIndex: a.CreateIndex,

@@ -5,15 +5,17 @@
  * (evaluation, task start, health, deadlines) is a scheduled transition, fired by the clock or by `settle()`.
  */
 import { createHash } from 'node:crypto';
-import type { AllocMetric, Deployment, DeploymentState, Evaluation, Job, JobSummary, Namespace, NomadEvent, Service, TaskGroup, TaskState } from '../core/nomad/types';
-import { allocFull, allocStub, rfc3339, taskEvent, type SimAlloc } from './alloc-render';
+import type { AllocMetric, Deployment, DeploymentState, Evaluation, Job, JobSummary, Namespace, NomadEvent, Service, Task, TaskGroup, TaskState } from '../core/nomad/types';
+import { allocFull, allocStub, hasAllocNetwork, rfc3339, taskEvent, type SimAlloc } from './alloc-render';
+import { nodeInDatacenters, nodeInPool, tasksUpdated } from './alloc-update';
 import { ChangeFeed } from './blocking';
 import { canonicalizeJob, multiError, validateJob } from './canonicalize';
 import { EventBroker } from './events';
 import { HttpError } from './http-server';
-import { nextAllocAddress, type SimNode } from './nodes';
+import { nextAllocAddress, nextAllocIPv4, type SimNode } from './nodes';
 import type { Prng } from './prng';
 import { constraintHolds, groupDemand, placeGroup, type PlacedAlloc } from './scheduler';
+import { serviceAddress, type AddressSources } from './service-address';
 import { Transitions } from './transitions';
 import { compareVersions } from './version';
 
@@ -27,7 +29,7 @@ export interface SimTimings {
   allocStartMs: number;
   /** How long a batch allocation runs before completing. */
   batchRunMs: number;
-  /** Multiplier applied to job durations (MinHealthyTime, HealthyDeadline, ProgressDeadline). */
+  /** Multiplier applied to job durations (MinHealthyTime, HealthyDeadline, ProgressDeadline, check intervals). */
   timeScale: number;
   /** Event stream heartbeat interval. */
   heartbeatMs: number;
@@ -45,13 +47,19 @@ export interface ServiceInstance {
   address: string;
   port: number;
   node: SimNode;
-  checks: Array<{ id: string; name: string; type: string; interval: string; timeout: string; status: 'passing' | 'critical'; output: string }>;
+  checks: Array<{ id: string; name: string; type: string; interval: string; timeout: string; status: CheckStatus; output: string }>;
 }
+
+/** A Consul check status. */
+export type CheckStatus = 'passing' | 'warning' | 'critical';
 
 /** Where running allocations register their services. */
 export interface ServiceRegistry {
+  /** Registers (or replaces) an allocation's instances, each check with the status it carries. */
   registerAlloc(allocId: string, instances: ServiceInstance[]): void;
   deregisterAlloc(allocId: string): void;
+  /** A check ran: its status and output change (no-op for a check no longer registered). */
+  updateCheck(checkId: string, status: CheckStatus, output: string): void;
 }
 
 interface JobRecord {
@@ -67,10 +75,17 @@ interface JobRecord {
 interface GroupPlan {
   ignore: SimAlloc[];
   inplace: SimAlloc[];
+  /** Destructive updates made now (within the update strategy's limit), in name order. */
   destructive: SimAlloc[];
+  /** Destructive updates left for later (counted as ignored). */
   destructiveLater: number;
   stop: SimAlloc[];
+  /** Name indexes of the allocations to place. */
   place: number[];
+  /** A new deployment's `DesiredTotal` for the group: every destructive, in-place and placement. */
+  desiredTotal: number;
+  /** Whether the job spec changes allocations of the group (a destructive or in-place update). */
+  updatingSpec: boolean;
 }
 
 /** A decoded `JobRegisterRequest`, with the namespace already resolved. */
@@ -105,9 +120,22 @@ export function specChanged(a: Job, b: Job): boolean {
   return strip(a) !== strip(b);
 }
 
-function destructiveKey(job: Job, g: TaskGroup): string {
-  const tasks = (g.Tasks ?? []).map((t) => ({ ...t, Services: null, Constraints: null, Affinities: null, RestartPolicy: null }));
-  return JSON.stringify({ tasks, net: g.Networks, disk: g.EphemeralDisk, vol: g.Volumes, meta: g.Meta, jobMeta: job.Meta });
+/** `JobDefaultTrackedVersions` (nomad/structs): how many untagged versions of a job are kept. */
+export const JOB_TRACKED_VERSIONS = 6;
+
+/**
+ * A job's stored versions (newest first) after `job` is written, as `upsertJobVersion` in
+ * nomad/state/state_store.go keeps them: tagged versions (`VersionTag` set) are never dropped and not
+ * counted; past `JOB_TRACKED_VERSIONS` untagged ones, the oldest is dropped, unless it is the newest stable
+ * version, in which case the one before it goes.
+ */
+export function retainVersions(previous: readonly Job[], job: Job): Job[] {
+  const all = [job, ...previous];
+  const untagged = all.filter((v) => !v.VersionTag);
+  if (untagged.length <= JOB_TRACKED_VERSIONS) return all;
+  const stableIdx = untagged.findIndex((v) => v.Stable);
+  const victim = stableIdx === JOB_TRACKED_VERSIONS ? untagged[JOB_TRACKED_VERSIONS - 1] : untagged[JOB_TRACKED_VERSIONS];
+  return all.filter((v) => v !== victim);
 }
 
 function jobKey(ns: string, id: string): string {
@@ -244,7 +272,7 @@ export class Cluster {
     };
     if (rec) {
       rec.job = job;
-      rec.versions = [job, ...rec.versions].slice(0, 6);
+      rec.versions = retainVersions(rec.versions, job);
       rec.stubMeta = rec.stubPlain = undefined;
       rec.summaryIndex = index;
     } else {
@@ -303,7 +331,7 @@ export class Cluster {
       const index = this.bump('jobs', 'job_summary', 'job_version');
       job = { ...job, Stop: true, Version: (job.Version ?? 0) + 1, ModifyIndex: index, JobModifyIndex: index, SubmitTime: this.now() * NS_PER_MS, Stable: false };
       rec.job = job;
-      rec.versions = [job, ...rec.versions].slice(0, 6);
+      rec.versions = retainVersions(rec.versions, job);
       rec.stubMeta = rec.stubPlain = undefined;
       this.publish(index, [this.jobEvent(job, 'JobDeregistered')]);
     }
@@ -469,53 +497,100 @@ export class Cluster {
     return out.sort((a, b) => b.CreateIndex - a.CreateIndex || a.Name.localeCompare(b.Name));
   }
 
-  /** The plan of one group against the allocations running now. */
+  /**
+   * The plan of one group against the allocations running now, as Nomad's cluster reconciler computes it
+   * (scheduler/reconciler/reconcile_cluster.go `computeGroup`): past `Count`, the highest name indexes stop
+   * (`computeStop`, `AllocNameIndex.Highest`); missing ones are placed at the lowest free indexes
+   * (`computePlacements`, `AllocNameIndex.Next`); survivors of an older job are updated in place or
+   * destructively (`computeUpdates` with `genericAllocUpdateFn`); destructive updates are limited by the
+   * update strategy (`computeUnderProvisionedBy`, placements count against `MaxParallel`). `deployment` is
+   * the job's current deployment (see `currentDeployment`); a failed one stops placements and updates.
+   */
   planGroup(job: Job, g: TaskGroup, live: SimAlloc[], deployment: Deployment | undefined, stopped: boolean): GroupPlan {
-    const plan: GroupPlan = { ignore: [], inplace: [], destructive: [], destructiveLater: 0, stop: [], place: [] };
+    const plan: GroupPlan = { ignore: [], inplace: [], destructive: [], destructiveLater: 0, stop: [], place: [], desiredTotal: 0, updatingSpec: false };
     const mine = live.filter((a) => a.TaskGroup === g.Name).sort((a, b) => a.nameIndex - b.nameIndex || a.CreateIndex - b.CreateIndex);
     const count = stopped ? 0 : g.Count ?? 1;
-    const keep: SimAlloc[] = [];
-    const usedIdx = new Set<number>();
-    for (const a of mine) {
-      if (a.nameIndex >= count || usedIdx.has(a.nameIndex)) plan.stop.push(a);
-      else {
-        usedIdx.add(a.nameIndex);
-        keep.push(a);
-      }
+    if (count === 0) {
+      plan.stop = mine;
+      return plan;
     }
-    for (let i = 0; i < count; i++) if (!usedIdx.has(i)) plan.place.push(i);
+    // computeStop: the `remove` highest name indexes in use, then (duplicate names) any others.
+    const taken = new Set(mine.map((a) => a.nameIndex));
+    let untainted = mine;
+    const remove = mine.length - count;
+    if (remove > 0) {
+      const highest = new Set([...taken].sort((x, y) => y - x).slice(0, remove));
+      for (const i of highest) taken.delete(i);
+      const order = [...mine].sort((a, b) => Number(highest.has(b.nameIndex)) - Number(highest.has(a.nameIndex)) || b.nameIndex - a.nameIndex || b.CreateIndex - a.CreateIndex);
+      plan.stop = order.slice(0, remove);
+      untainted = mine.filter((a) => !plan.stop.includes(a));
+    }
+    // computePlacements: the lowest free indexes below Count, then overlapping ones from 0.
+    let missing = count - untainted.length;
+    for (let i = 0; i < count && missing > 0; i++) {
+      if (taken.has(i)) continue;
+      plan.place.push(i);
+      taken.add(i);
+      missing--;
+    }
+    for (let i = 0; missing > 0; i++, missing--) plan.place.push(i);
+    // computeUpdates.
+    const destructive: SimAlloc[] = [];
+    for (const a of untainted) {
+      if (a.job.JobModifyIndex === job.JobModifyIndex) plan.ignore.push(a);
+      else if (tasksUpdated(job, a.job, g.Name) !== undefined || !this.stillFeasible(job, g, a)) destructive.push(a);
+      else plan.inplace.push(a);
+    }
+    plan.desiredTotal = destructive.length + plan.inplace.length + plan.place.length;
+    plan.updatingSpec = destructive.length + plan.inplace.length > 0;
+    // computeUnderProvisionedBy, then placeAllocs and computeDestructiveUpdates.
     const failed = deployment?.Status === 'failed' && deployment.JobVersion === job.Version;
     const strategy = g.Update && (g.Update.MaxParallel ?? 0) > 0 ? g.Update : undefined;
-    let limit = Infinity;
-    if (strategy && job.Type === 'service') {
-      const inflight = keep.filter((a) => a.JobVersion === job.Version && a.job.JobModifyIndex === job.JobModifyIndex && a.DeploymentID && a.Healthy !== true).length;
-      limit = failed ? 0 : Math.max(0, (strategy.MaxParallel ?? 1) - inflight);
-    }
-    const newKey = destructiveKey(job, g);
-    for (const a of keep) {
-      if (a.job.JobModifyIndex === job.JobModifyIndex) {
-        plan.ignore.push(a);
-        continue;
-      }
-      const oldGroup = a.job.TaskGroups.find((x) => x.Name === g.Name);
-      if (oldGroup && destructiveKey(a.job, oldGroup) === newKey && this.stillFeasible(job, g, a)) {
-        plan.inplace.push(a);
-      } else if (plan.destructive.length < limit) {
-        plan.destructive.push(a);
-      } else {
-        plan.destructiveLater++;
+    let under = count;
+    if (strategy && destructive.length > 0) {
+      if (!deployment) under = strategy.MaxParallel ?? 1;
+      else if (failed) under = 0;
+      else {
+        under = strategy.MaxParallel ?? 1;
+        for (const a of untainted) {
+          if (a.DeploymentID !== deployment.ID) continue;
+          if (a.Healthy === false) {
+            under = 0;
+            break;
+          }
+          if (a.Healthy !== true) under--;
+        }
+        under = Math.max(0, under);
       }
     }
     if (failed) plan.place = [];
+    else under -= Math.min(plan.place.length, under);
+    const now = failed ? 0 : Math.min(destructive.length, under);
+    plan.destructive = destructive.slice(0, now);
+    plan.destructiveLater = destructive.length - now;
     return plan;
   }
 
-  /** An in-place update needs the allocation's node to still satisfy the new constraints. */
+  /**
+   * Whether an allocation may stay where it runs under the new job (`genericAllocUpdateFn`): its node is
+   * still in the job's datacenters and node pool and satisfies the constraints.
+   */
   private stillFeasible(job: Job, g: TaskGroup, a: SimAlloc): boolean {
     const node = this.nodes.find((n) => n.ID === a.NodeID);
     if (!node) return false;
+    if (!nodeInDatacenters(node, job.Datacenters) || !nodeInPool(node, job.NodePool)) return false;
     const all = [...(job.Constraints ?? []), ...(g.Constraints ?? []), ...(g.Tasks ?? []).flatMap((t) => t.Constraints ?? [])];
     return all.every((c) => constraintHolds(c, node));
+  }
+
+  /**
+   * The job's current deployment as the reconciler sees it (`cancelUnneededServiceDeployments`): the latest
+   * one, if it is of this job version and not successful.
+   */
+  private currentDeployment(job: Job): Deployment | undefined {
+    const d = this.latestDeployment(job.Namespace ?? 'default', job.ID);
+    if (!d || d.JobVersion !== job.Version || d.JobCreateIndex !== job.CreateIndex || d.Status === 'successful') return undefined;
+    return d;
   }
 
   private processEval(id: string): void {
@@ -530,26 +605,40 @@ export class Cluster {
       return;
     }
     const job = rec.job;
-    let deployment = this.latestDeployment(job.Namespace ?? 'default', job.ID);
-    if (deployment && deployment.JobVersion !== job.Version) deployment = undefined;
+    let deployment = this.currentDeployment(job);
     const plans = new Map<string, GroupPlan>();
     for (const g of job.TaskGroups) plans.set(g.Name, this.planGroup(job, g, live, deployment, false));
     // Allocations of groups no longer in the job are stopped.
     for (const a of live) if (!job.TaskGroups.some((g) => g.Name === a.TaskGroup)) this.stopAlloc(a, 'alloc not needed due to job update');
 
-    const needsDeployment = job.Type === 'service' && job.TaskGroups.some((g) => {
-      const p = plans.get(g.Name) as GroupPlan;
-      return g.Update && (g.Update.MaxParallel ?? 0) > 0 && (p.place.length + p.destructive.length + p.inplace.length + p.destructiveLater > 0);
+    // createDeployment: groups with an update strategy that change something, unless the version already
+    // ran and its spec changes no allocation.
+    const jobKeyOf = jobKey(job.Namespace ?? 'default', job.ID);
+    const hadRunning = [...(this.jobAllocs.get(jobKeyOf) ?? [])].some((aid) => {
+      const a = this.allocs.get(aid);
+      return !!a && a.DesiredStatus === 'run' && a.JobVersion === job.Version && a.job.CreateIndex === job.CreateIndex;
     });
-    if (!deployment && needsDeployment) deployment = this.createDeployment(job);
+    const deployed = new Map<string, number>();
+    if (job.Type === 'service') {
+      for (const g of job.TaskGroups) {
+        const p = plans.get(g.Name) as GroupPlan;
+        if (!g.Update || (g.Update.MaxParallel ?? 0) <= 0 || p.desiredTotal === 0 || (hadRunning && !p.updatingSpec)) continue;
+        if (!deployment?.TaskGroups[g.Name]) deployed.set(g.Name, p.desiredTotal);
+      }
+    }
+    if (deployed.size && !deployment) deployment = this.createDeployment(job, deployed);
+    else if (deployed.size && deployment) this.updateDeployment(deployment, this.deploymentStates(job, deployed));
     const failedTG: Record<string, AllocMetric> = {};
     const queued: Record<string, number> = {};
     for (const g of job.TaskGroups) {
       const p = plans.get(g.Name) as GroupPlan;
       const inDeployment = deployment && deployment.TaskGroups[g.Name] ? deployment : undefined;
       for (const a of p.stop) this.stopAlloc(a, 'alloc not needed due to job update');
-      for (const a of p.inplace) this.inplaceUpdate(a, job, inDeployment);
-      const liveNow = this.liveAllocs().map(toPlaced);
+      for (const a of p.inplace) this.inplaceUpdate(a, job, inDeployment, ev.ID);
+      // A destructive update stops the old allocation in the same plan: its node counts as free for the
+      // replacement (generic_sched.go appends the stop before selecting a node).
+      const replaced = new Set(p.destructive.map((a) => a.ID));
+      const liveNow = this.liveAllocs().filter((a) => !replaced.has(a.ID)).map(toPlaced);
       const wanted = p.place.length + p.destructive.length;
       const result = placeGroup(job, g, wanted, this.nodes, liveNow, this.prng, this.now() * NS_PER_MS);
       let k = 0;
@@ -623,6 +712,7 @@ export class Cluster {
       ...(n.ReservedPorts ?? []).map((p) => ({ Label: p.Label, Value: p.Value ?? 0, To: p.To ?? 0 })),
       ...(n.DynamicPorts ?? []).map((p) => ({ Label: p.Label, Value: node.nextPort++, To: p.To ?? 0 })),
     ]);
+    const networkMode = g.Networks?.[0]?.Mode ?? '';
     const taskStates: Record<string, TaskState> = {};
     const taskResources: SimAlloc['TaskResources'] = {};
     for (const t of g.Tasks ?? []) {
@@ -658,11 +748,15 @@ export class Cluster {
       CreateTime: now,
       ModifyTime: now,
       Address: nextAllocAddress(node),
+      AddressIPv4: nextAllocIPv4(node, networkMode === 'bridge' || networkMode.startsWith('cni/') ? 'nomad' : 'docker'),
+      HostAddress: node.Address,
+      hasNetwork: (g.Networks ?? []).length > 0,
       Ports: ports,
       TaskResources: taskResources,
       DiskMB: g.EphemeralDisk?.SizeMB ?? 300,
-      NetworkMode: g.Networks?.[0]?.Mode ?? '',
+      NetworkMode: networkMode,
       failing: this.isFailing(g),
+      checkRuns: {},
       nameIndex,
     };
     if (previous) previous.NextAllocation = a.ID;
@@ -725,15 +819,22 @@ export class Cluster {
     if (a.DeploymentID && g?.Update) this.scheduleHealth(a, g);
   }
 
+  /**
+   * Tracks a deployment allocation's health as the client does (client/allochealth/tracker.go): healthy
+   * once its tasks run and, with `health_check = "checks"` (the default), every check passes, for
+   * `MinHealthyTime`; unhealthy at `HealthyDeadline` otherwise; with `"manual"` never set by the client.
+   */
   private scheduleHealth(a: SimAlloc, g: TaskGroup): void {
     const scale = this.timings.timeScale;
-    if (a.failing) {
-      const deadline = ((g.Update?.HealthyDeadline ?? 300e9) / NS_PER_MS) * scale;
-      this.transitions.schedule('alloc-unhealthy', deadline, () => this.setHealth(a.ID, false));
-    } else {
-      const min = ((g.Update?.MinHealthyTime ?? 10e9) / NS_PER_MS) * scale;
-      this.transitions.schedule('alloc-healthy', min, () => this.setHealth(a.ID, true));
-    }
+    const mode = g.Update?.HealthCheck || 'checks';
+    if (mode === 'manual') return;
+    const deadline = ((g.Update?.HealthyDeadline ?? 300e9) / NS_PER_MS) * scale;
+    const min = ((g.Update?.MinHealthyTime ?? 10e9) / NS_PER_MS) * scale;
+    const passAt = mode === 'checks' ? this.checksPassAt(a) : this.now();
+    const healthyIn = a.failing || passAt === undefined ? Infinity : passAt - this.now() + min;
+    const deploymentId = a.DeploymentID;
+    if (healthyIn > deadline) this.transitions.schedule('alloc-unhealthy', deadline, () => this.setHealth(a.ID, false, deploymentId));
+    else this.transitions.schedule('alloc-healthy', healthyIn, () => this.setHealth(a.ID, true, deploymentId));
   }
 
   private finishBatch(id: string): void {
@@ -782,56 +883,131 @@ export class Cluster {
     this.allocChanged(a, 'AllocationUpdateDesiredStatus');
   }
 
-  private inplaceUpdate(a: SimAlloc, job: Job, deployment: Deployment | undefined): void {
+  /**
+   * An in-place update (generic_sched.go): the allocation keeps its ID, node and ports, takes the new job
+   * version and joins the eval's deployment (none without one). A changed deployment clears its health,
+   * which the client then tracks again (client/allocrunner/health_hook.go `Update`); it counts as placed
+   * in the deployment (state_store.go `updateDeploymentWithAlloc`).
+   */
+  private inplaceUpdate(a: SimAlloc, job: Job, deployment: Deployment | undefined, evalId: string): void {
     a.job = job;
     a.JobVersion = job.Version ?? 0;
-    if (deployment) {
-      a.DeploymentID = deployment.ID;
+    a.EvalID = evalId;
+    const deploymentId = deployment?.ID ?? '';
+    const moved = a.DeploymentID !== deploymentId;
+    if (moved) {
+      a.DeploymentID = deploymentId;
       a.Healthy = null;
       a.HealthTime = 0;
-      const st = deployment.TaskGroups[a.TaskGroup];
-      if (st) this.updateDeployment(deployment, { [a.TaskGroup]: { ...st, PlacedAllocs: st.PlacedAllocs + 1 } });
+      const st = deployment?.TaskGroups[a.TaskGroup];
+      if (deployment && st) this.updateDeployment(deployment, { [a.TaskGroup]: { ...st, PlacedAllocs: st.PlacedAllocs + 1 } });
     }
     this.allocChanged(a, 'PlanResult');
     if (a.ClientStatus === 'running') {
       this.registerServices(a);
       const g = job.TaskGroups.find((x) => x.Name === a.TaskGroup);
-      if (deployment && g?.Update) this.scheduleHealth(a, g);
+      if (moved && deployment && g?.Update) this.scheduleHealth(a, g);
     }
   }
 
+  /** The networks a service of `a` (a task's when `task` is given) resolves its address from. */
+  private addressSources(a: SimAlloc, task: Task | undefined): AddressSources {
+    const sources: AddressSources = { ports: a.Ports.map((p) => ({ ...p, HostIP: a.HostAddress })) };
+    // Group services see the allocation's network status, task services their driver's network
+    // (allocrunner/group_service_hook.go, taskrunner/service_hook.go).
+    if (!task && hasAllocNetwork(a)) sources.netStatus = { address: a.AddressIPv4, addressIPv6: a.Address };
+    if (task?.Driver === 'docker') {
+      // drivers/docker/driver.go `detectIP`: the container's address on its docker network; its global
+      // IPv6 (and advertised) with `advertise_ipv6_address`; none when it joins another namespace.
+      const cfg = task.Config ?? {};
+      const mode = typeof cfg.network_mode === 'string' ? cfg.network_mode : '';
+      const portMap: Record<string, number> = {};
+      for (const m of Array.isArray(cfg.port_map) ? cfg.port_map : [cfg.port_map]) {
+        if (m && typeof m === 'object') for (const [k, v] of Object.entries(m as Record<string, unknown>)) if (typeof v === 'number') portMap[k] = v;
+      }
+      if (hasAllocNetwork(a) || mode === 'host' || mode === 'none' || mode.startsWith('container:')) sources.driver = { ip: '', autoAdvertise: false, portMap };
+      else {
+        const advertise = cfg.advertise_ipv6_address === true;
+        sources.driver = { ip: advertise ? a.Address : a.AddressIPv4, autoAdvertise: advertise || (mode !== '' && mode !== 'bridge'), portMap };
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * Registers the allocation's Consul services at the address its `address_mode` resolves to
+   * (service-address.ts). A check is registered with its `InitialStatus` (Consul: critical when none is
+   * given, and Nomad gives none by default) and takes its result at its first run, one interval (times
+   * `SuccessBeforePassing`) after it was first registered (Consul's agent/checks/check.go runners wait a
+   * random stagger within the interval first); checks keep their state across re-registrations.
+   */
   private registerServices(a: SimAlloc): void {
     const g = a.job.TaskGroups.find((x) => x.Name === a.TaskGroup);
     const node = this.nodes.find((n) => n.ID === a.NodeID);
     if (!g || !node) return;
+    const now = this.now();
+    const runs: SimAlloc['checkRuns'] = {};
     const instances: ServiceInstance[] = [];
-    const add = (svc: Service, taskPart: string): void => {
+    const add = (svc: Service, taskPart: string, task: Task | undefined): void => {
       if ((svc.Provider ?? 'consul') !== 'consul') return;
       const label = svc.PortLabel ?? '';
-      const port = a.Ports.find((p) => p.Label === label)?.Value ?? (Number(label) || 0);
+      // `alloc_ipv6` exists from Nomad 1.10.4 (nomad/structs/services.go `AddressModeAllocIPv6`).
+      if (svc.AddressMode === 'alloc_ipv6' && compareVersions(this.version, '1.10.4') < 0) return;
+      const at = serviceAddress(svc.AddressMode ?? 'auto', label, this.addressSources(a, task));
+      if (!at) return;
       const id = `_nomad-task-${a.ID}-${taskPart}-${svc.Name}-${label}`;
       instances.push({
         id,
         name: svc.Name,
         tags: svc.Tags ?? [],
         meta: { ...(svc.Meta ?? {}), 'external-source': 'nomad' },
-        address: a.Address,
-        port,
+        address: at.address,
+        port: at.port,
         node,
-        checks: (svc.Checks ?? []).map((c) => ({
-          id: `_nomad-check-${createHash('sha1').update(`${id}/${c.Name}`).digest('hex')}`,
-          name: c.Name ?? `service: "${svc.Name}" check`,
-          type: c.Type,
-          interval: fmtGoDuration(c.Interval ?? 0),
-          timeout: fmtGoDuration(c.Timeout ?? 0),
-          status: a.failing ? 'critical' : 'passing',
-          output: a.failing ? `${c.Type.toUpperCase()} check failed: connection refused` : `${c.Type.toUpperCase()} ${c.Path ?? ''}: 200 OK`,
-        })),
+        checks: (svc.Checks ?? []).map((c) => {
+          const checkId = `_nomad-check-${createHash('sha1').update(`${id}/${JSON.stringify(c)}`).digest('hex')}`;
+          const initial = c.InitialStatus === 'passing' || c.InitialStatus === 'warning' ? c.InitialStatus : 'critical';
+          let run = a.checkRuns[checkId];
+          if (run === undefined) {
+            const every = ((c.Interval ?? 0) / NS_PER_MS) * this.timings.timeScale;
+            const successes = typeof c.SuccessBeforePassing === 'number' && c.SuccessBeforePassing > 1 ? c.SuccessBeforePassing : 1;
+            run = { runAt: now + every * successes, passAt: initial === 'passing' ? now : now + every * successes };
+            const allocId = a.ID;
+            const first = checkResult(a.failing, c.Type, c.Path);
+            this.transitions.schedule('check-run', run.runAt - now, () => this.runCheck(allocId, checkId, first));
+          }
+          runs[checkId] = run;
+          const runAt = run.runAt;
+          const result = checkResult(a.failing, c.Type, c.Path);
+          return {
+            id: checkId,
+            name: c.Name ?? `service: "${svc.Name}" check`,
+            type: c.Type,
+            interval: fmtGoDuration(c.Interval ?? 0),
+            timeout: fmtGoDuration(c.Timeout ?? 0),
+            status: runAt <= now ? result.status : initial,
+            output: runAt <= now ? result.output : '',
+          };
+        }),
       });
     };
-    for (const s of g.Services ?? []) add(s, `group-${g.Name}`);
-    for (const t of g.Tasks ?? []) for (const s of t.Services ?? []) add(s, t.Name);
+    for (const s of g.Services ?? []) add(s, `group-${g.Name}`, undefined);
+    for (const t of g.Tasks ?? []) for (const s of t.Services ?? []) add(s, t.Name, t);
+    a.checkRuns = runs;
     this.registry.registerAlloc(a.ID, instances);
+  }
+
+  /** A check's first run: its result replaces its initial status. */
+  private runCheck(allocId: string, checkId: string, result: { status: CheckStatus; output: string }): void {
+    const a = this.allocs.get(allocId);
+    if (!a || a.DesiredStatus !== 'run' || a.ClientStatus !== 'running' || a.checkRuns[checkId] === undefined) return;
+    this.registry.updateCheck(checkId, result.status, result.output);
+  }
+
+  /** When every Consul check of `a` passes (ms), or undefined when one never does. */
+  private checksPassAt(a: SimAlloc): number | undefined {
+    if (a.failing && Object.keys(a.checkRuns).length) return undefined;
+    return Math.max(this.now(), ...Object.values(a.checkRuns).map((r) => r.passAt));
   }
 
   // ---------------------------------------------------------------- job status
@@ -865,14 +1041,15 @@ export class Cluster {
     return best;
   }
 
-  private createDeployment(job: Job): Deployment {
-    const index = this.bump('deployment');
+  /** New deployment states of `groups` (group -> `DesiredTotal`). */
+  private deploymentStates(job: Job, groups: Map<string, number>): Record<string, DeploymentState> {
     const now = this.now();
-    const groups: Record<string, DeploymentState> = {};
+    const states: Record<string, DeploymentState> = {};
     for (const g of job.TaskGroups) {
-      if (!g.Update || (g.Update.MaxParallel ?? 0) <= 0) continue;
+      const total = groups.get(g.Name);
+      if (total === undefined || !g.Update) continue;
       const progress = ((g.Update.ProgressDeadline ?? 600e9) / NS_PER_MS) * this.timings.timeScale;
-      groups[g.Name] = {
+      states[g.Name] = {
         AutoRevert: !!g.Update.AutoRevert,
         AutoPromote: !!g.Update.AutoPromote,
         ProgressDeadline: g.Update.ProgressDeadline ?? 600e9,
@@ -880,12 +1057,19 @@ export class Cluster {
         Promoted: false,
         PlacedCanaries: null,
         DesiredCanaries: 0,
-        DesiredTotal: g.Count ?? 1,
+        DesiredTotal: total,
         PlacedAllocs: 0,
         HealthyAllocs: 0,
         UnhealthyAllocs: 0,
       };
     }
+    return states;
+  }
+
+  /** A deployment of `job` for `groups` (group -> `DesiredTotal`: its destructive, in-place and new allocations). */
+  private createDeployment(job: Job, groups: Map<string, number>): Deployment {
+    const index = this.bump('deployment');
+    const now = this.now();
     const d: Deployment = {
       ID: this.prng.uuid(),
       Namespace: job.Namespace ?? 'default',
@@ -895,7 +1079,7 @@ export class Cluster {
       JobSpecModifyIndex: job.JobModifyIndex ?? 0,
       JobCreateIndex: job.CreateIndex ?? 0,
       IsMultiregion: false,
-      TaskGroups: groups,
+      TaskGroups: this.deploymentStates(job, groups),
       Status: 'running',
       StatusDescription: 'Deployment is running',
       EvalPriority: job.Priority ?? 50,
@@ -942,9 +1126,9 @@ export class Cluster {
     this.updateDeployment(d, {}, { Status: status, StatusDescription: description }, 'DeploymentStatusUpdate');
   }
 
-  private setHealth(allocId: string, healthy: boolean): void {
+  private setHealth(allocId: string, healthy: boolean, deploymentId: string): void {
     const a = this.allocs.get(allocId);
-    if (!a || a.DesiredStatus !== 'run' || a.ClientStatus !== 'running' || a.Healthy !== null) return;
+    if (!a || a.DesiredStatus !== 'run' || a.ClientStatus !== 'running' || a.Healthy !== null || a.DeploymentID !== deploymentId) return;
     a.Healthy = healthy;
     a.HealthTime = this.now();
     const d = this.deployments.get(a.DeploymentID);
@@ -1010,6 +1194,11 @@ export class Cluster {
       this.register({ job: spec, namespace: d.Namespace, triggeredBy: 'job-register' });
     }
   }
+}
+
+/** What a check reports when it runs: passing, or critical for an allocation of a failing image. */
+function checkResult(failing: boolean, type: string, path: string | undefined): { status: CheckStatus; output: string } {
+  return failing ? { status: 'critical', output: `${type.toUpperCase()} check failed: connection refused` } : { status: 'passing', output: `${type.toUpperCase()} ${path ?? ''}: 200 OK` };
 }
 
 function toPlaced(a: SimAlloc): PlacedAlloc {

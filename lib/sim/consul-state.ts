@@ -1,12 +1,12 @@
 /**
  * The simulated Consul's state store: the catalog (nodes mirrored from the Nomad nodes, services registered
- * by running allocations, with their checks), the KV store with check-and-set and session locks, and
+ * by running allocations, with their checks, whose status changes when they run), the KV store with check-and-set and session locks, and
  * sessions with TTLs that expire on the injected clock (after 2×TTL, as Consul does) and release or delete
  * the keys they hold. One index advances on every write; a change feed wakes blocking queries.
  */
 import type { Clock, TimerHandle } from '../runtime/clock';
 import { ChangeFeed } from './blocking';
-import type { ServiceInstance, ServiceRegistry } from './cluster';
+import type { CheckStatus, ServiceInstance, ServiceRegistry } from './cluster';
 import { formatGoDuration, parseGoDuration } from './duration';
 import { HttpError } from './http-server';
 import type { SimNode } from './nodes';
@@ -94,6 +94,20 @@ export class ConsulState implements ServiceRegistry {
     for (const id of ids) this.services.delete(id);
     this.byAlloc.delete(allocId);
     this.bump('services');
+  }
+
+  /** A check ran: its status and output change; the instance's index advances, as the health index does. */
+  updateCheck(checkId: string, status: CheckStatus, output: string): void {
+    for (const [id, entry] of this.services) {
+      const i = entry.instance.checks.findIndex((c) => c.id === checkId);
+      if (i < 0) continue;
+      const check = entry.instance.checks[i];
+      if (check.status === status && check.output === output) return;
+      const index = this.bump('services');
+      const checks = entry.instance.checks.map((c, k) => (k === i ? { ...c, status, output } : c));
+      this.services.set(id, { ...entry, instance: { ...entry.instance, checks }, modifyIndex: index });
+      return;
+    }
   }
 
   /** Instances of a service name. */

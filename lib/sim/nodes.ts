@@ -27,6 +27,8 @@ export interface SimNode {
   nextHost: number;
   /** Next dynamic port. */
   nextPort: number;
+  /** Next host number handed out on the node's IPv4 bridges. */
+  nextIPv4: number;
   dcNumber: number;
   nodeNumber: number;
 }
@@ -101,6 +103,7 @@ export function buildNodes(opts: NodeOptions, prng: Prng, index: number): SimNod
         ModifyIndex: index,
         nextHost: 0x100,
         nextPort: 20000,
+        nextIPv4: 2,
         dcNumber: d,
         nodeNumber: n,
       });
@@ -113,6 +116,15 @@ export function buildNodes(opts: NodeOptions, prng: Prng, index: number): SimNod
 export function nextAllocAddress(node: SimNode): string {
   const h = node.nextHost++;
   return new ipaddr.IPv6([0x2001, 0xdb8, node.dcNumber, 0, node.nodeNumber, 0, Math.floor(h / 0x10000) & 0xffff, h & 0xffff]).toString();
+}
+
+/**
+ * The next IPv4 address on one of the node's bridges: Nomad's `nomad` bridge for group bridge networks
+ * (`bridge_network_subnet`, default 172.26.64.0/20) or docker's default bridge (172.17.0.0/16).
+ */
+export function nextAllocIPv4(node: SimNode, bridge: 'nomad' | 'docker'): string {
+  const h = node.nextIPv4++;
+  return bridge === 'nomad' ? `172.26.${64 + (Math.floor(h / 256) % 16)}.${h % 256}` : `172.17.${Math.floor(h / 256) % 256}.${h % 256}`;
 }
 
 /** `GET /v1/nodes` entry (`NodeListStub`). */

@@ -102,7 +102,7 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
     expect(list.every((a) => a.DeploymentStatus?.Healthy === true)).toBe(true);
   });
 
-  test('health follows MinHealthyTime on the clock', async () => {
+  test('health follows the first check run (one 10s interval) and then MinHealthyTime on the clock', async () => {
     await register(serviceJob('slow', {}, { Update: { MaxParallel: 2, MinHealthyTime: 20e9 } }));
     await clock.advance(10);
     await clock.advance(1000);
@@ -110,6 +110,9 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
     expect(d.Status).toBe('running');
     expect(d.TaskGroups.web.HealthyAllocs).toBe(0);
     await clock.advance(20_000);
+    d = (await http<Deployment>('GET', `${sim.nomadUrl}/v1/job/slow/deployment`)).json;
+    expect(d.TaskGroups.web.HealthyAllocs).toBe(0);
+    await clock.advance(10_000);
     d = (await http<Deployment>('GET', `${sim.nomadUrl}/v1/job/slow/deployment`)).json;
     expect(d.Status).toBe('successful');
   });
@@ -148,7 +151,7 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
     expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web`)).json.Version).toBe(0);
   });
 
-  test('running allocations register their services in Consul with addresses inside their node /80', async () => {
+  test('running allocations register their group services in Consul at the host address and port (address_mode auto)', async () => {
     sim.failImage('bad');
     await register(serviceJob('web', {}, { Count: 3 }));
     await register(serviceJob('sick', {}, { Count: 1 }, 'acme/bad:1'));
@@ -162,15 +165,16 @@ describe('simulator: scheduling, deployments, Consul registration', () => {
       const alloc = list.find((a) => h.Service.ID.startsWith(`_nomad-task-${a.ID}-group-web-web-http`));
       expect(alloc).toBeDefined();
       const node = nodeOf(String(alloc?.NodeID));
-      const addr = ipaddr.IPv6.parse(h.Service.Address);
-      expect(addr.match(ipaddr.IPv6.parseCIDR(String(node?.Prefix)))).toBe(true);
+      expect(h.Service.Address).toBe(node?.Address);
+      expect(ipaddr.IPv6.parse(h.Service.Address).match(ipaddr.IPv6.parseCIDR(String(node?.Prefix)))).toBe(false);
       expect(h.Node.Node).toBe(node?.Name);
       expect(h.Service.Meta['external-source']).toBe('nomad');
       expect(h.Service.Tags).toEqual(['traefik.enable=true']);
       expect(h.Service.Port).toBeGreaterThanOrEqual(20000);
       expect(h.Checks.map((c) => c.Status)).toEqual(['passing', 'passing']);
-      const shared = (alloc?.AllocatedResources as { Shared: { Networks: Array<{ IP: string }> } }).Shared;
+      const shared = (alloc?.AllocatedResources as { Shared: { Networks: Array<{ IP: string; DynamicPorts: Array<{ Value: number }> }> } }).Shared;
       expect(shared.Networks[0].IP).toBe(h.Service.Address);
+      expect(shared.Networks[0].DynamicPorts[0].Value).toBe(h.Service.Port);
     }
     const filtered = await http<Record<string, string[]>>('GET', `${sim.consulUrl}/v1/catalog/services?filter=${encodeURIComponent('ServiceName == "web" and ServiceMeta["external-source"] == "nomad"')}`);
     expect(filtered.json).toEqual({ web: ['traefik.enable=true'] });
