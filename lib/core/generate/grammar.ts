@@ -48,7 +48,11 @@ export function isPathPrefix(p: string): boolean {
 
 /** A value inside a traefik rule: a backtick literal; undefined when the value could close it. */
 export function ruleLiteral(value: string): string | undefined {
-  return /[`\\\u0000-\u001f\u007f]/.test(value) ? undefined : `\`${value}\``;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x60 || c === 0x5c) return undefined;
+  }
+  return `\`${value}\``;
 }
 
 /** A name from the operator config that lands in a traefik tag (entrypoint, cert resolver). */
