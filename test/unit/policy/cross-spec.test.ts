@@ -51,4 +51,39 @@ describe('cross-spec rules', () => {
     const off = declaredPolicy((p) => { p.rules = { ...p.rules, uniqueJobId: { enabled: false } }; });
     expect([...crossSpecRules(rendered, off).values()].flat().map((d) => d.code)).toEqual(['DUPLICATE_HOST']);
   });
+
+  it('job IDs clash across namespaces: x/y-z and x-y/z both give t-x-y-z; the first by path keeps it and is named', () => {
+    const out = crossSpecRules([
+      { file: 'x/y-z/nomadgen.toml', jobId: 't-x-y-z', key: 'x/t-x-y-z', hosts: ['t-x-y-z.d'] },
+      { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'] },
+    ]);
+    expect([...out.keys()]).toEqual(['x/y-z/nomadgen.toml']);
+    expect(out.get('x/y-z/nomadgen.toml')).toEqual([expect.objectContaining({ code: 'DUPLICATE_JOB_ID', message: expect.stringContaining('x-y/z/nomadgen.toml') })]);
+  });
+
+  it('the spec whose job is live holds the job ID and the host, even when it is later by path', () => {
+    const rendered = [
+      { file: 'x/y-z/nomadgen.toml', jobId: 't-x-y-z', key: 'x/t-x-y-z', hosts: ['t-x-y-z.d'] },
+      { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'] },
+    ];
+    const holders = new Map([['x/t-x-y-z', 'x/y-z/nomadgen.toml']]);
+    const out = crossSpecRules(rendered, undefined, holders);
+    expect([...out.keys()]).toEqual(['x-y/z/nomadgen.toml']);
+    expect(out.get('x-y/z/nomadgen.toml')?.[0].message).toContain('x/y-z/nomadgen.toml');
+    const hostsOnly = declaredPolicy((p) => { p.rules = { ...p.rules, uniqueJobId: { enabled: false } }; });
+    const byHost = crossSpecRules(rendered, hostsOnly, holders);
+    expect([...byHost.entries()].map(([f, ds]) => [f, ds.map((d) => d.code)])).toEqual([['x-y/z/nomadgen.toml', ['DUPLICATE_HOST']]]);
+  });
+
+  it('a live job naming another spec holds nothing for the claimants', () => {
+    const out = crossSpecRules(
+      [
+        { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', key: 'es/p-es-a', hosts: [] },
+        { file: 'es/b/nomadgen.toml', jobId: 'p-es-a', key: 'es/p-es-a', hosts: [] },
+      ],
+      undefined,
+      new Map([['es/p-es-a', 'es/old/nomadgen.toml']]),
+    );
+    expect([...out.keys()]).toEqual(['es/b/nomadgen.toml']);
+  });
 });
