@@ -28,7 +28,7 @@ describe('grammars of values that reach another syntax', () => {
 
   it('a secret template quotes its path as a Go string literal, whatever it holds', () => {
     expect(secretTemplate('es/cerebro', 'kv').EmbeddedTmpl).toBe('{{ with secret "kv/data/es/cerebro" }}{{ range $k, $v := .Data.data }}{{ $k }}={{ $v }}\n{{ end }}{{ end }}\n');
-    const t = secretTemplate('es/a" }}{{ key "x', 'kv').EmbeddedTmpl;
+    const t = secretTemplate('es/a" }}{{ key "x', 'kv').EmbeddedTmpl ?? '';
     expect(t.startsWith(`{{ with secret ${goStringLiteral('kv/data/es/a" }}{{ key "x')} }}`)).toBe(true);
     expect(t).toContain('\\" }}{{ key \\"x');
   });
