@@ -123,13 +123,13 @@ export const traefik: ModifierRule<'traefik'> = {
             ? {
                 code: 'TRAEFIK_CONFIG',
                 severity: 'error',
-                message: `task "${e.task.name}" is not routed: the operator config's ${configProblem}; the platform team must fix the traefik settings.`,
+                message: `task ${JSON.stringify(e.task.name)} is not routed: the operator config's ${configProblem}; the platform team must fix the traefik settings.`,
                 path: ['group', gi, 'task', ti, 'name'],
               }
             : {
                 code: 'HTTP_PATH_PREFIX',
                 severity: 'error',
-                message: `task "${e.task.name}" is not routed: path_prefix ${JSON.stringify(route.pathPrefix)} is not "/" followed by URL path characters (letters, digits, "-", ".", "_", "~", "%XX" and !$&*+,;=:@/, no backtick, quote, backslash or whitespace); write a path such as "/api".`,
+                message: `task ${JSON.stringify(e.task.name)} is not routed: path_prefix ${JSON.stringify(route.pathPrefix)} is not "/" followed by URL path characters (letters, digits, "-", ".", "_", "~", "%XX" and !$&*+,;=:@/, no backtick, quote, backslash or whitespace); write a path such as "/api".`,
                 path: ['group', gi, 'task', ti, 'http', 'path_prefix'],
               },
         );
@@ -155,14 +155,14 @@ export const traefik: ModifierRule<'traefik'> = {
           const e = exposed.find((x) => x.gi === gi && x.ti === ti);
           const at = `TaskGroups[${gi}].Tasks[${ti}].Services[${si}].Tags`;
           if (!e || tags.length === 0) {
-            modifications.push({ rule: 'traefik', path: at, message: `task "${t.Name}": tags in traefik's namespace removed; routes come only from the platform`, before, after });
+            modifications.push({ rule: 'traefik', path: at, message: `task ${JSON.stringify(t.Name)}: tags in traefik's namespace removed; routes come only from the platform`, before, after });
             return;
           }
           const where = e.task.http?.internet === true ? `internal and public entrypoints (${entrypoints.internal}, ${entrypoints.public})` : `internal entrypoint (${entrypoints.internal})`;
           modifications.push({
             rule: 'traefik',
             path: at,
-            message: `task "${e.task.name}" routed at https://${host}${e.task.http?.path_prefix ?? ''} on the ${where}, TLS by "${certResolver}", port ${e.task.port}`,
+            message: `task ${JSON.stringify(e.task.name)} routed at https://${host}${e.task.http?.path_prefix ?? ''} on the ${where}, TLS by ${JSON.stringify(certResolver)}, port ${e.task.port}`,
             before,
             after,
           });

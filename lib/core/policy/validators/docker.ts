@@ -67,7 +67,7 @@ export const docker: ValidatorRule<'docker'> = {
 function checkTask(d: DockerSpec, task: string, jobId: string, at: ReadonlyArray<string | number>, params: Params, out: Diagnostic[]): void {
   const q = JSON.stringify;
   const push = (code: string, message: string, path: ReadonlyArray<string | number>): void => {
-    out.push({ code, severity: 'error', message: `task "${task}" ${message}`, path });
+    out.push({ code, severity: 'error', message: `task ${JSON.stringify(task)} ${message}`, path });
   };
   const options = new Set<string>(params.options);
   for (const key of Object.keys(d) as Array<keyof DockerSpec>) {
@@ -139,7 +139,7 @@ function checkTask(d: DockerSpec, task: string, jobId: string, at: ReadonlyArray
     }
   }
   if (d.hostname !== undefined && options.has('hostname') && d.hostname !== task && d.hostname !== jobId) {
-    push('DOCKER_HOSTNAME', `sets hostname = ${q(d.hostname)}; a container may name itself only after its task ("${task}") or its job ("${jobId}"), never after another host. Remove hostname or use one of those.`, [...at, 'hostname']);
+    push('DOCKER_HOSTNAME', `sets hostname = ${q(d.hostname)}; a container may name itself only after its task (${JSON.stringify(task)}) or its job (${JSON.stringify(jobId)}), never after another host. Remove hostname or use one of those.`, [...at, 'hostname']);
   }
   if (options.has('labels')) {
     for (const key of Object.keys(d.labels ?? {})) {

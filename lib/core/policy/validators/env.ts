@@ -19,7 +19,7 @@ export const env: ValidatorRule<'env'> = {
           out.push({
             code: 'ENV_KEY_INVALID',
             severity: 'error',
-            message: `environment variable name ${JSON.stringify(key)} of task "${t.name}" is not a plain name: start with a letter or "_", then letters, digits and "_" (at most 128 characters).`,
+            message: `environment variable name ${JSON.stringify(key)} of task ${JSON.stringify(t.name)} is not a plain name: start with a letter or "_", then letters, digits and "_" (at most 128 characters).`,
             path: ['group', gi, 'task', ti, 'env', key],
           });
         }

@@ -37,8 +37,8 @@ export const meta: ValidatorRule<'meta'> = {
     const out: Diagnostic[] = [];
     check(spec.meta, ['meta'], 'job', out);
     spec.group.forEach((g, gi) => {
-      check(g.meta, ['group', gi, 'meta'], `group "${g.name}"`, out);
-      g.task.forEach((t, ti) => check(t.meta, ['group', gi, 'task', ti, 'meta'], `task "${t.name}"`, out));
+      check(g.meta, ['group', gi, 'meta'], `group ${JSON.stringify(g.name)}`, out);
+      g.task.forEach((t, ti) => check(t.meta, ['group', gi, 'task', ti, 'meta'], `task ${JSON.stringify(t.name)}`, out));
     });
     return out;
   },

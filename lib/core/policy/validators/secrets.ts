@@ -41,7 +41,7 @@ export const secrets: ValidatorRule<'secrets'> = {
             out.push({
               code: 'SECRET_PREFIX',
               severity: 'error',
-              message: `secret path ${JSON.stringify(s)} is outside what team "${ctx.team}" may read; team secrets live under ${listText(team.secretPrefixes)}. Store the secret at e.g. "${team.secretPrefixes[0].replace(/\/?$/, '/')}${spec.name}" and reference that path.`,
+              message: `secret path ${JSON.stringify(s)} is outside what team ${JSON.stringify(ctx.team)} may read; team secrets live under ${listText(team.secretPrefixes)}. Store the secret at e.g. "${team.secretPrefixes[0].replace(/\/?$/, '/')}${spec.name}" and reference that path.`,
               path,
             });
           }

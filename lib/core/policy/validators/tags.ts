@@ -22,14 +22,14 @@ export const tags: ValidatorRule<'tags'> = {
             out.push({
               code: 'TAG_RESERVED',
               severity: 'error',
-              message: `tag ${JSON.stringify(tag)} of task "${t.name}" is in traefik's namespace; routes come only from the platform (set http = { expose, internet, path_prefix } instead). Remove the tag.`,
+              message: `tag ${JSON.stringify(tag)} of task ${JSON.stringify(t.name)} is in traefik's namespace; routes come only from the platform (set http = { expose, internet, path_prefix } instead). Remove the tag.`,
               path,
             });
           } else if (!isTag(tag)) {
             out.push({
               code: 'TAG_INVALID',
               severity: 'error',
-              message: `tag ${JSON.stringify(tag)} of task "${t.name}" is not a plain tag: use 1 to ${TAG_MAX} printable characters without spaces, quotes, backticks, backslashes, "$", "{" or "}".`,
+              message: `tag ${JSON.stringify(tag)} of task ${JSON.stringify(t.name)} is not a plain tag: use 1 to ${TAG_MAX} printable characters without spaces, quotes, backticks, backslashes, "$", "{" or "}".`,
               path,
             });
           }
