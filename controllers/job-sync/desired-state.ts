@@ -5,7 +5,7 @@
  */
 import type { GitSpecSource, SourceError, SpecFile } from '../../lib/adapters/git-spec-source';
 import { jobKey, META, type Desired, type DesiredInvalid, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
-import { crossSpecRules, exposedHosts, type LiveHolders, type RenderedSpecSummary } from '../../lib/core/policy';
+import { crossSpecRules, exposedHosts, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from '../../lib/core/policy';
 import { defaultPolicy, type Policy } from '../../crd-schemas/policy';
 import type { RenderFn } from './types';
 
@@ -166,7 +166,7 @@ export class DesiredState {
 
   /**
    * Indexes by key after the repository rules: two specs claiming one job ID (in any namespace) or one
-   * traefik host cannot both deploy. The holder keeps it: the spec the live job names, else the spec that
+   * traefik host, or one Consul service name, cannot both deploy. The holder keeps it: the spec the live job names, else the spec that
    * held the key in the previous index, else the first by path (lib/core/policy/cross-spec.ts); the other
    * becomes invalid with a diagnostic naming the holder, keyed by its own job when no other entry holds
    * that key. A displaced spec is judged again from its rendered entry on every rebuild, so it deploys as
@@ -185,7 +185,7 @@ export class DesiredState {
     }
     const summaries: RenderedSpecSummary[] = [];
     for (const d of entries.values()) {
-      if (d.state === 'valid') summaries.push({ file: d.spec, jobId: d.jobId, key: d.key, hosts: exposedHosts(d.job) });
+      if (d.state === 'valid') summaries.push({ file: d.spec, jobId: d.jobId, key: d.key, hosts: exposedHosts(d.job), services: serviceNamesOf(d.job) });
       else if (d.key) summaries.push({ file: d.spec, jobId: d.key.slice(d.key.indexOf('/') + 1), key: d.key, hosts: [] });
     }
     const findings = crossSpecRules(summaries, this.opts.policy ?? defaultPolicy(), holders);

@@ -1,7 +1,10 @@
 /**
- * Rules over the whole repository: no two specs produce the same job ID (uniqueJobId) or the same traefik
- * host (uniqueHost). Job IDs are compared whatever namespace the jobs land in: `x/y-z` and `x-y/z` both
- * give `t-x-y-z`, whose Consul service and host `t-x-y-z.<domain>` exist once for the whole platform.
+ * Rules over the whole repository: no two specs produce the same job ID or Consul service name
+ * (uniqueJobId) or the same traefik host (uniqueHost). Job IDs are compared whatever namespace the jobs
+ * land in: `x/y-z` and `x-y/z` both give `t-x-y-z`, whose Consul service and host `t-x-y-z.<domain>` exist
+ * once for the whole platform. Service names are compared with job IDs too: the service `t-x-y-z` of task
+ * `z` in job `t-x-y` would share its instances (and its traefik router and service, named after it) with
+ * the job `t-x-y-z`.
  *
  * The holder keeps what it holds and keeps deploying; every other claimant gets the error, which names the
  * holder. The holder is the claimant whose own job the live view says it wrote (`holders`: job key ->
@@ -9,10 +12,11 @@
  * or none of the claimants holds a live job, it is the first claimant by path. So a spec added later, at
  * whatever path, never takes a job ID or host from a running service.
  *
- * Codes: DUPLICATE_JOB_ID, DUPLICATE_HOST. Diagnostics carry `file` and `path: ['name']`; the caller
+ * Codes: DUPLICATE_JOB_ID, DUPLICATE_SERVICE, DUPLICATE_HOST. Diagnostics carry `file` and `path: ['name']`; the caller
  * resolves the position with the spec's own position index.
  */
 import type { Diagnostic } from '../diagnostics';
+import type { Job } from '../nomad/types';
 import { defaultPolicy, type Policy } from '../../../crd-schemas/policy';
 
 /** One rendered spec as the repository rules see it; `hosts` are traefik hosts (a path prefix may follow a `/`). */
@@ -22,6 +26,16 @@ export interface RenderedSpecSummary {
   /** The job's key (`<namespace>/<job id>`), looked up in `holders`. */
   key?: string;
   hosts: string[];
+  /** The Consul service names of the job (see serviceNamesOf); compared with every job ID and service name. */
+  services?: string[];
+}
+
+/** The Consul service names a job registers, sorted. */
+export function serviceNamesOf(job: Job): string[] {
+  const names = new Set<string>();
+  for (const g of job.TaskGroups) for (const t of g.Tasks) for (const s of t.Services ?? []) names.add(s.Name);
+  for (const g of job.TaskGroups) for (const s of g.Services ?? []) names.add(s.Name);
+  return [...names].sort();
 }
 
 /** Job key -> the spec path the live job of that key names: who holds it now. */
@@ -82,6 +96,28 @@ export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy:
           code: 'DUPLICATE_JOB_ID',
           severity,
           message: `job ID ${JSON.stringify(jobId)} is already produced by ${holder.file} (${why}), which keeps it; two specs cannot deploy the same job ID, even in different team folders. Change name (or tier) here, or delete one of the specs.`,
+          file: r.file,
+          path: ['name'],
+        });
+      }
+    }
+  }
+  if (policy.rules.uniqueJobId.enabled) {
+    const severity = policy.rules.uniqueJobId.severity ?? 'error';
+    const candidates = sorted.filter((r) => !lostId.has(r));
+    const names = (r: RenderedSpecSummary) => [...(r.jobId !== undefined ? [r.jobId] : []), ...(r.services ?? [])];
+    for (const [name, claimants] of groupBy(candidates, names)) {
+      const distinct = claimants.filter((c, i) => claimants.findIndex((o) => o.file === c.file) === i);
+      if (distinct.length < 2) continue;
+      const holder = holderOf(distinct, holders);
+      const why = holdsLive(holder, holders) ? 'whose job is the one running' : 'the first by path';
+      for (const r of distinct) {
+        if (r === holder || lostId.has(r)) continue;
+        lostId.add(r);
+        add(out, {
+          code: 'DUPLICATE_SERVICE',
+          severity,
+          message: `the Consul service name ${JSON.stringify(name)} is already taken by the job of ${holder.file} (${why}), which keeps it; two jobs sharing one service would share their instances and traefik route. Change name (or the task's name) here.`,
           file: r.file,
           path: ['name'],
         });

@@ -92,5 +92,5 @@ export function applyModifiers(
   return { job: out, modifications, diagnostics };
 }
 
-export { crossSpecRules, type LiveHolders, type RenderedSpecSummary } from './cross-spec';
+export { crossSpecRules, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from './cross-spec';
 export { exposedHosts, isExposed } from './modifiers/traefik';

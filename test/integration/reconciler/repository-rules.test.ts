@@ -52,6 +52,24 @@ describe('reconciler: two specs claiming one job ID or one host', () => {
     expect(statusOf(h, 'x/t-x-y-z')?.phase).toBe('Healthy');
   });
 
+  it("a job whose task service is named like another team's job: the running one keeps the service name", async () => {
+    // Job t-x-y exposes two tasks, so its services are t-x-y-w and t-x-y-z; x-y/z would register t-x-y-z too.
+    const twoTasks = `${spec('y')}  http   = { expose = true }\n\n  [[group.task]]\n  name   = "z"\n  image  = "registry.internal/acme/z:1.0.0"\n  port   = 8081\n  check  = { type = "http", path = "/health" }\n`.replace('name   = "y"', 'name   = "w"');
+    h.repo.write('x/y/nomadgen.toml', twoTasks);
+    h.repo.commitAndPush('two exposed tasks');
+    await h.converge();
+    const holder = await h.nomad.readJob('x', 't-x-y');
+    expect(holder?.TaskGroups[0].Tasks.map((t) => t.Services?.[0].Name)).toEqual(['t-x-y-w', 't-x-y-z']);
+    h.repo.write('x-y/z/nomadgen.toml', spec('z'));
+    h.repo.commitAndPush('a job named like the service');
+    await h.converge();
+    expect(await h.nomad.readJob('x-y', 't-x-y-z')).toBeUndefined();
+    expect((await h.nomad.readJob('x', 't-x-y'))?.JobModifyIndex).toBe(holder?.JobModifyIndex);
+    const loser = statusOf(h, 'x-y/t-x-y-z');
+    expect(loser?.phase).toBe('Invalid');
+    expect(loser?.conditions.find((c) => c.type === 'Synced')?.message).toContain('x/y/nomadgen.toml');
+  });
+
   it('two specs of one team naming one job: the running one keeps it, the later one is Invalid naming it', async () => {
     h.repo.write('web/shop-b/nomadgen.toml', spec('shop'));
     h.repo.commitAndPush('shop');

@@ -86,4 +86,21 @@ describe('cross-spec rules', () => {
     );
     expect([...out.keys()]).toEqual(['es/b/nomadgen.toml']);
   });
+
+  it('a task service named like another job is a clash too: t-x-y with task z registers t-x-y-z', () => {
+    const out = crossSpecRules([
+      { file: 'x/y/nomadgen.toml', jobId: 't-x-y', key: 'x/t-x-y', hosts: ['t-x-y.d'], services: ['t-x-y-w', 't-x-y-z'] },
+      { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'], services: ['t-x-y-z'] },
+    ]);
+    expect([...out.entries()].map(([f, ds]) => [f, ds.map((d) => d.code)])).toEqual([['x/y/nomadgen.toml', ['DUPLICATE_SERVICE']]]);
+    const live = crossSpecRules(
+      [
+        { file: 'x/y/nomadgen.toml', jobId: 't-x-y', key: 'x/t-x-y', hosts: ['t-x-y.d'], services: ['t-x-y-w', 't-x-y-z'] },
+        { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'], services: ['t-x-y-z'] },
+      ],
+      undefined,
+      new Map([['x/t-x-y', 'x/y/nomadgen.toml']]),
+    );
+    expect(live.get('x-y/z/nomadgen.toml')?.[0]).toMatchObject({ code: 'DUPLICATE_SERVICE', message: expect.stringContaining('"t-x-y-z"') });
+  });
 });
