@@ -16,7 +16,8 @@
  * resolves the position with the spec's own position index.
  */
 import type { Diagnostic } from '../diagnostics';
-import type { Job } from '../nomad/types';
+import type { Job, JobListStub } from '../nomad/types';
+import { META } from '../plan/types';
 import { defaultPolicy, type Policy } from '../../../crd-schemas/policy';
 
 /** One rendered spec as the repository rules see it; `hosts` are traefik hosts (a path prefix may follow a `/`). */
@@ -40,6 +41,20 @@ export function serviceNamesOf(job: Job): string[] {
 
 /** Job key -> the spec path the live job of that key names: who holds it now. */
 export type LiveHolders = ReadonlyMap<string, string>;
+
+/**
+ * The live view for `crossSpecRules`: job key -> the spec path named by each live, running job this source
+ * manages (`nomadguard.managed = "true"`, `nomadguard.source` = `source`). Stopped jobs hold nothing.
+ */
+export function liveHolders(stubs: Iterable<JobListStub>, source: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of stubs) {
+    const meta = s.Meta;
+    if (!meta || s.Stop === true || meta[META.managed] !== 'true' || meta[META.source] !== source || !meta[META.spec]) continue;
+    out.set(`${s.Namespace ?? 'default'}/${s.ID}`, meta[META.spec]);
+  }
+  return out;
+}
 
 function byPath(a: RenderedSpecSummary, b: RenderedSpecSummary): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;

@@ -92,5 +92,5 @@ export function applyModifiers(
   return { job: out, modifications, diagnostics };
 }
 
-export { crossSpecRules, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from './cross-spec';
+export { crossSpecRules, liveHolders, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from './cross-spec';
 export { exposedHosts, isExposed } from './modifiers/traefik';

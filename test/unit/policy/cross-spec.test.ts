@@ -1,4 +1,5 @@
-import { crossSpecRules } from '../../../lib/core/policy';
+import { crossSpecRules, liveHolders } from '../../../lib/core/policy';
+import type { JobListStub } from '../../../lib/core/nomad/types';
 import { declaredPolicy } from './harness';
 
 describe('cross-spec rules', () => {
@@ -102,5 +103,18 @@ describe('cross-spec rules', () => {
       new Map([['x/t-x-y', 'x/y/nomadgen.toml']]),
     );
     expect(live.get('x-y/z/nomadgen.toml')?.[0]).toMatchObject({ code: 'DUPLICATE_SERVICE', message: expect.stringContaining('"t-x-y-z"') });
+  });
+
+  it('the live view counts running jobs this source manages, by key', () => {
+    const stub = (ns: string, id: string, meta: Record<string, string> | undefined, stop = false) => ({ ID: id, Namespace: ns, Stop: stop, Meta: meta }) as unknown as JobListStub;
+    const ours = (spec: string) => ({ 'nomadguard.managed': 'true', 'nomadguard.source': 'specs', 'nomadguard.spec': spec });
+    const holders = liveHolders([
+      stub('x', 't-x-y-z', ours('x/y-z/nomadgen.toml')),
+      stub('x-y', 't-x-y-z', { ...ours('x-y/z/nomadgen.toml'), 'nomadguard.source': 'other' }),
+      stub('web', 't-web-a', ours('web/a/nomadgen.toml'), true),
+      stub('web', 't-web-b', undefined),
+      stub('web', 't-web-c', { 'nomadguard.spec': 'web/c/nomadgen.toml' }),
+    ], 'specs');
+    expect([...holders]).toEqual([['x/t-x-y-z', 'x/y-z/nomadgen.toml']]);
   });
 });
