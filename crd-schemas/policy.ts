@@ -131,6 +131,12 @@ function perTier<T extends z.ZodType>(schema: T, defaults: Partial<Record<Tier, 
   return z.preprocess(merge, z.strictObject({ production: schema, quality: schema, test: schema })).prefault({});
 }
 
+/**
+ * Docker options a spec may ever set (`devices` is not among them: host devices are never passed through).
+ * The default policy allows all of them, each within the docker rule's limits on its value.
+ */
+export const DOCKER_OPTIONS = ['entrypoint', 'work_dir', 'hostname', 'labels', 'privileged', 'network_mode', 'pid_mode', 'ipc_mode', 'userns_mode', 'cap_add', 'cap_drop', 'security_opt', 'shm_size', 'ulimit', 'sysctl'] as const;
+
 /** Every rule by name with `enabled`, optional `severity` and its parameters; all default to on. */
 export const RulesSchema = z
   .strictObject({
@@ -158,11 +164,32 @@ export const RulesSchema = z
       .strictObject({ ...ruleBase, hostPathPrefixes: z.array(z.string()).default([]).describe('Host directories containers may mount (none by default).') })
       .prefault({}),
     docker: z
-      .strictObject({ ...ruleBase, allowedCapabilities: z.array(z.string()).default([]).describe('Linux capabilities cap_add may name.') })
+      .strictObject({
+        ...ruleBase,
+        allowedCapabilities: z.array(z.string()).default([]).describe('Linux capabilities cap_add may name.'),
+        options: z
+          .array(z.enum(DOCKER_OPTIONS))
+          .default([...DOCKER_OPTIONS])
+          .describe('Docker options a spec may set at all; the other parameters limit their values. Host devices, privileged = true and the host\'s namespaces are never allowed.'),
+        networkModes: z.array(z.string()).default(['', 'default', 'bridge']).describe('Values network_mode may take.'),
+        securityOpts: z
+          .array(z.string())
+          .default(['no-new-privileges', 'no-new-privileges:true', 'no-new-privileges=true'])
+          .describe('Values security_opt entries may take (compared exactly).'),
+        maxShmSize: z.number().int().min(0).default(268_435_456).describe('Largest shm_size in bytes (default 256 MiB).'),
+        ulimits: z
+          .record(z.string(), z.number().int().min(0))
+          .default({ nofile: 65536, nproc: 8192 })
+          .describe('Resource limits ulimit may name, each with the largest soft and hard value.'),
+        sysctls: z.array(z.string()).default(['net.core.somaxconn']).describe('Kernel parameters sysctl may set (namespaced to the container).'),
+      })
       .prefault({}),
     firewall: z.strictObject({ ...ruleBase }).prefault({}),
     secrets: z.strictObject({ ...ruleBase }).prefault({}),
     checks: z.strictObject({ ...ruleBase }).prefault({}),
+    tags: z.strictObject({ ...ruleBase }).prefault({}),
+    env: z.strictObject({ ...ruleBase }).prefault({}),
+    meta: z.strictObject({ ...ruleBase }).prefault({}),
     // Modifiers.
     spread: z
       .strictObject({

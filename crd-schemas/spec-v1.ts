@@ -30,7 +30,7 @@ export const CheckSchema = z.strictObject({
 export const HttpSchema = z.strictObject({
   expose: z.boolean().optional().describe('Expose through traefik. Defaults to true for tasks with an http check, false otherwise.'),
   internet: z.boolean().optional().describe('Also route the public (internet) entrypoint to this task.'),
-  path_prefix: z.string().optional().describe('Only route requests under this path prefix, e.g. "/api".'),
+  path_prefix: z.string().optional().describe('Only route requests under this path prefix, e.g. "/api": "/" followed by URL path characters (no backtick, quote, backslash or whitespace).'),
 });
 
 export const FirewallSchema = z.strictObject({
@@ -44,7 +44,7 @@ export const DockerDeviceSchema = z.strictObject({
   cgroup_permissions: z.string().optional(),
 });
 
-/** Docker driver options a spec may set; the policy rejects the ones that break isolation. */
+/** Docker driver options a spec may write; the policy's docker rule says which are allowed and within which limits. */
 export const DockerSchema = z.strictObject({
   entrypoint: z.array(z.string()).optional(),
   work_dir: z.string().optional(),
@@ -74,14 +74,14 @@ export const TaskSchema = z.strictObject({
   memory_max: z.number().int().optional().describe('Memory the task may burst to, in MiB (at least memory).'),
   port: z.number().int().min(1).max(65535).optional().describe('The port the container listens on.'),
   check: CheckSchema.optional(),
-  env: stringMap.optional().describe('Environment variables.'),
-  secrets: z.array(z.string()).optional().describe('Vault paths under the team prefix, e.g. "es/cerebro"; each becomes an env template.'),
+  env: stringMap.optional().describe('Environment variables; names match [A-Za-z_][A-Za-z0-9_]*.'),
+  secrets: z.array(z.string()).optional().describe('Vault paths under the team prefix, e.g. "es/cerebro" (segments of letters, digits, "_", "." and "-"); each becomes an env template.'),
   volumes: z.array(z.string()).optional().describe('"name:/container/path[:ro]" named volumes, or host paths allowed by the policy.'),
-  tags: z.array(z.string()).optional().describe('Extra Consul service tags.'),
+  tags: z.array(z.string()).optional().describe('Extra Consul service tags: printable, no whitespace, quotes, backticks, backslashes, "$", "{" or "}", at most 128 characters; never in traefik\'s namespace (routes come from http).'),
   http: HttpSchema.optional(),
   firewall: FirewallSchema.optional(),
   docker: DockerSchema.optional(),
-  meta: stringMap.optional().describe('Extra task meta.'),
+  meta: stringMap.optional().describe('Extra task meta; keys outside the platform\'s "nomadguard." and "firewall." namespaces.'),
 });
 
 export const ScalingSchema = z.strictObject({

@@ -5,7 +5,9 @@
  */
 import type { GitSpecSource, SourceError, SpecFile } from '../../lib/adapters/git-spec-source';
 import { jobHash } from '../../lib/core/hash';
-import { jobKey, type Desired, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
+import { jobKey, type Desired, type DesiredInvalid, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
+import { crossSpecRules, exposedHosts, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from '../../lib/core/policy';
+import { defaultPolicy, type Policy } from '../../crd-schemas/policy';
 import type { RenderFn } from './types';
 
 /** What a refresh changed. */
@@ -27,7 +29,14 @@ export interface DesiredStateOptions {
   /** Mode of specs that do not set `sync.mode`. */
   defaultMode: SyncMode;
   suspendedTeams?: ReadonlySet<string>;
+  /** The policy whose repository rules (uniqueJobId, uniqueHost) apply; default the built-in one. */
+  policy?: Policy;
+  /** The live view: job key -> the spec path its live job names (`nomadguard.spec`), when known. */
+  holders?: () => LiveHolders | undefined;
 }
+
+/** A valid entry the repository rules displaced, by the invalid entry standing for it until its spec is re-rendered. */
+const displaced = new WeakMap<DesiredInvalid, DesiredValid>();
 
 /** The rendered specs of one commit, by spec path and by key. */
 export class DesiredState {
@@ -157,23 +166,61 @@ export class DesiredState {
     return valid;
   }
 
-  /** Indexes by key; two specs naming one job: the first by path keeps it, the other is invalid. */
-  private rebuildIndex(): void {
-    this.byKey.clear();
-    for (const path of [...this.bySpec.keys()].sort()) {
+  /**
+   * Indexes by key after the repository rules: two specs claiming one job ID (in any namespace) or one
+   * traefik host, or one Consul service name, cannot both deploy. The holder keeps it: the spec the live job names, else the spec that
+   * held the key in the previous index, else the first by path (lib/core/policy/cross-spec.ts); the other
+   * becomes invalid with a diagnostic naming the holder, keyed by its own job when no other entry holds
+   * that key. A displaced spec is judged again from its rendered entry on every rebuild, so it deploys as
+   * soon as the holder goes. Returns the keys whose entry changed.
+   */
+  private rebuildIndex(): Set<JobKey> {
+    const before = new Map(this.byKey);
+    const holders = new Map<string, string>();
+    for (const [k, d] of before) if (d.state === 'valid') holders.set(k, d.spec);
+    for (const [k, spec] of this.opts.holders?.() ?? []) holders.set(k, spec);
+    const paths = [...this.bySpec.keys()].sort();
+    const entries = new Map<string, Desired>();
+    for (const path of paths) {
       const d = this.bySpec.get(path) as Desired;
-      if (d.state === 'valid') {
-        const holder = this.byKey.get(d.key);
-        if (holder && holder.state === 'valid') {
-          const dup: Desired = { state: 'invalid', spec: d.spec, team: d.team, diagnostics: [{ code: 'DUPLICATE_JOB_ID', severity: 'error', message: `job ${d.jobId} in ${d.namespace} is already defined by ${holder.spec}`, file: d.spec }] };
-          this.bySpec.set(path, dup);
-          continue;
-        }
-        this.byKey.set(d.key, d);
-      } else if (d.key && !this.byKey.has(d.key)) {
-        this.byKey.set(d.key, d);
-      }
+      entries.set(path, (d.state === 'invalid' ? displaced.get(d) : undefined) ?? d);
     }
+    const summaries: RenderedSpecSummary[] = [];
+    for (const d of entries.values()) {
+      if (d.state === 'valid') summaries.push({ file: d.spec, jobId: d.jobId, key: d.key, hosts: exposedHosts(d.job), services: serviceNamesOf(d.job) });
+      else if (d.key) summaries.push({ file: d.spec, jobId: d.key.slice(d.key.indexOf('/') + 1), key: d.key, hosts: [] });
+    }
+    const findings = crossSpecRules(summaries, this.opts.policy ?? defaultPolicy(), holders);
+    const claimed = new Set<JobKey>();
+    const claimants = new Map<JobKey, number>();
+    for (const d of entries.values()) {
+      if (d.state === 'valid' && !findings.get(d.spec)?.some((x) => x.severity === 'error')) claimed.add(d.key);
+      if (d.key) claimants.set(d.key, (claimants.get(d.key) ?? 0) + 1);
+    }
+    this.byKey.clear();
+    for (const path of paths) {
+      const d = entries.get(path) as Desired;
+      const errors = d.state === 'valid' ? (findings.get(d.spec) ?? []).filter((x) => x.severity === 'error') : [];
+      if (d.state === 'valid' && errors.length === 0 && this.byKey.get(d.key)?.state !== 'valid') {
+        this.bySpec.set(path, d);
+        this.byKey.set(d.key, d);
+        continue;
+      }
+      if (d.state === 'valid') {
+        // Displaced: by a repository rule, or (with the rules switched off) by an earlier spec of the same key.
+        const diagnostics = errors.length > 0 ? errors : [{ code: 'DUPLICATE_JOB_ID', severity: 'error' as const, message: `job ${JSON.stringify(d.jobId)} in ${d.namespace} is already defined by ${(this.byKey.get(d.key) as Desired).spec}`, path: ['name'] }];
+        const dup: DesiredInvalid = { state: 'invalid', spec: d.spec, team: d.team, ...(claimants.get(d.key) === 1 ? { key: d.key } : {}), diagnostics: diagnostics.map((x) => ({ ...x, file: d.spec })) };
+        displaced.set(dup, d);
+        this.bySpec.set(path, dup);
+        if (dup.key && !this.byKey.has(dup.key)) this.byKey.set(dup.key, dup);
+        continue;
+      }
+      this.bySpec.set(path, d);
+      if (d.key && !this.byKey.has(d.key) && !claimed.has(d.key)) this.byKey.set(d.key, d);
+    }
+    const changed = new Set<JobKey>();
+    for (const k of new Set([...before.keys(), ...this.byKey.keys()])) if (before.get(k) !== this.byKey.get(k)) changed.add(k);
+    return changed;
   }
 }
 

@@ -5,6 +5,7 @@
 import type { CheckSpec, TaskSpec } from '../../../crd-schemas/spec-v1';
 import type { Service, ServiceCheck } from '../nomad/types';
 import { parseDuration } from '../spec/duration';
+import { isTag, isTraefikTag } from './grammar';
 
 /** Check defaults, as durations. */
 export const CHECK_DEFAULTS = { interval: '10s', timeout: '2s', grace: '60s', restartLimit: 3 } as const;
@@ -33,12 +34,16 @@ export function serviceCheck(check: CheckSpec, taskName: string): ServiceCheck {
   return out;
 }
 
-/** The service of a task, or undefined when the task has neither a port nor a check. */
+/**
+ * The service of a task, or undefined when the task has neither a port nor a check. Only the spec's tags
+ * that follow the tag grammar and are outside traefik's namespace are registered: traefik tags come from
+ * the policy's traefik modifier alone (the policy reports the tags left out).
+ */
 export function taskService(task: TaskSpec, name: string): Service | undefined {
   if (task.port === undefined && task.check === undefined) return undefined;
   const service: Service = { Name: name, Provider: 'consul' };
   if (task.port !== undefined) service.PortLabel = String(task.port);
-  service.Tags = task.tags ? [...task.tags] : [];
+  service.Tags = task.tags ? task.tags.filter((t) => isTag(t) && !isTraefikTag(t)) : [];
   if (task.check) service.Checks = [serviceCheck(task.check, task.name)];
   return service;
 }

@@ -9,6 +9,7 @@ import { dockerConfig } from './docker';
 import { taskMeta } from './meta';
 import { secretTemplate, vaultBlock } from './secrets';
 import { taskService } from './service';
+import { isSecretPath } from './grammar';
 
 /** Resource defaults when the spec gives none. */
 export const RESOURCE_DEFAULTS = { cpu: 100, memory: 256 } as const;
@@ -26,9 +27,11 @@ export function generateTask(task: TaskSpec, jobId: string, serviceName: string 
   };
   const service = serviceName !== undefined ? taskService(task, serviceName) : undefined;
   if (service) out.Services = [service];
-  if (task.secrets && task.secrets.length > 0) {
+  // Templates come only from paths that follow the grammar; the policy reports the others.
+  const secrets = task.secrets?.filter(isSecretPath) ?? [];
+  if (secrets.length > 0) {
     out.Vault = vaultBlock(ctx);
-    out.Templates = task.secrets.map((s) => secretTemplate(s, ctx.config.vault.kvMount));
+    out.Templates = secrets.map((s) => secretTemplate(s, ctx.config.vault.kvMount));
   }
   return out;
 }

@@ -1,18 +1,59 @@
 /**
- * Rules over the whole repository: no two specs produce the same job ID (uniqueJobId) or the same traefik
- * host (uniqueHost). Specs are taken in path order; the first one to claim a job ID or host keeps it and
- * keeps deploying, every later one gets the error, so adding a clashing spec never breaks a running service.
- * Codes: DUPLICATE_JOB_ID, DUPLICATE_HOST. Diagnostics carry `file` and `path: ['name']`; the caller
+ * Rules over the whole repository: no two specs produce the same job ID or Consul service name
+ * (uniqueJobId) or the same traefik host (uniqueHost). Job IDs are compared whatever namespace the jobs
+ * land in: `x/y-z` and `x-y/z` both give `t-x-y-z`, whose Consul service and host `t-x-y-z.<domain>` exist
+ * once for the whole platform. Service names are compared with job IDs too: the service `t-x-y-z` of task
+ * `z` in job `t-x-y` would share its instances (and its traefik router and service, named after it) with
+ * the job `t-x-y-z`.
+ *
+ * The holder keeps what it holds and keeps deploying; every other claimant gets the error, which names the
+ * holder. The holder is the claimant whose own job the live view says it wrote (`holders`: job key ->
+ * the spec path the live job names in `nomadguard.spec`); when the caller knows no live view (`validate`)
+ * or none of the claimants holds a live job, it is the first claimant by path. So a spec added later, at
+ * whatever path, never takes a job ID or host from a running service.
+ *
+ * Codes: DUPLICATE_JOB_ID, DUPLICATE_SERVICE, DUPLICATE_HOST. Diagnostics carry `file` and `path: ['name']`; the caller
  * resolves the position with the spec's own position index.
  */
 import type { Diagnostic } from '../diagnostics';
+import type { Job, JobListStub } from '../nomad/types';
+import { META } from '../plan/types';
 import { defaultPolicy, type Policy } from '../../../crd-schemas/policy';
 
 /** One rendered spec as the repository rules see it; `hosts` are traefik hosts (a path prefix may follow a `/`). */
 export interface RenderedSpecSummary {
   file: string;
   jobId?: string;
+  /** The job's key (`<namespace>/<job id>`), looked up in `holders`. */
+  key?: string;
   hosts: string[];
+  /** The Consul service names of the job (see serviceNamesOf); compared with every job ID and service name. */
+  services?: string[];
+}
+
+/** The Consul service names a job registers, sorted. */
+export function serviceNamesOf(job: Job): string[] {
+  const names = new Set<string>();
+  for (const g of job.TaskGroups) for (const t of g.Tasks) for (const s of t.Services ?? []) names.add(s.Name);
+  for (const g of job.TaskGroups) for (const s of g.Services ?? []) names.add(s.Name);
+  return [...names].sort();
+}
+
+/** Job key -> the spec path the live job of that key names: who holds it now. */
+export type LiveHolders = ReadonlyMap<string, string>;
+
+/**
+ * The live view for `crossSpecRules`: job key -> the spec path named by each live, running job this source
+ * manages (`nomadguard.managed = "true"`, `nomadguard.source` = `source`). Stopped jobs hold nothing.
+ */
+export function liveHolders(stubs: Iterable<JobListStub>, source: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of stubs) {
+    const meta = s.Meta;
+    if (!meta || s.Stop === true || meta[META.managed] !== 'true' || meta[META.source] !== source || !meta[META.spec]) continue;
+    out.set(`${s.Namespace ?? 'default'}/${s.ID}`, meta[META.spec]);
+  }
+  return out;
 }
 
 function byPath(a: RenderedSpecSummary, b: RenderedSpecSummary): number {
@@ -25,37 +66,93 @@ function add(out: Map<string, Diagnostic[]>, d: Diagnostic & { file: string }): 
   else out.set(d.file, [d]);
 }
 
-/** Findings per file (only files with findings are in the map), for every spec of one repository. */
-export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy: Policy = defaultPolicy()): Map<string, Diagnostic[]> {
+/** Whether the live view says `r` wrote its own job. */
+function holdsLive(r: RenderedSpecSummary, holders: LiveHolders | undefined): boolean {
+  return holders !== undefined && r.key !== undefined && holders.get(r.key) === r.file;
+}
+
+/** The holder among claimants sorted by path: the first that holds its job live, else the first. */
+function holderOf(claimants: readonly RenderedSpecSummary[], holders: LiveHolders | undefined): RenderedSpecSummary {
+  return claimants.find((c) => holdsLive(c, holders)) ?? claimants[0];
+}
+
+/** Groups `items` by `keys(item)`, keeping path order inside every group and each item once per group. */
+function groupBy(items: readonly RenderedSpecSummary[], keys: (r: RenderedSpecSummary) => Iterable<string>): Map<string, RenderedSpecSummary[]> {
+  const groups = new Map<string, RenderedSpecSummary[]>();
+  for (const r of items) {
+    for (const k of new Set(keys(r))) {
+      const list = groups.get(k);
+      if (!list) groups.set(k, [r]);
+      else if (!list.includes(r)) list.push(r);
+    }
+  }
+  return groups;
+}
+
+/**
+ * Findings per file (only files with findings are in the map), for every spec of one repository.
+ * `holders` is the live view when the caller has one (the operator); without it the first by path holds.
+ */
+export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy: Policy = defaultPolicy(), holders?: LiveHolders): Map<string, Diagnostic[]> {
   const out = new Map<string, Diagnostic[]>();
-  const checkIds = policy.rules.uniqueJobId.enabled;
-  const checkHosts = policy.rules.uniqueHost.enabled;
-  const idOwner = new Map<string, string>();
-  const hostOwner = new Map<string, string>();
-  for (const r of [...rendered].sort(byPath)) {
-    let clashedId = false;
-    if (checkIds && r.jobId !== undefined) {
-      const owner = idOwner.get(r.jobId);
-      if (owner !== undefined && owner !== r.file) {
-        clashedId = true;
+  const sorted = [...rendered].sort(byPath);
+  const lostId = new Set<RenderedSpecSummary>();
+  if (policy.rules.uniqueJobId.enabled) {
+    const severity = policy.rules.uniqueJobId.severity ?? 'error';
+    for (const [jobId, claimants] of groupBy(sorted, (r) => (r.jobId !== undefined ? [r.jobId] : []))) {
+      const distinct = claimants.filter((c, i) => claimants.findIndex((o) => o.file === c.file) === i);
+      if (distinct.length < 2) continue;
+      const holder = holderOf(distinct, holders);
+      const why = holdsLive(holder, holders) ? 'whose job is the one running' : 'the first by path';
+      for (const r of distinct) {
+        if (r === holder) continue;
+        lostId.add(r);
         add(out, {
           code: 'DUPLICATE_JOB_ID',
-          severity: policy.rules.uniqueJobId.severity ?? 'error',
-          message: `job ID "${r.jobId}" is already produced by ${owner}, which keeps it; two specs cannot deploy the same job. Change name (or tier) here, or delete one of the specs.`,
+          severity,
+          message: `job ID ${JSON.stringify(jobId)} is already produced by ${holder.file} (${why}), which keeps it; two specs cannot deploy the same job ID, even in different team folders. Change name (or tier) here, or delete one of the specs.`,
           file: r.file,
           path: ['name'],
         });
-      } else idOwner.set(r.jobId, r.file);
+      }
     }
-    if (!checkHosts) continue;
-    for (const host of new Set(r.hosts.map((h) => h.toLowerCase()))) {
-      const owner = hostOwner.get(host);
-      if (owner === undefined) hostOwner.set(host, r.file);
-      else if (owner !== r.file && !clashedId) {
+  }
+  if (policy.rules.uniqueJobId.enabled) {
+    const severity = policy.rules.uniqueJobId.severity ?? 'error';
+    const candidates = sorted.filter((r) => !lostId.has(r));
+    const names = (r: RenderedSpecSummary) => [...(r.jobId !== undefined ? [r.jobId] : []), ...(r.services ?? [])];
+    for (const [name, claimants] of groupBy(candidates, names)) {
+      const distinct = claimants.filter((c, i) => claimants.findIndex((o) => o.file === c.file) === i);
+      if (distinct.length < 2) continue;
+      const holder = holderOf(distinct, holders);
+      const why = holdsLive(holder, holders) ? 'whose job is the one running' : 'the first by path';
+      for (const r of distinct) {
+        if (r === holder || lostId.has(r)) continue;
+        lostId.add(r);
+        add(out, {
+          code: 'DUPLICATE_SERVICE',
+          severity,
+          message: `the Consul service name ${JSON.stringify(name)} is already taken by the job of ${holder.file} (${why}), which keeps it; two jobs sharing one service would share their instances and traefik route. Change name (or the task's name) here.`,
+          file: r.file,
+          path: ['name'],
+        });
+      }
+    }
+  }
+  if (policy.rules.uniqueHost.enabled) {
+    const severity = policy.rules.uniqueHost.severity ?? 'error';
+    const candidates = sorted.filter((r) => !lostId.has(r));
+    for (const [host, claimants] of groupBy(candidates, (r) => r.hosts.map((h) => h.toLowerCase()))) {
+      const distinct = claimants.filter((c, i) => claimants.findIndex((o) => o.file === c.file) === i);
+      if (distinct.length < 2) continue;
+      const holder = holderOf(distinct, holders);
+      const why = holdsLive(holder, holders) ? 'whose job is the one running' : 'the first by path';
+      for (const r of distinct) {
+        if (r === holder || out.get(r.file)?.some((d) => d.code === 'DUPLICATE_HOST')) continue;
         add(out, {
           code: 'DUPLICATE_HOST',
-          severity: policy.rules.uniqueHost.severity ?? 'error',
-          message: `traefik host "${host}" is already routed to the job of ${owner}, which keeps it; two jobs cannot share one host. Change name here, or expose the task under another path prefix.`,
+          severity,
+          message: `traefik host ${JSON.stringify(host)} is already routed to the job of ${holder.file} (${why}), which keeps it; two jobs cannot share one host. Change name here, or expose the task under another path prefix.`,
           file: r.file,
           path: ['name'],
         });

@@ -83,7 +83,7 @@ export function globMatch(glob: string, s: string): boolean {
 
 /** `a, b and c` for messages. */
 export function listText(items: readonly string[], quote = true): string {
-  const q = items.map((i) => (quote ? `"${i}"` : i));
+  const q = items.map((i) => (quote ? JSON.stringify(i) : i));
   if (q.length <= 1) return q.join('');
   return `${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
 }

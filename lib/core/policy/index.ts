@@ -16,6 +16,9 @@ import { docker } from './validators/docker';
 import { firewall } from './validators/firewall';
 import { secrets } from './validators/secrets';
 import { checks } from './validators/checks';
+import { tags } from './validators/tags';
+import { env } from './validators/env';
+import { meta } from './validators/meta';
 import { spread } from './modifiers/spread';
 import { placement } from './modifiers/placement';
 import { limits } from './modifiers/limits';
@@ -27,7 +30,7 @@ import { checkJob } from './job-checks';
 export type { Modification, PolicyContext, PolicyConfigView, VaultMode } from './types';
 
 /** Validators in the order they run. */
-export const VALIDATORS: ReadonlyArray<ValidatorRule> = [authorisation, names, images, resources, volumes, docker, firewall, secrets, checks] as ReadonlyArray<ValidatorRule>;
+export const VALIDATORS: ReadonlyArray<ValidatorRule> = [authorisation, names, images, resources, volumes, docker, firewall, secrets, checks, tags, env, meta] as ReadonlyArray<ValidatorRule>;
 /** Modifiers in the order they run (each sees the job as the previous one left it). */
 export const MODIFIERS: ReadonlyArray<ModifierRule> = [spread, placement, limits, update, traefik, ipv6] as ReadonlyArray<ModifierRule>;
 
@@ -84,5 +87,5 @@ export function applyModifiers(
   return { job: out, modifications, diagnostics };
 }
 
-export { crossSpecRules, type RenderedSpecSummary } from './cross-spec';
+export { crossSpecRules, liveHolders, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from './cross-spec';
 export { exposedHosts, isExposed } from './modifiers/traefik';

@@ -33,7 +33,7 @@ export function checkJob(job: Job, spec: SpecV1, ctx: PolicyContext, policy: Pol
     out.push({
       code: 'AUTH_NAMESPACE',
       severity: policy.rules.authorisation.severity ?? 'error',
-      message: `the job would land in namespace "${job.Namespace}", but team "${ctx.team}" deploys only into its own namespace "${team.namespace}".`,
+      message: `the job would land in namespace ${JSON.stringify(job.Namespace)}, but team ${JSON.stringify(ctx.team)} deploys only into its own namespace ${JSON.stringify(team.namespace)}.`,
       path: ['name'],
     });
   }
@@ -50,7 +50,7 @@ export function checkJob(job: Job, spec: SpecV1, ctx: PolicyContext, policy: Pol
         out.push({
           code: 'VAULT_POLICY_DENIED',
           severity,
-          message: `task "${t.Name}" would log in to Vault with role "${v.Role}", but team "${ctx.team}" may use only ${listText(team.vaultRoles)}; ask the platform team to grant the role, or read only secrets the team's role can read.`,
+          message: `task ${JSON.stringify(t.Name)} would log in to Vault with role ${JSON.stringify(v.Role)}, but team ${JSON.stringify(ctx.team)} may use only ${listText(team.vaultRoles)}; ask the platform team to grant the role, or read only secrets the team's role can read.`,
           path,
         });
       }
@@ -59,12 +59,12 @@ export function checkJob(job: Job, spec: SpecV1, ctx: PolicyContext, policy: Pol
         const allowed = allowedPolicies && allowedPolicies.length > 0 ? listText(allowedPolicies) : 'none';
         const why =
           ctx.vaultMode === 'workload-identity'
-            ? `Vault would refuse the token at task start on the node ("token policies must be subset of the role's allowed policies"): role "${v.Role ?? team.vaultRole}" of team "${ctx.team}" grants only ${allowed}`
-            : `team "${ctx.team}" may ask only for ${allowed}`;
+            ? `Vault would refuse the token at task start on the node ("token policies must be subset of the role's allowed policies"): role ${JSON.stringify(v.Role ?? team.vaultRole)} of team ${JSON.stringify(ctx.team)} grants only ${allowed}`
+            : `team ${JSON.stringify(ctx.team)} may ask only for ${allowed}`;
         out.push({
           code: 'VAULT_POLICY_DENIED',
           severity,
-          message: `task "${t.Name}" asks Vault for the polic${denied.length > 1 ? 'ies' : 'y'} ${listText(denied)}, but ${why}. Keep the secrets under the team's prefix, or ask the platform team to allow the policy for the team.`,
+          message: `task ${JSON.stringify(t.Name)} asks Vault for the polic${denied.length > 1 ? 'ies' : 'y'} ${listText(denied)}, but ${why}. Keep the secrets under the team's prefix, or ask the platform team to allow the policy for the team.`,
           path,
         });
       }

@@ -1,4 +1,5 @@
-import { crossSpecRules } from '../../../lib/core/policy';
+import { crossSpecRules, liveHolders } from '../../../lib/core/policy';
+import type { JobListStub } from '../../../lib/core/nomad/types';
 import { declaredPolicy } from './harness';
 
 describe('cross-spec rules', () => {
@@ -50,5 +51,70 @@ describe('cross-spec rules', () => {
     ];
     const off = declaredPolicy((p) => { p.rules = { ...p.rules, uniqueJobId: { enabled: false } }; });
     expect([...crossSpecRules(rendered, off).values()].flat().map((d) => d.code)).toEqual(['DUPLICATE_HOST']);
+  });
+
+  it('job IDs clash across namespaces: x/y-z and x-y/z both give t-x-y-z; the first by path keeps it and is named', () => {
+    const out = crossSpecRules([
+      { file: 'x/y-z/nomadgen.toml', jobId: 't-x-y-z', key: 'x/t-x-y-z', hosts: ['t-x-y-z.d'] },
+      { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'] },
+    ]);
+    expect([...out.keys()]).toEqual(['x/y-z/nomadgen.toml']);
+    expect(out.get('x/y-z/nomadgen.toml')).toEqual([expect.objectContaining({ code: 'DUPLICATE_JOB_ID', message: expect.stringContaining('x-y/z/nomadgen.toml') })]);
+  });
+
+  it('the spec whose job is live holds the job ID and the host, even when it is later by path', () => {
+    const rendered = [
+      { file: 'x/y-z/nomadgen.toml', jobId: 't-x-y-z', key: 'x/t-x-y-z', hosts: ['t-x-y-z.d'] },
+      { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'] },
+    ];
+    const holders = new Map([['x/t-x-y-z', 'x/y-z/nomadgen.toml']]);
+    const out = crossSpecRules(rendered, undefined, holders);
+    expect([...out.keys()]).toEqual(['x-y/z/nomadgen.toml']);
+    expect(out.get('x-y/z/nomadgen.toml')?.[0].message).toContain('x/y-z/nomadgen.toml');
+    const hostsOnly = declaredPolicy((p) => { p.rules = { ...p.rules, uniqueJobId: { enabled: false } }; });
+    const byHost = crossSpecRules(rendered, hostsOnly, holders);
+    expect([...byHost.entries()].map(([f, ds]) => [f, ds.map((d) => d.code)])).toEqual([['x-y/z/nomadgen.toml', ['DUPLICATE_HOST']]]);
+  });
+
+  it('a live job naming another spec holds nothing for the claimants', () => {
+    const out = crossSpecRules(
+      [
+        { file: 'es/a/nomadgen.toml', jobId: 'p-es-a', key: 'es/p-es-a', hosts: [] },
+        { file: 'es/b/nomadgen.toml', jobId: 'p-es-a', key: 'es/p-es-a', hosts: [] },
+      ],
+      undefined,
+      new Map([['es/p-es-a', 'es/old/nomadgen.toml']]),
+    );
+    expect([...out.keys()]).toEqual(['es/b/nomadgen.toml']);
+  });
+
+  it('a task service named like another job is a clash too: t-x-y with task z registers t-x-y-z', () => {
+    const out = crossSpecRules([
+      { file: 'x/y/nomadgen.toml', jobId: 't-x-y', key: 'x/t-x-y', hosts: ['t-x-y.d'], services: ['t-x-y-w', 't-x-y-z'] },
+      { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'], services: ['t-x-y-z'] },
+    ]);
+    expect([...out.entries()].map(([f, ds]) => [f, ds.map((d) => d.code)])).toEqual([['x/y/nomadgen.toml', ['DUPLICATE_SERVICE']]]);
+    const live = crossSpecRules(
+      [
+        { file: 'x/y/nomadgen.toml', jobId: 't-x-y', key: 'x/t-x-y', hosts: ['t-x-y.d'], services: ['t-x-y-w', 't-x-y-z'] },
+        { file: 'x-y/z/nomadgen.toml', jobId: 't-x-y-z', key: 'x-y/t-x-y-z', hosts: ['t-x-y-z.d'], services: ['t-x-y-z'] },
+      ],
+      undefined,
+      new Map([['x/t-x-y', 'x/y/nomadgen.toml']]),
+    );
+    expect(live.get('x-y/z/nomadgen.toml')?.[0]).toMatchObject({ code: 'DUPLICATE_SERVICE', message: expect.stringContaining('"t-x-y-z"') });
+  });
+
+  it('the live view counts running jobs this source manages, by key', () => {
+    const stub = (ns: string, id: string, meta: Record<string, string> | undefined, stop = false) => ({ ID: id, Namespace: ns, Stop: stop, Meta: meta }) as unknown as JobListStub;
+    const ours = (spec: string) => ({ 'nomadguard.managed': 'true', 'nomadguard.source': 'specs', 'nomadguard.spec': spec });
+    const holders = liveHolders([
+      stub('x', 't-x-y-z', ours('x/y-z/nomadgen.toml')),
+      stub('x-y', 't-x-y-z', { ...ours('x-y/z/nomadgen.toml'), 'nomadguard.source': 'other' }),
+      stub('web', 't-web-a', ours('web/a/nomadgen.toml'), true),
+      stub('web', 't-web-b', undefined),
+      stub('web', 't-web-c', { 'nomadguard.spec': 'web/c/nomadgen.toml' }),
+    ], 'specs');
+    expect([...holders]).toEqual([['x/t-x-y-z', 'x/y-z/nomadgen.toml']]);
   });
 });

@@ -10,6 +10,16 @@ describe('policy schema', () => {
     expect(p.rules.spread.oddCount).toBe('reject');
   });
 
+  it('the docker rule is an allow-list whose defaults are what a plain service needs', () => {
+    const d = defaultPolicy().rules.docker;
+    expect(d.options).not.toContain('devices');
+    expect(d).toMatchObject({ allowedCapabilities: [], networkModes: ['', 'default', 'bridge'], maxShmSize: 268435456, ulimits: { nofile: 65536, nproc: 8192 }, sysctls: ['net.core.somaxconn'] });
+    expect(d.securityOpts.every((o) => o.startsWith('no-new-privileges'))).toBe(true);
+    const r = parsePolicy('rules:\n  docker: { options: [devices] }\n', 'policy.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]).toMatchObject({ code: 'POLICY_INVALID', line: 2 });
+  });
+
   it('parses the documented example and fills in team defaults', () => {
     const text = [
       'apiVersion: nomadguard/v1',

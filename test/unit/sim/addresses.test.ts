@@ -1,9 +1,9 @@
 import * as ipaddr from 'ipaddr.js';
 import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
 import { defaultPolicy } from '../../../crd-schemas/policy';
-import { assessHealth, nodePrefix, type ServiceInstance } from '../../../lib/core/health';
+import { assessHealth, healthGroups, nodePrefix, type ServiceInstance } from '../../../lib/core/health';
 import { renderSpec } from '../../../lib/core/pipeline';
-import type { AllocListStub, Deployment } from '../../../lib/core/nomad/types';
+import type { AllocListStub, Deployment, Job } from '../../../lib/core/nomad/types';
 import { FakeClock } from '../../../lib/runtime/clock';
 import { Simulator } from '../../../lib/sim';
 import { spec } from '../../integration/reconciler/harness';
@@ -138,7 +138,7 @@ describe('simulator: service addresses by address_mode', () => {
       expect(e.Service.Port).toBe(8080);
     }
     const nodePrefixes = new Map(sim.nodes.map((n) => [n.ID, String(nodePrefix({ Address: n.Address, Meta: n.Meta }))]));
-    const verdict = assessHealth({ jobVersion: 0, deployment, allocations, services: ['t-web-shop'], instances: new Map([['t-web-shop', entries as unknown as ServiceInstance[]]]), nodePrefixes });
+    const verdict = assessHealth({ jobVersion: 0, deployment, allocations, groups: healthGroups(job as Job), instances: new Map([['t-web-shop', entries as unknown as ServiceInstance[]]]), nodePrefixes });
     expect(verdict).toMatchObject({ phase: 'Healthy' });
   });
 });

@@ -35,7 +35,7 @@ export const ipv6: ModifierRule<'ipv6'> = {
           modifications.push({
             rule: 'ipv6',
             path: at,
-            message: `task "${t.Name}" advertises its container IPv6 address; services and checks use it (address_mode "driver")`,
+            message: `task ${JSON.stringify(t.Name)} advertises its container IPv6 address; services and checks use it (address_mode "driver")`,
             after: changes,
           });
         }

@@ -29,7 +29,7 @@ export const limits: ModifierRule<'limits'> = {
       modifications.push({
         rule: 'limits',
         path: `${at}.Resources.${field}`,
-        message: `${SPEC_NAME[field]} of task "${task.Name}" lowered from ${v} to ${to} ${UNIT[field]}, the ceiling of tier "${spec.tier}"`,
+        message: `${SPEC_NAME[field]} of task ${JSON.stringify(task.Name)} lowered from ${v} to ${to} ${UNIT[field]}, the ceiling of tier ${JSON.stringify(spec.tier)}`,
         before: v,
         after: to,
       });

@@ -32,7 +32,7 @@ export const placement: ModifierRule<'placement'> = {
       if (!placementMatches(rule, ctx.team, job.ID, spec.tier)) return;
       const label = rule.name ?? `placement[${ri}]`;
       if (rule.nodePool !== undefined && job.NodePool !== rule.nodePool) {
-        modifications.push({ rule: 'placement', path: 'NodePool', message: `${label}: runs in node pool "${rule.nodePool}"`, before: job.NodePool, after: rule.nodePool });
+        modifications.push({ rule: 'placement', path: 'NodePool', message: `${label}: runs in node pool ${JSON.stringify(rule.nodePool)}`, before: job.NodePool, after: rule.nodePool });
         job.NodePool = rule.nodePool;
       }
       const wanted: Constraint[] = [];
@@ -42,7 +42,7 @@ export const placement: ModifierRule<'placement'> = {
         const existing = job.Constraints ?? [];
         if (existing.some((e) => sameConstraint(e, c))) continue;
         job.Constraints = [...existing, c];
-        modifications.push({ rule: 'placement', path: 'Constraints', message: `${label}: only on nodes where ${c.LTarget} ${c.Operand} "${c.RTarget}"`, after: c });
+        modifications.push({ rule: 'placement', path: 'Constraints', message: `${label}: only on nodes where ${c.LTarget} ${c.Operand} ${JSON.stringify(c.RTarget)}`, after: c });
       }
     });
     return { modifications, diagnostics: [] };

@@ -41,7 +41,7 @@ export const spread: ModifierRule<'spread'> = {
           diagnostics.push({
             code: 'COUNT_ODD',
             severity: 'error' as const,
-            message: `count ${count} of group "${tg.Name}" cannot be split equally over the ${dcs.length} datacenters (${dcs.join(', ')}); use ${what}, e.g. ${up} (or 1 for a single instance).`,
+            message: `count ${count} of group ${JSON.stringify(tg.Name)} cannot be split equally over the ${dcs.length} datacenters (${dcs.join(', ')}); use ${what}, e.g. ${up} (or 1 for a single instance).`,
             path: specIndex >= 0 ? ['group', specIndex, spec.group[specIndex].count === undefined ? 'name' : 'count'] : ['group'],
           });
           continue;
@@ -66,7 +66,7 @@ export const spread: ModifierRule<'spread'> = {
           modifications.push({
             rule: 'spread',
             path: `${at}.Spreads`,
-            message: `${count} instances spread evenly over ${dcs.map((d) => `"${d}"`).join(', ')} (${wanted.SpreadTarget!.map((t) => `${t.Percent}%`).join('/')})`,
+            message: `${count} instances spread evenly over ${dcs.map((d) => JSON.stringify(d)).join(', ')} (${wanted.SpreadTarget!.map((t) => `${t.Percent}%`).join('/')})`,
             before,
             after,
           });

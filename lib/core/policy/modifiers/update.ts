@@ -67,16 +67,16 @@ export const update: ModifierRule<'update'> = {
       const s: ReschedulePolicy = { ...l.reschedule };
       if (!sameJson(tg.Update, u)) {
         const why = healthCheck !== p.update.healthCheck ? ' (judged by task states: the group has no checks)' : '';
-        modifications.push({ rule: 'update', path: `${at}.Update`, message: `tier "${spec.tier}" update strategy: ${u.MaxParallel} at a time, healthy by ${healthCheck}${why}, auto_revert ${u.AutoRevert}`, before: tg.Update ?? undefined, after: u });
+        modifications.push({ rule: 'update', path: `${at}.Update`, message: `tier ${JSON.stringify(spec.tier)} update strategy: ${u.MaxParallel} at a time, healthy by ${healthCheck}${why}, auto_revert ${u.AutoRevert}`, before: tg.Update ?? undefined, after: u });
         tg.Update = u;
       }
       if (!sameJson(tg.RestartPolicy, r)) {
-        modifications.push({ rule: 'update', path: `${at}.RestartPolicy`, message: `tier "${spec.tier}" restart policy: ${r.Attempts} attempts per ${p.restart.interval}, then ${r.Mode}`, before: tg.RestartPolicy ?? undefined, after: r });
+        modifications.push({ rule: 'update', path: `${at}.RestartPolicy`, message: `tier ${JSON.stringify(spec.tier)} restart policy: ${r.Attempts} attempts per ${p.restart.interval}, then ${r.Mode}`, before: tg.RestartPolicy ?? undefined, after: r });
         tg.RestartPolicy = r;
       }
       if (!sameJson(tg.ReschedulePolicy, s)) {
         const how = s.Unlimited ? 'unlimited' : `${s.Attempts} per ${p.reschedule.interval}`;
-        modifications.push({ rule: 'update', path: `${at}.ReschedulePolicy`, message: `tier "${spec.tier}" reschedule policy: ${how}, ${s.DelayFunction} delay from ${p.reschedule.delay} up to ${p.reschedule.maxDelay}`, before: tg.ReschedulePolicy ?? undefined, after: s });
+        modifications.push({ rule: 'update', path: `${at}.ReschedulePolicy`, message: `tier ${JSON.stringify(spec.tier)} reschedule policy: ${how}, ${s.DelayFunction} delay from ${p.reschedule.delay} up to ${p.reschedule.maxDelay}`, before: tg.ReschedulePolicy ?? undefined, after: s });
         tg.ReschedulePolicy = s;
       }
     });

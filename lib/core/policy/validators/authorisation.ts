@@ -20,7 +20,7 @@ export const authorisation: ValidatorRule<'authorisation'> = {
       out.push({
         code: 'AUTH_UNKNOWN_TEAM',
         severity: 'error',
-        message: `team "${ctx.team}" (the spec's top folder) is not declared in the platform policy; known teams are ${listText(known)}. Move the spec under your team's folder, or ask the platform team to add "${ctx.team}" to the policy's teams.`,
+        message: `team ${JSON.stringify(ctx.team)} (the spec's top folder) is not declared in the platform policy; known teams are ${listText(known)}. Move the spec under your team's folder, or ask the platform team to add ${JSON.stringify(ctx.team)} to the policy's teams.`,
         path: ['name'],
       });
       return out;
@@ -29,7 +29,7 @@ export const authorisation: ValidatorRule<'authorisation'> = {
       out.push({
         code: 'AUTH_TIER_DENIED',
         severity: 'error',
-        message: `team "${ctx.team}" may not deploy to tier "${spec.tier}"; it may deploy to ${listText(team.tiers)}. Change tier, or ask the platform team to allow "${spec.tier}" for "${ctx.team}".`,
+        message: `team ${JSON.stringify(ctx.team)} may not deploy to tier ${JSON.stringify(spec.tier)}; it may deploy to ${listText(team.tiers)}. Change tier, or ask the platform team to allow ${JSON.stringify(spec.tier)} for ${JSON.stringify(ctx.team)}.`,
         path: ['tier'],
       });
     }
@@ -38,14 +38,14 @@ export const authorisation: ValidatorRule<'authorisation'> = {
       out.push({
         code: 'AUTH_NAMESPACE',
         severity: 'error',
-        message: `jobs of team "${ctx.team}" would land in namespace "${ns}", which is not a valid Nomad namespace name (letters, digits and "-", at most 128 characters). Rename the team folder.`,
+        message: `jobs of team ${JSON.stringify(ctx.team)} would land in namespace ${JSON.stringify(ns)}, which is not a valid Nomad namespace name (letters, digits and "-", at most 128 characters). Rename the team folder.`,
         path: ['name'],
       });
     } else if (ns === 'default') {
       out.push({
         code: 'AUTH_NAMESPACE',
         severity: 'error',
-        message: `jobs of team "${ctx.team}" would land in the shared "default" namespace; every team deploys into its own namespace. Move the spec under your team's folder.`,
+        message: `jobs of team ${JSON.stringify(ctx.team)} would land in the shared "default" namespace; every team deploys into its own namespace. Move the spec under your team's folder.`,
         path: ['name'],
       });
     }

@@ -21,7 +21,7 @@ export const checks: ValidatorRule<'checks'> = {
           out.push({
             code: 'CHECK_SCRIPT_COMMAND',
             severity: 'error',
-            message: `the script check of task "${t.name}" has no command; add command = "/bin/healthcheck" (and args if needed) or use type = "tcp" or "http".`,
+            message: `the script check of task ${JSON.stringify(t.name)} has no command; add command = "/bin/healthcheck" (and args if needed) or use type = "tcp" or "http".`,
             path: at,
           });
         }
@@ -30,14 +30,14 @@ export const checks: ValidatorRule<'checks'> = {
             out.push({
               code: 'CHECK_HTTP_PATH',
               severity: 'error',
-              message: `the http check of task "${t.name}" has no path; add path = "/health" (any path that answers 2xx when the task is healthy).`,
+              message: `the http check of task ${JSON.stringify(t.name)} has no path; add path = "/health" (any path that answers 2xx when the task is healthy).`,
               path: at,
             });
           } else if (!c.path.startsWith('/')) {
             out.push({
               code: 'CHECK_HTTP_PATH',
               severity: 'error',
-              message: `the http check path "${c.path}" of task "${t.name}" must start with "/", e.g. "/${c.path}".`,
+              message: `the http check path ${JSON.stringify(c.path)} of task ${JSON.stringify(t.name)} must start with "/", e.g. "/${c.path}".`,
               path: [...at, 'path'],
             });
           }
@@ -46,7 +46,7 @@ export const checks: ValidatorRule<'checks'> = {
           out.push({
             code: 'CHECK_PORT',
             severity: 'error',
-            message: `the ${c.type} check of task "${t.name}" needs the port the task listens on; add port = <number> to the task.`,
+            message: `the ${c.type} check of task ${JSON.stringify(t.name)} needs the port the task listens on; add port = <number> to the task.`,
             path: [...at, 'type'],
           });
         }
@@ -58,7 +58,7 @@ export const checks: ValidatorRule<'checks'> = {
             out.push({
               code: 'CHECK_DURATION',
               severity: 'error',
-              message: `check ${key} "${v}" of task "${t.name}" is not a ${key === 'grace' ? '' : 'positive '}duration; write a number with a unit, e.g. "10s", "500ms" or "1m30s".`,
+              message: `check ${key} ${JSON.stringify(v)} of task ${JSON.stringify(t.name)} is not a ${key === 'grace' ? '' : 'positive '}duration; write a number with a unit, e.g. "10s", "500ms" or "1m30s".`,
               path: [...at, key],
             });
           }

@@ -91,13 +91,13 @@ export const firewall: ValidatorRule<'firewall'> = {
                   ? {
                       code: 'FIREWALL_UNKNOWN_GROUP',
                       severity: 'error',
-                      message: `firewall ${direction} "${entry}" is not a well-formed group: write "g/<name>" with lower-case letters, digits, ".", "_" and "-".`,
+                      message: `firewall ${direction} ${JSON.stringify(entry)} is not a well-formed group: write "g/<name>" with lower-case letters, digits, ".", "_" and "-".`,
                       path,
                     }
                   : {
                       code: 'FIREWALL_INVALID_PREFIX',
                       severity: 'error',
-                      message: `firewall ${direction} "${entry}" is neither a firewall group ("g/<name>") nor an IP prefix such as "2001:db8:100::/48".`,
+                      message: `firewall ${direction} ${JSON.stringify(entry)} is neither a firewall group ("g/<name>") nor an IP prefix such as "2001:db8:100::/48".`,
                       path,
                     },
               );
@@ -109,7 +109,7 @@ export const firewall: ValidatorRule<'firewall'> = {
                 out.push({
                   code: 'FIREWALL_UNKNOWN_GROUP',
                   severity: 'error',
-                  message: `firewall ${direction} "${entry}" is not a firewall group team "${ctx.team}" may use; known groups: ${list.length > 0 ? listText(list) : 'none'}. Use one of them or an IPv6 prefix.`,
+                  message: `firewall ${direction} ${JSON.stringify(entry)} is not a firewall group team ${JSON.stringify(ctx.team)} may use; known groups: ${list.length > 0 ? listText(list) : 'none'}. Use one of them or an IPv6 prefix.`,
                   path,
                 });
               }
@@ -119,7 +119,7 @@ export const firewall: ValidatorRule<'firewall'> = {
               out.push({
                 code: 'FIREWALL_INVALID_PREFIX',
                 severity: 'error',
-                message: `firewall ${direction} "${entry}" has bits set after the /${parsed.length} prefix; write the network as "${parsed.canonical}" (or the single address as /${parsed.family === 'ipv6' ? 128 : 32}).`,
+                message: `firewall ${direction} ${JSON.stringify(entry)} has bits set after the /${parsed.length} prefix; write the network as ${JSON.stringify(parsed.canonical)} (or the single address as /${parsed.family === 'ipv6' ? 128 : 32}).`,
                 path,
               });
               return;
@@ -128,7 +128,7 @@ export const firewall: ValidatorRule<'firewall'> = {
               out.push({
                 code: 'FIREWALL_IPV4_INGRESS',
                 severity: 'error',
-                message: `firewall ingress "${parsed.canonical}" is IPv4, but containers are reachable over IPv6 only; use the clients' IPv6 prefix or a firewall group.`,
+                message: `firewall ingress ${JSON.stringify(parsed.canonical)} is IPv4, but containers are reachable over IPv6 only; use the clients' IPv6 prefix or a firewall group.`,
                 path,
               });
               return;
@@ -137,7 +137,7 @@ export const firewall: ValidatorRule<'firewall'> = {
               out.push({
                 code: 'FIREWALL_OPEN_INGRESS',
                 severity: 'error',
-                message: `firewall ingress "${parsed.canonical}" opens task "${t.name}" to every address, which is allowed only for an internet-facing task; set http = { internet = true } or name the clients' prefixes or groups.`,
+                message: `firewall ingress ${JSON.stringify(parsed.canonical)} opens task ${JSON.stringify(t.name)} to every address, which is allowed only for an internet-facing task; set http = { internet = true } or name the clients' prefixes or groups.`,
                 path,
               });
             }

@@ -57,7 +57,7 @@ export const images: ValidatorRule<'images'> = {
           out.push({
             code: 'IMAGE_REGISTRY',
             severity: 'error',
-            message: `image "${t.image}" comes from registry "${ref.registry}", which the platform does not pull from; allowed: ${listText(params.registries)}. Push the image there and reference it as "${params.registries[0]}/${ref.repository}:<version>".`,
+            message: `image ${JSON.stringify(t.image)} comes from registry ${JSON.stringify(ref.registry)}, which the platform does not pull from; allowed: ${listText(params.registries)}. Push the image there and reference it as "${params.registries[0]}/${ref.repository}:<version>".`,
             path: ['group', gi, 'task', ti, 'image'],
           });
         }
@@ -66,7 +66,7 @@ export const images: ValidatorRule<'images'> = {
           out.push({
             code: 'IMAGE_MUTABLE_TAG',
             severity: mutable,
-            message: `image "${t.image}" ${what}, which can point to a different build on every pull; in tier "${spec.tier}" use an immutable version tag such as ":1.4.2" or a digest "@sha256:…".`,
+            message: `image ${JSON.stringify(t.image)} ${what}, which can point to a different build on every pull; in tier ${JSON.stringify(spec.tier)} use an immutable version tag such as ":1.4.2" or a digest "@sha256:…".`,
             path: ['group', gi, 'task', ti, 'image'],
           });
         }

@@ -19,14 +19,14 @@ export const names: ValidatorRule<'names'> = {
       out.push({
         code: 'NAME_INVALID',
         severity: 'error',
-        message: `name "${spec.name}" is not a valid DNS label: use ${LABEL_TEXT}, because the job is reachable as "${jobId}.<domain>".`,
+        message: `name ${JSON.stringify(spec.name)} is not a valid DNS label: use ${LABEL_TEXT}, because the job is reachable as "${jobId}.<domain>".`,
         path: ['name'],
       });
     } else if (!isDnsLabel(ctx.team)) {
       out.push({
         code: 'NAME_INVALID',
         severity: 'error',
-        message: `the team folder "${ctx.team}" is part of the job ID "${jobId}" and must be a DNS label: use ${LABEL_TEXT}.`,
+        message: `the team folder ${JSON.stringify(ctx.team)} is part of the job ID ${JSON.stringify(jobId)} and must be a DNS label: use ${LABEL_TEXT}.`,
         path: ['name'],
       });
     }
@@ -35,35 +35,35 @@ export const names: ValidatorRule<'names'> = {
       out.push({
         code: 'NAME_TOO_LONG',
         severity: 'error',
-        message: `the job ID "${jobId}" has ${jobId.length} characters; it becomes the host name "${jobId}.<domain>", whose labels may have at most ${params.maxJobIdLength}. Shorten name to at most ${Math.max(room, 1)} characters.`,
+        message: `the job ID ${JSON.stringify(jobId)} has ${jobId.length} characters; it becomes the host name "${jobId}.<domain>", whose labels may have at most ${params.maxJobIdLength}. Shorten name to at most ${Math.max(room, 1)} characters.`,
         path: ['name'],
       });
     }
     const groups = new Map<string, number>();
     spec.group.forEach((g, gi) => {
       if (!isDnsLabel(g.name)) {
-        out.push({ code: 'NAME_INVALID', severity: 'error', message: `group name "${g.name}" is not a valid DNS label: use ${LABEL_TEXT}.`, path: ['group', gi, 'name'] });
+        out.push({ code: 'NAME_INVALID', severity: 'error', message: `group name ${JSON.stringify(g.name)} is not a valid DNS label: use ${LABEL_TEXT}.`, path: ['group', gi, 'name'] });
       }
       const firstGroup = groups.get(g.name);
       if (firstGroup !== undefined) {
         out.push({
           code: 'NAME_DUPLICATE_GROUP',
           severity: 'error',
-          message: `group name "${g.name}" is already used by group ${firstGroup + 1}; group names must be unique in a job. Rename one of them.`,
+          message: `group name ${JSON.stringify(g.name)} is already used by group ${firstGroup + 1}; group names must be unique in a job. Rename one of them.`,
           path: ['group', gi, 'name'],
         });
       } else groups.set(g.name, gi);
       const tasks = new Map<string, number>();
       g.task.forEach((t, ti) => {
         if (!isDnsLabel(t.name)) {
-          out.push({ code: 'NAME_INVALID', severity: 'error', message: `task name "${t.name}" is not a valid DNS label: use ${LABEL_TEXT}.`, path: ['group', gi, 'task', ti, 'name'] });
+          out.push({ code: 'NAME_INVALID', severity: 'error', message: `task name ${JSON.stringify(t.name)} is not a valid DNS label: use ${LABEL_TEXT}.`, path: ['group', gi, 'task', ti, 'name'] });
         }
         const first = tasks.get(t.name);
         if (first !== undefined) {
           out.push({
             code: 'NAME_DUPLICATE_TASK',
             severity: 'error',
-            message: `task name "${t.name}" is already used by task ${first + 1} of group "${g.name}"; task names must be unique in a group. Rename one of them.`,
+            message: `task name ${JSON.stringify(t.name)} is already used by task ${first + 1} of group ${JSON.stringify(g.name)}; task names must be unique in a group. Rename one of them.`,
             path: ['group', gi, 'task', ti, 'name'],
           });
         } else tasks.set(t.name, ti);

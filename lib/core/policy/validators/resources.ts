@@ -36,7 +36,7 @@ export const resources: ValidatorRule<'resources'> = {
         out.push({
           code: 'COUNT_RANGE',
           severity: 'error',
-          message: `count ${count} is outside what tier "${spec.tier}" allows: ${rangeText(limits.count, '')} instances per group. Change count.`,
+          message: `count ${count} is outside what tier ${JSON.stringify(spec.tier)} allows: ${rangeText(limits.count, '')} instances per group. Change count.`,
           path: ['group', gi, g.count === undefined ? 'name' : 'count'],
         });
       }
@@ -44,7 +44,7 @@ export const resources: ValidatorRule<'resources'> = {
         out.push({
           code: 'COUNT_RANGE',
           severity: 'error',
-          message: `scaling.max ${g.scaling.max} is above the ${limits.count.max} instances per group tier "${spec.tier}" allows. Lower scaling.max.`,
+          message: `scaling.max ${g.scaling.max} is above the ${limits.count.max} instances per group tier ${JSON.stringify(spec.tier)} allows. Lower scaling.max.`,
           path: ['group', gi, 'scaling', 'max'],
         });
       }
@@ -54,7 +54,7 @@ export const resources: ValidatorRule<'resources'> = {
           out.push({
             code: 'RESOURCE_CPU_RANGE',
             severity: 'error',
-            message: `cpu ${t.cpu} MHz is outside what tier "${spec.tier}" allows: ${rangeText(limits.cpu, ' MHz')}. Change cpu.`,
+            message: `cpu ${t.cpu} MHz is outside what tier ${JSON.stringify(spec.tier)} allows: ${rangeText(limits.cpu, ' MHz')}. Change cpu.`,
             path: [...at, 'cpu'],
           });
         }
@@ -62,7 +62,7 @@ export const resources: ValidatorRule<'resources'> = {
           out.push({
             code: 'RESOURCE_MEMORY_RANGE',
             severity: 'error',
-            message: `memory ${t.memory} MiB is outside what tier "${spec.tier}" allows: ${rangeText(limits.memory, ' MiB')}. Change memory.`,
+            message: `memory ${t.memory} MiB is outside what tier ${JSON.stringify(spec.tier)} allows: ${rangeText(limits.memory, ' MiB')}. Change memory.`,
             path: [...at, 'memory'],
           });
         }

@@ -1,22 +1,18 @@
 /**
- * secrets: every Vault path a task reads lies under one of the team's secret prefixes (default `<team>/`),
- * with no `..` or leading `/` that could step outside it. Code: SECRET_PREFIX.
+ * secrets: every Vault path a task reads follows the secret path grammar (segments of letters, digits, "_",
+ * "." and "-" separated by "/", no empty, "." or ".." segment, no leading "/", at most 256 characters; see
+ * generate/grammar.ts) and lies under one of the team's secret prefixes (default `<team>/`). The generator
+ * writes templates only for paths that follow the grammar, so a path can neither step outside the prefix
+ * nor inject template actions (another team's secret, Consul KV). Code: SECRET_PREFIX.
  * Whether the Vault policies or role the job asks for are within the team's allowance is checked on the
- * generated job (see vault-access.ts), because the generator decides what the job asks for.
+ * generated job (see job-checks.ts), because the generator decides what the job asks for.
  */
 import type { Diagnostic } from '../../diagnostics';
+import { isSecretPath } from '../../generate/grammar';
 import { effectiveTeam, listText } from '../helpers';
 import type { ValidatorRule } from '../types';
 
 /** Whether the Vault path `p` lies under `prefix` (a folder prefix, compared by whole segments). */
-/** No empty, "." or ".." segment (checked by splitting only when the text has a "." or an empty segment). */
-function plainSegments(p: string): boolean {
-  if (p === '' || p.endsWith('/') || p.includes('//')) return false;
-  if (!p.includes('.')) return true;
-  const segments = p.split('/');
-  return !segments.includes('..') && !segments.includes('.');
-}
-
 export function underSecretPrefix(p: string, prefix: string): boolean {
   const folder = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return p.startsWith(folder) && p.length > folder.length;
@@ -32,11 +28,11 @@ export const secrets: ValidatorRule<'secrets'> = {
       g.task.forEach((t, ti) =>
         (t.secrets ?? []).forEach((s, si) => {
           const path = ['group', gi, 'task', ti, 'secrets', si];
-          if (s.startsWith('/') || !plainSegments(s)) {
+          if (!isSecretPath(s)) {
             out.push({
               code: 'SECRET_PREFIX',
               severity: 'error',
-              message: `secret path "${s}" must be a plain Vault path such as "${team.secretPrefixes[0]}${spec.name}", without a leading "/", empty segments, "." or "..".`,
+              message: `secret path ${JSON.stringify(s)} must be a plain Vault path such as "${team.secretPrefixes[0]}${spec.name}": segments of letters, digits, "_", "." and "-" separated by "/", without a leading "/", empty segments, "." or "..".`,
               path,
             });
             return;
@@ -45,7 +41,7 @@ export const secrets: ValidatorRule<'secrets'> = {
             out.push({
               code: 'SECRET_PREFIX',
               severity: 'error',
-              message: `secret path "${s}" is outside what team "${ctx.team}" may read; team secrets live under ${listText(team.secretPrefixes)}. Store the secret at e.g. "${team.secretPrefixes[0].replace(/\/?$/, '/')}${spec.name}" and reference that path.`,
+              message: `secret path ${JSON.stringify(s)} is outside what team ${JSON.stringify(ctx.team)} may read; team secrets live under ${listText(team.secretPrefixes)}. Store the secret at e.g. "${team.secretPrefixes[0].replace(/\/?$/, '/')}${spec.name}" and reference that path.`,
               path,
             });
           }

@@ -35,7 +35,7 @@ export const volumes: ValidatorRule<'volumes'> = {
             out.push({
               code: 'VOLUME_FORMAT',
               severity: 'error',
-              message: `volume "${v}" is not of the form "source:/container/path[:ro|rw]"; ${FORMAT_HINT}.`,
+              message: `volume ${JSON.stringify(v)} is not of the form "source:/container/path[:ro|rw]"; ${FORMAT_HINT}.`,
               path,
             });
             return;
@@ -44,7 +44,7 @@ export const volumes: ValidatorRule<'volumes'> = {
             out.push({
               code: 'VOLUME_TRAVERSAL',
               severity: 'error',
-              message: `volume "${v}" contains "..", which could escape the allowed directory; write the path without "..".`,
+              message: `volume ${JSON.stringify(v)} contains "..", which could escape the allowed directory; write the path without "..".`,
               path,
             });
             return;
@@ -55,7 +55,7 @@ export const volumes: ValidatorRule<'volumes'> = {
               out.push({
                 code: 'VOLUME_HOST_PATH',
                 severity: 'error',
-                message: `volume "${v}" mounts the host directory "${source}", but ${allowed}; use a named volume instead: "data:${target}${mode ? `:${mode}` : ''}".`,
+                message: `volume ${JSON.stringify(v)} mounts the host directory ${JSON.stringify(source)}, but ${allowed}; use a named volume instead: "data:${target}${mode ? `:${mode}` : ''}".`,
                 path,
               });
             }
@@ -63,7 +63,7 @@ export const volumes: ValidatorRule<'volumes'> = {
             out.push({
               code: 'VOLUME_FORMAT',
               severity: 'error',
-              message: `volume name "${source}" in "${v}" may contain only letters, digits, "_", "." and "-", and must start with a letter or digit; ${FORMAT_HINT}.`,
+              message: `volume name ${JSON.stringify(source)} in ${JSON.stringify(v)} may contain only letters, digits, "_", "." and "-", and must start with a letter or digit; ${FORMAT_HINT}.`,
               path,
             });
           }
