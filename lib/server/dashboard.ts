@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 
-const STYLE = `  :root { --bg:#0f1419; --panel:#171d24; --text:#d7dde4; --muted:#8b96a3; --line:#26303a;
+const STYLE = `
+  :root { --bg:#0f1419; --panel:#171d24; --text:#d7dde4; --muted:#8b96a3; --line:#26303a;
           --ok:#3fb950; --warn:#d29922; --bad:#f85149; --info:#58a6ff; --idle:#8b96a3; }
   * { box-sizing: border-box; }
   body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background:var(--bg); color:var(--text); }
@@ -38,7 +39,8 @@ const STYLE = `  :root { --bg:#0f1419; --panel:#171d24; --text:#d7dde4; --muted:
   input[type=password] { background:var(--bg); color:var(--text); border:1px solid var(--line); border-radius:6px; padding:5px 8px; width:12em; }
 `;
 
-const SCRIPT = `(() => {
+const SCRIPT = `
+(() => {
   const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' }[c]));
   const short = (sha) => sha ? esc(String(sha).slice(0, 8)) : '';
   const open = new Set();
@@ -146,6 +148,7 @@ const SCRIPT = `(() => {
 })();
 `;
 
+/** A CSP source for an inline element whose text is exactly `s`. */
 const sha256 = (s: string): string => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 
 /** Response headers of the dashboard page. */
@@ -162,8 +165,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>nomadguard</title>
-<style>
-${STYLE}</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <header>
@@ -183,8 +185,7 @@ ${STYLE}</style>
     <tbody id="jobs"></tbody>
   </table>
 </main>
-<script>
-${SCRIPT}</script>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;
