@@ -5,8 +5,10 @@
  *
  * Allowed: the listen address's own `host:port`; when it is a loopback or wildcard address, also
  * `localhost`, `127.0.0.1` and `[::1]` with that port (a hostile page cannot make a browser send a loopback
- * name as `Host`); and the configured extra hosts (`--allowed-host`, `NOMADGUARD_ALLOWED_HOSTS`, e.g. the
- * name of a reverse proxy): `name` allows that name on any port, `name:port` that port only.
+ * name as `Host`); when it is a wildcard address (`0.0.0.0`, `::`), any IP address with that port (a page
+ * whose origin is an IP address and this port is served by this listener, so no rebinding can use it);
+ * and the configured extra hosts (`--allowed-host`, `NOMADGUARD_ALLOWED_HOSTS`, e.g. the name of a
+ * reverse proxy): `name` allows that name on any port, `name:port` that port only.
  */
 
 /** One allowed host: a lower-case name (IPv6 in brackets) and a port, or any port when undefined. */
@@ -18,6 +20,8 @@ export interface AllowedHost {
 /** The hosts one listener answers to. */
 export interface HostPolicy {
   readonly hosts: readonly AllowedHost[];
+  /** Set when listening on a wildcard address: any IP address with this port is allowed too. */
+  readonly anyAddressOnPort?: number;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
@@ -35,8 +39,11 @@ export function parseHost(value: string): AllowedHost | undefined {
   return { hostname, port };
 }
 
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const isWildcard = (hostname: string): boolean => hostname === '0.0.0.0' || hostname === '[::]';
+
 function isLoopbackOrAny(hostname: string): boolean {
-  return LOOPBACK.includes(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname === '0.0.0.0' || hostname === '[::]' || hostname === '[0:0:0:0:0:0:0:1]';
+  return LOOPBACK.includes(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname === '[0:0:0:0:0:0:0:1]' || isWildcard(hostname);
 }
 
 /**
@@ -46,17 +53,18 @@ function isLoopbackOrAny(hostname: string): boolean {
 export function hostPolicy(host: string, port: number, extra: readonly string[] = []): HostPolicy {
   const own = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const hosts: AllowedHost[] = [{ hostname: own.toLowerCase(), port }];
-  if (isLoopbackOrAny(own.toLowerCase())) for (const name of LOOPBACK) hosts.push({ hostname: name, port });
+  if (isLoopbackOrAny(own.toLowerCase())) for (const name of LOOPBACK) if (name !== hosts[0].hostname) hosts.push({ hostname: name, port });
   for (const raw of extra) {
     if (raw.trim() === '') continue;
     const parsed = parseHost(raw);
     if (!parsed) throw new Error(`allowed host must look like name, name:port or [v6]:port, got ${JSON.stringify(raw)}`);
     hosts.push(parsed);
   }
-  return { hosts };
+  return isWildcard(own.toLowerCase()) ? { hosts, anyAddressOnPort: port } : { hosts };
 }
 
 function matches(policy: HostPolicy, hostname: string, port: number): boolean {
+  if (policy.anyAddressOnPort === port && (IPV4.test(hostname) || V6.test(hostname))) return true;
   return policy.hosts.some((h) => h.hostname === hostname && (h.port === undefined || h.port === port));
 }
 
@@ -82,5 +90,6 @@ export function originAllowed(policy: HostPolicy, origin: string): boolean {
 
 /** The allowed hosts as people write them, for messages. */
 export function describeHosts(policy: HostPolicy): string {
-  return policy.hosts.map((h) => (h.port === undefined ? h.hostname : `${h.hostname}:${h.port}`)).join(', ');
+  const named = policy.hosts.map((h) => (h.port === undefined ? h.hostname : `${h.hostname}:${h.port}`));
+  return [...named, ...(policy.anyAddressOnPort === undefined ? [] : [`any IP address:${policy.anyAddressOnPort}`])].join(', ');
 }
