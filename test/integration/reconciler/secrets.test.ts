@@ -1,12 +1,14 @@
 /**
  * Secret values never leave the operator: a spec's env values and template data (its secret paths) change, and an env value
  * and a registry password are set by hand in Nomad; then the status API (every job, one job, history),
- * the metrics, the logs (pino, every level) and the API's error answers are scanned for every secret
+ * the metrics, the logs (pino, every level), the API's error answers and `plan` (text and JSON) are scanned for every secret
  * value and token used. None may appear; the changed fields are still named.
  */
 import pino from 'pino';
 import type { Job } from '../../../lib/core/nomad/types';
 import { Manager } from '../../../controllers/manager';
+import { planReport } from '../../../controllers/plan-report';
+import { formatChangeset } from '../../../lib/core/plan';
 import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
 import { serveOperator } from '../../../lib/cli/operator-server';
 import type { Listener } from '../../../lib/server/http-listener';
@@ -18,6 +20,7 @@ const SECRETS = {
   plainFirst: 'plain-first-Wt55',
   plainSecond: 'plain-second-Hb09',
   template: 'with secret', // the template data itself; its secret path is named in its destination by design
+  envPlanned: 'pw-planned-Tx35c',
   envByHand: 'pw-by-hand-Gm73q',
   registryByHand: 'registry-pass-Vn18',
   blogByHand: 'blog-by-hand-Pc42',
@@ -116,7 +119,17 @@ describe('reconciler: secret values never leave the operator', () => {
     ];
     expect(answers[0]).toContain('Env[DB_PASSWORD]');
     expect(logs).toContain('Env[DB_PASSWORD]');
-    const everything = { answers, logs, status: JSON.stringify(h.manager.status()) };
+
+    // `plan` and `plan --json` of a spec change not yet applied, next to the held drift of blog
+    h.repo.write('web/shop/nomadgen.toml', secretSpec('shop', { password: SECRETS.envPlanned, plain: SECRETS.plainSecond, secret: 'db' }));
+    h.repo.commitAndPush('planned secret');
+    const report = await planReport(h.deps);
+    const planJson = JSON.stringify({ commit: report.commit, changes: report.changes, entries: report.entries });
+    const planText = formatChangeset(report.entries).join('\n');
+    expect(planJson).toContain('Env[DB_PASSWORD]');
+    expect(planText).toMatch(/job\/web\/t-web-shop: update\n.*Env\[DB_PASSWORD\]: \(value changed\)/);
+
+    const everything = { answers, logs, status: JSON.stringify(h.manager.status()), planJson, planText };
     for (const [name, value] of Object.entries(SECRETS)) {
       for (const [where, text] of Object.entries(everything)) expect({ name, where, leaked: JSON.stringify(text).includes(value) }).toEqual({ name, where, leaked: false });
     }
