@@ -1,8 +1,9 @@
 /**
- * Secret values never leave the operator: a spec's env values and template data (its secret paths) change, and an env value
- * and a registry password are set by hand in Nomad; then the status API (every job, one job, history),
- * the metrics, the logs (pino, every level), the API's error answers and `plan` (text and JSON) are scanned for every secret
- * value and token used. None may appear; the changed fields are still named.
+ * Secret values never leave the operator: a spec's env values and template data (its secret paths)
+ * change, and an env value and a registry password are set by hand in Nomad; then the status API (every
+ * job, one job, history), the metrics, the logs (pino, every level), the API's error answers and `plan`
+ * (text and JSON) are scanned for every secret value and token used. None may appear; the changed fields
+ * are still named.
  */
 import pino from 'pino';
 import type { Job } from '../../../lib/core/nomad/types';

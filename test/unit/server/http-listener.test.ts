@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import type { OperatorStatus } from '../../../crd-schemas/status';
-import { serveOperator } from '../../../lib/cli/operator-server';
+import { allowedHostsFrom, serveOperator } from '../../../lib/cli/operator-server';
 import type { Listener, ListenLimits } from '../../../lib/server/http-listener';
 import type { OperatorView } from '../../../lib/server/status-app';
 
@@ -62,9 +62,9 @@ describe('http listener', () => {
   let view: View;
   let host: string;
   let port: number;
-  const start = async (limits: ListenLimits = {}, token?: string): Promise<void> => {
+  const start = async (limits: ListenLimits = {}, token?: string, allowedHosts?: string[]): Promise<void> => {
     view = new View();
-    listener = await serveOperator(view, '127.0.0.1:0', { token, limits });
+    listener = await serveOperator(view, '127.0.0.1:0', { token, limits, allowedHosts });
     port = Number(new URL(listener.url).port);
     host = `127.0.0.1:${port}`;
   };
@@ -169,5 +169,23 @@ describe('http listener', () => {
     await c.until(/\r\n\r\n/);
     expect(c.status).toBe(400);
     c.socket.destroy();
+  });
+
+  it('answers to the bound address, localhost and the allowed hosts, and to nothing else', async () => {
+    await start({}, undefined, allowedHostsFrom(['ops.example.com'], 'proxy.internal:8443'));
+    const codes: Record<string, number> = {};
+    for (const h of [host, `localhost:${port}`, 'ops.example.com', 'proxy.internal:8443', 'proxy.internal', `evil.example:${port}`]) {
+      const c = new RawClient(port);
+      c.write(`GET /api/v1/status HTTP/1.1\r\nHost: ${h}\r\nConnection: close\r\n\r\n`);
+      await c.closed;
+      codes[h] = c.status;
+    }
+    expect(codes).toEqual({ [host]: 200, [`localhost:${port}`]: 200, 'ops.example.com': 200, 'proxy.internal:8443': 200, 'proxy.internal': 421, [`evil.example:${port}`]: 421 });
+  });
+
+  it('reads allowed hosts from flags and the environment, and refuses a malformed one before listening', async () => {
+    expect(allowedHostsFrom(['a.example,b.example', 'c.example:8080'], ' d.example, e.example f.example ')).toEqual(['a.example', 'b.example', 'c.example:8080', 'd.example', 'e.example', 'f.example']);
+    expect(allowedHostsFrom(undefined, undefined)).toEqual([]);
+    await expect(serveOperator(new View(), '127.0.0.1:0', { allowedHosts: ['https://ops.example.com/'] })).rejects.toThrow(/allowed host must look like/);
   });
 });
