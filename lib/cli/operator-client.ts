@@ -1,6 +1,7 @@
 /**
  * How `status` and `sync` reach a running operator's HTTP API (`nomadguard run` serves it).
- * The address comes from `--addr`, then NOMADGUARD_ADDR, then the default listen address.
+ * The address comes from `--addr`, then NOMADGUARD_ADDR, then the default listen address. Requests carry
+ * the address's own `Host`, JSON bodies as `application/json`, and the token as `Authorization: Bearer`.
  */
 import type { CliContext } from './context';
 import { CliError } from './context';
@@ -23,6 +24,9 @@ export async function callOperator(addr: string, path: string, init: RequestInit
     throw new CliError(`cannot reach the operator at ${addr} (${cause}); is \`nomadguard run\` running? set --addr or NOMADGUARD_ADDR`);
   }
   const raw = await res.text();
+  if (res.status === 421) {
+    throw new CliError(`the operator at ${addr} does not answer to that host name (${raw.trim()}); use the address it listens on, or start it with --allowed-host`);
+  }
   let body: unknown = raw;
   try {
     body = JSON.parse(raw);

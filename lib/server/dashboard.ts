@@ -1,14 +1,13 @@
 /**
  * The dashboard: one self-contained page (no build step, no external assets) that polls
- * `/api/v1/status` every two seconds and can force a sync. Everything shown is escaped.
+ * `/api/v1/status` every two seconds and can force a sync. Everything shown is escaped. When the
+ * operator wants a token for syncs, the page asks for it once and keeps it in the tab's sessionStorage.
+ * Its headers allow only its own inline style and script (by hash), requests to its own origin, and no
+ * framing.
  */
-export const DASHBOARD_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>nomadguard</title>
-<style>
+import { createHash } from 'node:crypto';
+
+const STYLE = `
   :root { --bg:#0f1419; --panel:#171d24; --text:#d7dde4; --muted:#8b96a3; --line:#26303a;
           --ok:#3fb950; --warn:#d29922; --bad:#f85149; --info:#58a6ff; --idle:#8b96a3; }
   * { box-sizing: border-box; }
@@ -36,26 +35,11 @@ export const DASHBOARD_HTML = `<!doctype html>
   .details td { background:#12181e; }
   .details ul { margin:4px 0; padding-left:18px; }
   #error { color:var(--bad); }
-</style>
-</head>
-<body>
-<header>
-  <h1>nomadguard</h1>
-  <span id="updated" class="mono"></span>
-  <span id="error"></span>
-  <span class="spacer"></span>
-  <input id="filter" type="search" placeholder="filter jobs" aria-label="filter jobs">
-  <button id="sync-all" type="button">Sync all</button>
-</header>
-<main>
-  <div id="sources" class="sources"></div>
-  <div id="counts" class="counts"></div>
-  <table aria-label="jobs">
-    <thead><tr><th>Job</th><th>Phase</th><th>Spec</th><th>Commit</th><th>Version</th><th>Last message</th><th></th></tr></thead>
-    <tbody id="jobs"></tbody>
-  </table>
-</main>
-<script>
+  #token-form:not([hidden]) { display:flex; gap:6px; }
+  input[type=password] { background:var(--bg); color:var(--text); border:1px solid var(--line); border-radius:6px; padding:5px 8px; width:12em; }
+`;
+
+const SCRIPT = `
 (() => {
   const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' }[c]));
   const short = (sha) => sha ? esc(String(sha).slice(0, 8)) : '';
@@ -107,11 +91,46 @@ export const DASHBOARD_HTML = `<!doctype html>
     }
   }
 
+  // The sync token is asked for once, when the operator first refuses a sync, and kept for this tab only.
+  const TOKEN_KEY = 'nomadguard.syncToken';
+  const tokenForm = document.getElementById('token-form');
+  const tokenInput = document.getElementById('token');
+  let pending = null;
+
+  function askToken(body, message) {
+    pending = body;
+    tokenForm.hidden = false;
+    tokenInput.value = '';
+    tokenInput.focus();
+    document.getElementById('error').textContent = message;
+  }
+
   async function sync(body) {
-    const res = await fetch('api/v1/sync', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const headers = { 'content-type': 'application/json' };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.authorization = 'Bearer ' + token;
+    const res = await fetch('api/v1/sync', { method: 'POST', headers, body: JSON.stringify(body) });
+    if (res.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      askToken(body, token ? 'the sync token was refused: enter it again' : 'this operator needs a token to sync');
+      return;
+    }
     if (!res.ok && res.status !== 202) document.getElementById('error').textContent = 'sync refused (' + res.status + ')';
     setTimeout(refresh, 300);
   }
+
+  tokenForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const token = tokenInput.value.trim();
+    if (!token) return;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    tokenInput.value = '';
+    tokenForm.hidden = true;
+    document.getElementById('error').textContent = '';
+    const body = pending;
+    pending = null;
+    if (body) sync(body);
+  });
 
   document.getElementById('jobs').addEventListener('click', (ev) => {
     const button = ev.target.closest('button[data-sync]');
@@ -127,7 +146,46 @@ export const DASHBOARD_HTML = `<!doctype html>
   refresh();
   setInterval(refresh, 2000);
 })();
-</script>
+`;
+
+/** A CSP source for an inline element whose text is exactly `s`. */
+const sha256 = (s: string): string => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+
+/** Response headers of the dashboard page. */
+export const DASHBOARD_HEADERS: Record<string, string> = {
+  'content-security-policy': `default-src 'none'; script-src ${sha256(SCRIPT)}; style-src ${sha256(STYLE)}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/** The page. */
+export const DASHBOARD_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>nomadguard</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>nomadguard</h1>
+  <span id="updated" class="mono"></span>
+  <span id="error"></span>
+  <span class="spacer"></span>
+  <form id="token-form" hidden><input id="token" type="password" autocomplete="off" placeholder="sync token" aria-label="sync token"><button type="submit">Use token</button></form>
+  <input id="filter" type="search" placeholder="filter jobs" aria-label="filter jobs">
+  <button id="sync-all" type="button">Sync all</button>
+</header>
+<main>
+  <div id="sources" class="sources"></div>
+  <div id="counts" class="counts"></div>
+  <table aria-label="jobs">
+    <thead><tr><th>Job</th><th>Phase</th><th>Spec</th><th>Commit</th><th>Version</th><th>Last message</th><th></th></tr></thead>
+    <tbody id="jobs"></tbody>
+  </table>
+</main>
+<script>${SCRIPT}</script>
 </body>
 </html>
 `;

@@ -4,8 +4,9 @@
  */
 import { chromium, type Browser } from 'playwright-core';
 import type { JobStatus, OperatorStatus } from '../../crd-schemas/status';
-import { listen, type Listener } from '../../lib/server/http-listener';
-import { createStatusApp, type OperatorView } from '../../lib/server/status-app';
+import { serveOperator } from '../../lib/cli/operator-server';
+import type { Listener } from '../../lib/server/http-listener';
+import type { OperatorView } from '../../lib/server/status-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -46,7 +47,7 @@ describe('dashboard', () => {
   afterAll(async () => { await browser?.close(); });
   beforeEach(async () => {
     view = new LiveView();
-    listener = await listen(createStatusApp(view));
+    listener = await serveOperator(view, '127.0.0.1:0'); // the listener `run` serves: host checks, page headers
   });
   afterEach(async () => { await listener.close(); });
 
@@ -74,6 +75,28 @@ describe('dashboard', () => {
     const synced = () => page.waitForResponse((r) => r.url().endsWith('/api/v1/sync') && r.status() === 202);
     await Promise.all([synced(), page.locator('button[data-sync="web/p-web-shop"]').click()]);
     await Promise.all([synced(), page.locator('#sync-all').click()]);
+    expect(view.synced).toEqual([{ keys: ['web/p-web-shop'], all: false }, { keys: [], all: true }]);
+    await page.close();
+  });
+
+  it('asks for the sync token once, keeps it for the tab and sends it as a bearer token', async () => {
+    await listener.close();
+    listener = await serveOperator(view, '127.0.0.1:0', { token: 'tab-token-7' });
+    const page = await browser.newPage();
+    const sent: Array<string | undefined> = [];
+    page.on('request', (r) => { if (r.url().endsWith('/api/v1/sync')) sent.push(r.headers().authorization); });
+    await page.goto(`${listener.url}/`);
+    const shop = page.locator('button[data-sync="web/p-web-shop"]');
+    await shop.waitFor();
+    await expect(page.locator('#token').isVisible()).resolves.toBe(false);
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/v1/sync') && r.status() === 401), shop.click()]);
+    await page.locator('#token').waitFor({ state: 'visible' });
+    await page.locator('#token').fill('tab-token-7');
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/v1/sync') && r.status() === 202), page.locator('#token-form button').click()]);
+    await page.locator('#token').waitFor({ state: 'hidden' });
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/v1/sync') && r.status() === 202), page.locator('#sync-all').click()]);
+    expect(sent).toEqual([undefined, 'Bearer tab-token-7', 'Bearer tab-token-7']);
+    await expect(page.evaluate(() => sessionStorage.getItem('nomadguard.syncToken'))).resolves.toBe('tab-token-7');
     expect(view.synced).toEqual([{ keys: ['web/p-web-shop'], all: false }, { keys: [], all: true }]);
     await page.close();
   });

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { buildOperatorDeps, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
-import { serveOperator } from '../operator-server';
+import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 
 interface RunOptions {
@@ -20,6 +20,7 @@ interface RunOptions {
   timeout?: string;
   confirmPrune?: string[];
   listen?: string;
+  allowedHost?: string[];
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -34,6 +35,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--state-file <file>', 'keep the operator state in this local JSON file instead of Consul KV')
     .option('--timeout <seconds>', 'with --once: give up waiting for convergence after this many seconds', '600')
     .option('--listen <host:port>', 'serve the status API, dashboard and metrics here ("off" to disable)', '127.0.0.1:4680')
+    .option('--allowed-host <host...>', 'with --listen: also answer to these Host names (name or name:port, e.g. a reverse proxy; also $NOMADGUARD_ALLOWED_HOSTS)')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
     .addHelpText('after', '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n')
     .action(async (opts: RunOptions) => {
@@ -61,7 +63,8 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         let server: { url: string; close(): Promise<void> } | undefined;
         if (opts.listen && opts.listen !== 'off') {
           try {
-            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined });
+            const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
+            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts });
           } catch (e) {
             await op.stop();
             throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);

@@ -1,9 +1,11 @@
 /**
  * The changeset: a plan as one line per job, `job/<ns>/<id>: create|update|delete|unchanged`, each
  * followed by its field changes (`+` added, `-` removed, `~` changed), like `nomad job plan` but short.
+ * Secret fields (see `redact.ts`) are printed by name only: `~ Env[DB_PASSWORD]: (value changed)`.
  */
 import type { FieldDiff, JobDiff, ObjectDiff } from '../nomad/types';
 import { filterDiffNoise } from './noise';
+import { isRedacted, redactDiff } from './redact';
 
 /** What a pass would do to one job, as printed. */
 export type ChangeAction = 'create' | 'update' | 'delete' | 'unchanged' | 'blocked' | 'invalid';
@@ -48,6 +50,7 @@ const SIGN: Record<string, string> = { Added: '+', Deleted: '-', Edited: '~', No
 
 function fieldLine(prefix: string, f: FieldDiff): string {
   const name = prefix ? `${prefix}.${f.Name}` : f.Name;
+  if (isRedacted(f)) return f.Type === 'Added' || f.Type === 'Deleted' ? `${SIGN[f.Type]} ${name}: (value hidden)` : `~ ${name}: (value changed)`;
   if (f.Type === 'Added') return `+ ${name}: ${JSON.stringify(f.New)}`;
   if (f.Type === 'Deleted') return `- ${name}: ${JSON.stringify(f.Old)}`;
   return `~ ${name}: ${JSON.stringify(f.Old)} => ${JSON.stringify(f.New)}`;
@@ -64,9 +67,9 @@ function objectLines(prefix: string, objects: ObjectDiff[] | null | undefined, o
   }
 }
 
-/** The field-level lines of a diff, noise filtered, in Nomad's order. */
+/** The field-level lines of a diff, noise filtered and secrets redacted (`redactDiff`), in Nomad's order. */
 export function diffLines(diff: JobDiff | null | undefined): string[] {
-  const d = filterDiffNoise(diff);
+  const d = redactDiff(filterDiffNoise(diff));
   const out: string[] = [];
   for (const f of d.Fields ?? []) out.push(fieldLine('', f));
   objectLines('', d.Objects, out);

@@ -5,6 +5,7 @@ export { decide, decidePair, keylessInvalidNamespaces, type DecideOptions } from
 export { applyPruneGuard, carryConfirmations, type PruneConfirmations, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
 export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';
 export { formatChangeset, diffLines, subjectOf, summarize, writes, hasChanges, type ChangeAction, type ChangeEntry, type ChangeSummary } from './changeset';
+export { redactDiff, isSecretField, isRedacted, REDACTED, SECRET_WORDS } from './redact';
 export { judgePlan, changeEntry, compareOptions, heldReason, needsPlanCall, needsLiveRead, scaledGroups, preservesCounts, type PlanVerdict } from './outcome';
 export { mayBeReverted, revertedVersion, heldAsReverted } from './reverted';
 export { allocImpact, comparisonLines, versionTag, type ChangeLike } from './impact';

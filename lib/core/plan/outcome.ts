@@ -8,6 +8,7 @@ import { subjectOf, type ChangeEntry } from './changeset';
 import { filterDiffNoise, ignoreScaledCounts } from './noise';
 import type { PlanItem } from './types';
 import type { CompareOptions } from './compare';
+import { redactDiff } from './redact';
 import { formatDiagnostic } from '../diagnostics';
 
 /** Names of the groups of `job` under an autoscaler (a `Scaling` block that is not disabled). */
@@ -91,7 +92,7 @@ export function changeEntry(item: PlanItem, now: number, verdict?: PlanVerdict):
     case 'verify': {
       if (!item.desired) return undefined;
       const outcome = verdict?.outcome ?? (item.write ? 'write' : 'held');
-      const diff = verdict?.diff;
+      const diff = redactDiff(verdict?.diff); // entries leave the core: `plan --json` prints them
       if (outcome === 'in-sync') return { subject, action: 'unchanged', write: false };
       if (outcome === 'held') return held('update', diff ? { diff } : {});
       return { subject, action: 'update', write: true, ...(diff ? { diff } : {}), ...(item.action === 'drift' ? { note: 'changed outside nomadguard' } : {}) };

@@ -1,5 +1,6 @@
 import type { JobStatus, OperatorStatus } from '../../../crd-schemas/status';
 import { main } from '../../../lib/cli/main';
+import { serveOperator } from '../../../lib/cli/operator-server';
 import { listen, type Listener } from '../../../lib/server/http-listener';
 import { createStatusApp, type OperatorView } from '../../../lib/server/status-app';
 
@@ -35,7 +36,7 @@ describe('status and sync against a running operator API', () => {
   let env: NodeJS.ProcessEnv;
   beforeEach(async () => {
     view = new RecordingView();
-    listener = await listen(createStatusApp(view, { token: 'tok' }));
+    listener = await serveOperator(view, '127.0.0.1:0', { token: 'tok' }); // the hardened listener `run` serves
     env = { NOMADGUARD_ADDR: listener.url, NOMADGUARD_TOKEN: 'tok' };
   });
   afterEach(() => listener.close());
@@ -72,5 +73,20 @@ describe('status and sync against a running operator API', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`cannot reach the operator at ${listener.url}`);
     listener = await listen(createStatusApp(view));
+  });
+
+  it('reaches the hardened listener by localhost too, and names the fix for a host it does not answer to', async () => {
+    const port = new URL(listener.url).port;
+    const local = await run(['sync', 'web/p-web-shop'], { NOMADGUARD_ADDR: `http://localhost:${port}`, NOMADGUARD_TOKEN: 'tok' });
+    expect(local).toMatchObject({ code: 0, stdout: 'resync queued: web/p-web-shop\n' });
+    const wrongHost = await listen(createStatusApp(view, { hosts: () => ({ hosts: [{ hostname: 'ops.example.com' }] }) }));
+    try {
+      const refused = await run(['status'], { NOMADGUARD_ADDR: wrongHost.url });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('does not answer to that host name');
+      expect(refused.stderr).toContain('--allowed-host');
+    } finally {
+      await wrongHost.close();
+    }
   });
 });
