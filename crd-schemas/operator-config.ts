@@ -67,7 +67,7 @@ export function repoProblem(repo: string): string | undefined {
  * Why `branch` is not a branch name git accepts, or undefined when it is. The rules of
  * `git check-ref-format --branch`: refs.c `check_refname_component` (no `..`, no `@{`, no control
  * characters, space, `~ ^ : ? * [ \`, no component starting with `.` or ending with `.lock`, no empty
- * component), refs.c `check_refname_format` (not `@`, no trailing `.` or `/`), and
+ * component), refs.c `check_refname_format` (no trailing `.`), and
  * object-name.c `strbuf_check_branch_ref` (no leading `-`, not `HEAD`).
  */
 export function branchProblem(branch: string): string | undefined {
@@ -75,7 +75,7 @@ export function branchProblem(branch: string): string | undefined {
   const bad = (why: string): string => `the branch ${name} is not a valid branch name: ${why}`;
   if (branch === '') return bad('it is empty');
   if (branch.startsWith('-')) return bad('it starts with "-"');
-  if (branch === 'HEAD' || branch === '@') return bad('it is reserved');
+  if (branch === 'HEAD') return bad('it is reserved');
   if (CONTROL_CHARS.test(branch) || /[ ~^:?*[\\]/.test(branch)) return bad('it contains a control character, space or one of ~ ^ : ? * [ \\');
   if (branch.includes('..')) return bad('it contains ".."');
   if (branch.includes('@{')) return bad('it contains "@{"');
