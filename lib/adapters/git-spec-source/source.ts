@@ -383,13 +383,15 @@ const LS_TREE_RECORD = /^([0-7]{6}) ([a-z]+) ([0-9a-f]{40}|[0-9a-f]{64})\t([\s\S
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
- * What makes a listed spec unreadable: control characters in its path; a symlink (mode 120000) or a
+ * What makes a listed spec unreadable: control characters or bytes that are not UTF-8 in its path; a symlink (mode 120000) or a
  * submodule (mode 160000, type commit) where a file is expected. Modes are git's tree entry modes
  * (git's object.h / tree-walk: S_IFLNK 0120000, S_IFGITLINK 0160000).
  */
 function entryProblem(p: string, mode: string, type: string): SpecEntryProblem | undefined {
   const name = JSON.stringify(p);
   if (CONTROL_CHARS.test(p)) return { code: 'SPEC_PATH_INVALID', message: `the spec path ${name} contains control characters; rename it` };
+  // Bytes that are not UTF-8 decode to U+FFFD: two such names could not be told apart.
+  if (p.includes('\ufffd')) return { code: 'SPEC_PATH_INVALID', message: `the spec path ${name} is not valid UTF-8; rename it` };
   if (mode === '160000' || type === 'commit') return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is a submodule (gitlink), not a file` };
   if (mode === '120000') return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is a symbolic link, not a file` };
   if (type !== 'blob' || !mode.startsWith('100')) return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is not a regular file (mode ${mode})` };

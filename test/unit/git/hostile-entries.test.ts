@@ -56,6 +56,18 @@ describe('GitSpecSource: hostile tree entries', () => {
     expect(Object.fromEntries(last)).toEqual({ 'ops/good1/nomadgen.toml': first, 'ops/good2/nomadgen.toml': first });
   });
 
+  it('a path that is not UTF-8 is listed with its problem, not read', async () => {
+    const dir = Buffer.concat([Buffer.from(path.join(repo.work, 'ops', 'bad')), Buffer.from([0xff, 0xfe])]);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(Buffer.concat([dir, Buffer.from('/nomadgen.toml')]), spec('bad'));
+    repo.commitAndPush('not utf-8');
+    const p = await source.poll();
+    if (!p.ok) throw new Error(p.error.message);
+    const bad = p.specs.find((s) => s.path.startsWith('ops/bad'));
+    expect(bad?.problem).toEqual({ code: 'SPEC_PATH_INVALID', message: 'the spec path "ops/bad\ufffd\ufffd/nomadgen.toml" is not valid UTF-8; rename it' });
+    expect([...(await source.readSpecs(p.specs)).keys()]).toEqual(['ops/good1/nomadgen.toml', 'ops/good2/nomadgen.toml', 'ops/good3/nomadgen.toml']);
+  });
+
   it('a symlink or a submodule at a spec path is listed with its problem, not read', async () => {
     fs.mkdirSync(path.join(repo.work, 'ops', 'link-dir'));
     fs.symlinkSync('/dev/zero', path.join(repo.work, 'ops', 'link-dir', 'nomadgen.toml'));
