@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { OperatorMetrics } from '../lib/metrics/operator-metrics';
-import { defaultOperatorConfig, parseOperatorConfig, type OperatorConfig } from '../crd-schemas/operator-config';
+import { branchProblem, defaultOperatorConfig, parseOperatorConfig, repoProblem, type OperatorConfig } from '../crd-schemas/operator-config';
 import { defaultPolicy, parsePolicy, type Policy } from '../crd-schemas/policy';
 import { formatDiagnostic } from '../lib/core/diagnostics';
 import { renderSpec } from '../lib/core/pipeline';
@@ -70,6 +70,11 @@ export function loadConfig(opts: Pick<WiringOptions, 'configFile' | 'repo' | 'br
   } else {
     config = defaultOperatorConfig(opts.env);
   }
+  // Checked before anything else looks at them: git would take a leading "-" for an option.
+  const repoBad = opts.repo !== undefined ? repoProblem(opts.repo) : undefined;
+  if (repoBad) throw new WiringError(`--repo: ${repoBad}`);
+  const branchBad = opts.branch !== undefined ? branchProblem(opts.branch) : undefined;
+  if (branchBad) throw new WiringError(`--branch: ${branchBad}`);
   if (opts.repo) config = { ...config, source: { ...config.source, repo: isUrl(opts.repo) ? opts.repo : path.resolve(opts.cwd, opts.repo) } };
   if (opts.branch) config = { ...config, source: { ...config.source, branch: opts.branch } };
   let policy = defaultPolicy();
@@ -88,7 +93,9 @@ export function loadConfig(opts: Pick<WiringOptions, 'configFile' | 'repo' | 'br
   return { config, policy, baseDir };
 }
 
+/** True for a URL (`scheme://...`) or an scp-like `user@host:path`; anything else is a local path. */
 function isUrl(repo: string): boolean {
+  if (repo.startsWith('-')) return false;
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo);
 }
 

@@ -48,11 +48,59 @@ export const ClusterSchema = z.strictObject({
   consul: ConsulEndpointSchema.prefault({}),
 });
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Why `repo` cannot be a spec repository URL or path, or undefined when it can. A value starting with
+ * `-` would be read by git as an option (`--upload-pack=...` runs a command), so it is refused even
+ * though every git command line also ends its options with `--`.
+ */
+export function repoProblem(repo: string): string | undefined {
+  if (repo === '') return 'the repository is empty';
+  if (repo.startsWith('-')) return `the repository ${JSON.stringify(repo)} starts with "-" (git would read it as an option)`;
+  if (CONTROL_CHARS.test(repo)) return `the repository ${JSON.stringify(repo)} contains control characters`;
+  return undefined;
+}
+
+/**
+ * Why `branch` is not a branch name git accepts, or undefined when it is. The rules of
+ * `git check-ref-format --branch`: refs.c `check_refname_component` (no `..`, no `@{`, no control
+ * characters, space, `~ ^ : ? * [ \`, no component starting with `.` or ending with `.lock`, no empty
+ * component), refs.c `check_refname_format` (no trailing `.`), and
+ * object-name.c `strbuf_check_branch_ref` (no leading `-`, not `HEAD`).
+ */
+export function branchProblem(branch: string): string | undefined {
+  const name = JSON.stringify(branch);
+  const bad = (why: string): string => `the branch ${name} is not a valid branch name: ${why}`;
+  if (branch === '') return bad('it is empty');
+  if (branch.startsWith('-')) return bad('it starts with "-"');
+  if (branch === 'HEAD') return bad('it is reserved');
+  if (CONTROL_CHARS.test(branch) || /[ ~^:?*[\\]/.test(branch)) return bad('it contains a control character, space or one of ~ ^ : ? * [ \\');
+  if (branch.includes('..')) return bad('it contains ".."');
+  if (branch.includes('@{')) return bad('it contains "@{"');
+  if (branch.endsWith('.')) return bad('it ends with "."');
+  for (const part of branch.split('/')) {
+    if (part === '') return bad('it has an empty component (leading, trailing or double "/")');
+    if (part.startsWith('.')) return bad('a component starts with "."');
+    if (part.endsWith('.lock')) return bad('a component ends with ".lock"');
+  }
+  return undefined;
+}
+
+/** A refinement reporting `problem(value)` as the value's issue. */
+function grammar(problem: (v: string) => string | undefined) {
+  return (v: string | undefined, ctx: z.RefinementCtx): void => {
+    const p = v === undefined ? undefined : problem(v);
+    if (p !== undefined) ctx.addIssue({ code: 'custom', message: p });
+  };
+}
+
 /** The spec repository the operator follows. */
 export const SourceSchema = z.strictObject({
-  repo: z.string().optional().describe('Git URL of the spec repository.'),
+  repo: z.string().optional().superRefine(grammar(repoProblem)).describe('Git URL of the spec repository.'),
   name: z.string().optional().describe('Source identity written to nomadguard.source; defaults to repo.'),
-  branch: z.string().default('main'),
+  branch: z.string().default('main').superRefine(grammar(branchProblem)),
   path: z.string().default('.').describe('Folder inside the repository holding the team folders.'),
   pollInterval: DurationString.default('15s'),
   fullResync: z.string().default('*/10 * * * *').describe('Cron expression for a full resync.'),

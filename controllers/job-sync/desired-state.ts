@@ -3,7 +3,7 @@
  * incrementally (only specs changed since the last processed commit) or in full; kept as it is when
  * the source fails, so a broken fetch never looks like deleted specs.
  */
-import type { GitSpecSource, SourceError, SpecFile } from '../../lib/adapters/git-spec-source';
+import type { GitSpecSource, SourceError, SpecEntryProblem, SpecFile } from '../../lib/adapters/git-spec-source';
 import { jobHash } from '../../lib/core/hash';
 import { jobKey, type Desired, type DesiredInvalid, type DesiredValid, type JobKey, type SyncMode } from '../../lib/core/plan';
 import { crossSpecRules, exposedHosts, serviceNamesOf, type LiveHolders, type RenderedSpecSummary } from '../../lib/core/policy';
@@ -85,7 +85,7 @@ export class DesiredState {
       this.healthy = poll.healthy;
       return { ok: true, commit: poll.commit, full: false, forcePushed: false, changedKeys, rendered: 0 };
     }
-    const teamOf = new Map(poll.specs.map((s) => [s.path, s.team]));
+    const listed = new Map(poll.specs.map((s) => [s.path, s]));
     let toRender: SpecFile[];
     const next = poll.full ? new Map<string, Desired>() : new Map(this.bySpec);
     if (poll.full) {
@@ -100,22 +100,26 @@ export class DesiredState {
           if (old) for (const k of keysOf(old)) changedKeys.add(k);
           next.delete(p);
         }
-        if (c.status !== 'deleted') toRender.push({ path: c.path, team: teamOf.get(c.path) ?? c.path.split('/')[0] });
+        if (c.status !== 'deleted') toRender.push(listed.get(c.path) ?? { path: c.path, team: c.path.split('/')[0] });
       }
     }
     if (toRender.length > 0) {
-      const paths = toRender.map((s) => s.path);
+      // An entry that can never be a spec (control characters in its path, a symlink or submodule) is
+      // an invalid spec of its own; the others are read by object ID.
+      const readable = toRender.filter((s) => s.problem === undefined);
       let texts: Map<string, Buffer>;
       let commits: Map<string, string>;
       try {
-        [texts, commits] = await Promise.all([this.source.readFiles(poll.commit, paths), this.source.lastChangedCommits(poll.commit, paths)]);
+        [texts, commits] = await Promise.all([this.source.readSpecs(readable), this.source.lastChangedCommits(poll.commit, readable.map((s) => s.path))]);
       } catch (e) {
         return this.corrupt(`reading specs at ${poll.commit} failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       // A listed spec without text is a broken checkout, never a deleted spec.
-      const unread = toRender.filter((s) => texts.get(s.path) === undefined).map((s) => s.path);
+      const unread = readable.filter((s) => texts.get(s.path) === undefined).map((s) => JSON.stringify(s.path));
       if (unread.length > 0) return this.corrupt(`listed specs could not be read at ${poll.commit}: ${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ` and ${unread.length - 5} more` : ''}`);
-      for (const s of toRender) next.set(s.path, this.renderOne(s, texts.get(s.path) as Buffer, commits.get(s.path) ?? poll.commit));
+      for (const s of toRender) {
+        next.set(s.path, s.problem ? refused(s, s.problem) : this.renderOne(s, texts.get(s.path) as Buffer, commits.get(s.path) ?? poll.commit));
+      }
     }
     this.bySpec = next;
     this.version++;
@@ -222,6 +226,11 @@ export class DesiredState {
     for (const k of new Set([...before.keys(), ...this.byKey.keys()])) if (before.get(k) !== this.byKey.get(k)) changed.add(k);
     return changed;
   }
+}
+
+/** The invalid entry of a listed path that is not a readable spec; its diagnostic names the path JSON-escaped. */
+function refused(s: SpecFile, problem: SpecEntryProblem): Desired {
+  return { state: 'invalid', spec: s.path, team: s.team, diagnostics: [{ code: problem.code, severity: 'error', message: problem.message, file: JSON.stringify(s.path).slice(1, -1) }] };
 }
 
 function keysOf(d: Desired): JobKey[] {

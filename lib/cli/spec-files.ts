@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultOperatorConfig, parseOperatorConfig } from '../../crd-schemas/operator-config';
 import { defaultPolicy, parsePolicy } from '../../crd-schemas/policy';
-import { formatDiagnostic } from '../core/diagnostics';
+import { formatDiagnostic, type Diagnostic } from '../core/diagnostics';
+import { MAX_SPEC_BYTES, tooLarge } from '../core/spec/text';
 import type { PipelineEnv } from '../core/pipeline';
 import { CliError } from './context';
 
@@ -23,7 +24,10 @@ export function findRepoRoot(dir: string): string | undefined {
   }
 }
 
-/** Every `nomadgen.toml` under `dir`, sorted, skipping `.git` and `node_modules`. */
+/**
+ * Every entry named `nomadgen.toml` under `dir`, sorted, skipping `.git` and `node_modules`. Symlinked
+ * folders are not entered; an entry that is not a regular file is listed (the reader refuses it by name).
+ */
 export function walkSpecs(dir: string): string[] {
   const out: string[] = [];
   const visit = (d: string): void => {
@@ -35,6 +39,79 @@ export function walkSpecs(dir: string): string[] {
   };
   visit(dir);
   return out;
+}
+
+/** The content of a spec file, or the diagnostic saying why it is not read. */
+export type SpecRead = { ok: true; bytes: Buffer } | { ok: false; diagnostic: Diagnostic; /** The system's error code when the file could not be read at all. */ errno?: string };
+
+/** What a file-system entry is, for a message; undefined for a regular file. */
+function notRegular(st: fs.Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0);
+const CHUNK = 64 * 1024;
+
+/**
+ * Reads a spec file without trusting what the path names: the entry itself is checked with `lstat`
+ * (a symlink, FIFO, device or socket is refused by name, never followed or opened), the file is
+ * opened non-blocking without following a symlink and checked again on the open descriptor, and at
+ * most one byte past the size limit is read. `file` is the name diagnostics use.
+ */
+export function readSpecFile(abs: string, file: string): SpecRead {
+  const refuse = (what: string): SpecRead => ({ ok: false, diagnostic: { code: 'SPEC_NOT_A_FILE', severity: 'error', file, message: `the spec is ${what}; only regular files are read`, hint: 'commit the spec itself, not a link to it' } });
+  const unreadable = (err: unknown): SpecRead => {
+    const errno = (err as NodeJS.ErrnoException).code ?? String(err);
+    return { ok: false, errno, diagnostic: { code: 'FILE_UNREADABLE', severity: 'error', file, message: `cannot read the spec: ${errno}` } };
+  };
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(abs);
+  } catch (err) {
+    return unreadable(err);
+  }
+  const kind = notRegular(st);
+  if (kind) return refuse(kind);
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, OPEN_FLAGS);
+  } catch (err) {
+    // ELOOP: the entry became a symlink after the lstat above.
+    return (err as NodeJS.ErrnoException).code === 'ELOOP' ? refuse('a symbolic link') : unreadable(err);
+  }
+  try {
+    const opened = fs.fstatSync(fd);
+    const openedKind = notRegular(opened);
+    if (openedKind) return refuse(openedKind);
+    if (opened.size > MAX_SPEC_BYTES) return { ok: false, diagnostic: tooLarge(opened.size, file) };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(CHUNK, MAX_SPEC_BYTES + 1 - total));
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > MAX_SPEC_BYTES) return { ok: false, diagnostic: tooLarge(total, file) };
+    }
+    return { ok: true, bytes: Buffer.concat(chunks, total) };
+  } catch (err) {
+    return unreadable(err);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A file name for one output line: control characters escaped the JSON way, no quotes added. */
+export function displayName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name).slice(1, -1) : name;
 }
 
 /** A path relative to `root` with forward slashes. */

@@ -21,15 +21,24 @@ export interface GitRunOptions {
   input?: string;
 }
 
-/** A failed git command, with its stderr. */
+/**
+ * A failed git command, with its stderr. `startFailed` is set when git could not be started at all
+ * (no process: out of file descriptors or processes, no git binary): the repository is not to blame.
+ */
 export class GitError extends Error {
-  constructor(readonly args: readonly string[], readonly stderr: string, readonly exitCode: number | null) {
+  constructor(readonly args: readonly string[], readonly stderr: string, readonly exitCode: number | null, readonly startFailed = false) {
     super(`git ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${exitCode}`}`);
     this.name = 'GitError';
   }
 }
 
-/** The environment of every git command: no prompts, no pager, C locale, no system config, no optional locks. */
+/** The GitError of a git process that could not be started (`err` is what spawn reported). */
+export function startError(args: readonly string[], err: unknown): GitError {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return new GitError(args, `cannot start git: ${typeof code === 'string' ? code : err instanceof Error ? err.message : String(err)}`, null, true);
+}
+
+/** The environment of every git command: no prompts, no pager, C locale, no system config, no optional locks, literal pathspecs. */
 export const GIT_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   GIT_TERMINAL_PROMPT: '0',
@@ -38,6 +47,8 @@ export const GIT_ENV: NodeJS.ProcessEnv = {
   LC_ALL: 'C',
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_OPTIONAL_LOCKS: '0',
+  // A path read from the repository is never pathspec magic (`:(exclude)`, globs) when handed back to git.
+  GIT_LITERAL_PATHSPECS: '1',
 };
 
 const MAX_BUFFER = 1 << 30;
@@ -50,6 +61,8 @@ interface Reply {
   /** 0 on success, git's exit code, or null (killed, not started). */
   code: number | null;
   killed: boolean;
+  /** git could not be started. */
+  startFailed?: boolean;
 }
 
 interface Request {
@@ -65,14 +78,24 @@ const RUNNER_SOURCE = `
 const { execFile } = require('node:child_process');
 const running = new Set();
 process.on('message', (m) => {
-  const child = execFile('git', m.args, { cwd: m.cwd, timeout: m.timeoutMs, maxBuffer: ${MAX_BUFFER}, encoding: 'buffer' }, (err, stdout, stderr) => {
-    running.delete(child);
-    const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-    process.send({ id: m.id, stdout, stderr: stderr.toString('utf8'), code, killed: Boolean(err && err.killed) });
-  });
+  const reply = (r) => { try { process.send(r); } catch {} };
+  let child;
+  try {
+    child = execFile('git', m.args, { cwd: m.cwd, timeout: m.timeoutMs, maxBuffer: ${MAX_BUFFER}, encoding: 'buffer' }, (err, stdout, stderr) => {
+      running.delete(child);
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      const notStarted = err && typeof err.syscall === 'string' && err.syscall.startsWith('spawn') ? 'cannot start git: ' + err.code : '';
+      reply({ id: m.id, stdout, stderr: notStarted || stderr.toString('utf8'), code, killed: Boolean(err && err.killed), startFailed: Boolean(notStarted) });
+    });
+  } catch (err) {
+    reply({ id: m.id, stdout: Buffer.alloc(0), stderr: 'cannot start git: ' + (err && err.code ? err.code : String(err)), code: null, killed: false, startFailed: true });
+    return;
+  }
   running.add(child);
-  child.stdin.on('error', () => undefined);
-  if (m.input !== undefined) child.stdin.end(m.input);
+  if (child.stdin) {
+    child.stdin.on('error', () => undefined);
+    if (m.input !== undefined) child.stdin.end(m.input);
+  }
 });
 process.on('disconnect', () => {
   for (const c of running) c.kill('SIGTERM');
@@ -83,12 +106,21 @@ process.on('disconnect', () => {
 /** Runs `git args...` directly from this process (the fallback, and what the runner does on its side). */
 export function runGitDirect(args: readonly string[], opts: GitRunOptions = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = execFile('git', [...args], { cwd: opts.cwd, env: GIT_ENV, timeout: opts.timeoutMs ?? 60_000, maxBuffer: MAX_BUFFER, encoding: 'buffer' }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : null;
-        reject(new GitError(args, `${stderr.toString('utf8')}${(err as { killed?: boolean }).killed ? '\ntimed out' : ''}`, code));
-      } else resolve(stdout);
-    });
+    let child: ChildProcess;
+    try {
+      child = execFile('git', [...args], { cwd: opts.cwd, env: GIT_ENV, timeout: opts.timeoutMs ?? 60_000, maxBuffer: MAX_BUFFER, encoding: 'buffer' }, (err, stdout, stderr) => {
+        if (!err) {
+          resolve(stdout);
+          return;
+        }
+        const { code, syscall } = err as { code?: unknown; syscall?: unknown };
+        if (typeof syscall === 'string' && syscall.startsWith('spawn')) reject(startError(args, err));
+        else reject(new GitError(args, `${stderr.toString('utf8')}${(err as { killed?: boolean }).killed ? '\ntimed out' : ''}`, typeof code === 'number' ? code : null));
+      });
+    } catch (err) {
+      reject(startError(args, err));
+      return;
+    }
     child.stdin?.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
@@ -118,9 +150,13 @@ export class GitRunner {
       this.pending.set(id, { args, opts, resolve, reject });
       const req: Request = { id, args: [...args], cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.input !== undefined ? { input: opts.input } : {}) };
       this.hold(child, true);
-      child.send(req, (err) => {
-        if (err) this.lost(child);
-      });
+      try {
+        child.send(req, (err) => {
+          if (err) this.lost(child);
+        });
+      } catch {
+        this.lost(child);
+      }
     });
   }
 
@@ -147,6 +183,12 @@ export class GitRunner {
     } catch {
       return undefined;
     }
+    // A spawn that failed (out of file descriptors or processes) has no pid and no channel; its 'error'
+    // comes later and must find a listener. The commands run directly and fail there on their own.
+    if (child.pid === undefined || typeof child.send !== 'function') {
+      child.on('error', () => undefined);
+      return undefined;
+    }
     this.child = child;
     this.started++;
     child.on('message', (m: Reply) => this.answer(m));
@@ -163,7 +205,7 @@ export class GitRunner {
     this.pending.delete(m.id);
     if (this.pending.size === 0 && this.child) this.hold(this.child, false);
     if (m.code === 0) p.resolve(m.stdout);
-    else p.reject(new GitError(p.args, `${m.stderr}${m.killed ? '\ntimed out' : ''}`, m.code));
+    else p.reject(new GitError(p.args, `${m.stderr}${m.killed ? '\ntimed out' : ''}`, m.code, m.startFailed === true));
   }
 
   /** The runner is gone: what it held runs directly, the next command starts a new one. */

@@ -4,8 +4,8 @@
  * that return their whole output go through the git runner; the two that stream (a batch read fed on
  * stdin, a log walk stopped early) are spawned here.
  */
-import { spawn } from 'node:child_process';
-import { GIT_ENV, GitError, sharedGitRunner, type GitRunOptions } from './git-runner';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { GIT_ENV, GitError, sharedGitRunner, startError, type GitRunOptions } from './git-runner';
 
 export { GitError, type GitRunOptions } from './git-runner';
 
@@ -19,16 +19,44 @@ export function git(gitDir: string | undefined, args: readonly string[], opts: G
 }
 
 /**
+ * Starts `git --git-dir <gitDir> args...` with piped stdio. Every failure to start (spawn throwing, or
+ * its later `'error'` event when the system is out of file descriptors or processes) reaches `onFail`
+ * once, as a GitError; the process is never left without an `'error'` listener.
+ */
+function startGit(gitDir: string, args: readonly string[], stdin: 'pipe' | 'ignore', onFail: (e: GitError) => void): ChildProcess | undefined {
+  let child: ChildProcess;
+  try {
+    child = spawn('git', ['--git-dir', gitDir, ...args], { env: GIT_ENV, stdio: [stdin, 'pipe', 'pipe'] });
+  } catch (e) {
+    onFail(startError(args, e));
+    return undefined;
+  }
+  child.on('error', (e) => onFail(child.pid === undefined ? startError(args, e) : new GitError(args, e.message, null)));
+  // Without a pid the spawn failed and its streams were never made: the 'error' above follows.
+  if (child.pid === undefined || !child.stdout || !child.stderr || (stdin === 'pipe' && !child.stdin)) return undefined;
+  return child;
+}
+
+/**
  * Streams `git args...` stdout to `onChunk`; `onChunk` returning `false` stops git early (the result
  * is then complete for the caller's purpose, so no error is raised).
  */
 export function gitStream(gitDir: string, args: readonly string[], onChunk: (chunk: Buffer) => boolean | void, opts: GitRunOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['--git-dir', gitDir, ...args], { env: GIT_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run: { settled: boolean; timer?: NodeJS.Timeout } = { settled: false };
+    const finish = (e?: Error): void => {
+      if (run.settled) return;
+      run.settled = true;
+      clearTimeout(run.timer);
+      if (e) reject(e);
+      else resolve();
+    };
+    const child = startGit(gitDir, args, 'ignore', finish);
+    if (!child?.stdout || !child.stderr) return;
     let stderr = '';
     let stopped = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    timer.unref();
+    run.timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    run.timer.unref();
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
     child.stdout.on('data', (d: Buffer) => {
       if (stopped) return;
@@ -37,65 +65,87 @@ export function gitStream(gitDir: string, args: readonly string[], onChunk: (chu
         child.kill('SIGTERM');
       }
     });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (stopped || code === 0) resolve();
-      else reject(new GitError(args, stderr, code));
-    });
+    child.on('close', (code) => finish(stopped || code === 0 ? undefined : new GitError(args, stderr, code)));
   });
 }
 
+/** A full object ID (SHA-1 or SHA-256), the only thing `catFileBatch` asks for. */
+export const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 /**
- * Reads many objects with one `git cat-file --batch`: `specs` are `<rev>:<path>`. Missing objects
- * come back as `undefined`.
+ * Reads many blobs with one `git cat-file --batch`, by object ID only: a request line is an ID and
+ * nothing else, so no name can shift the stream. Every answer is checked: the same ID as asked, type
+ * `blob`, the announced size present and followed by its newline. A missing object comes back as
+ * `undefined`; anything else unexpected rejects the whole read as a GitError.
  */
-export function catFileBatch(gitDir: string, specs: readonly string[], timeoutMs = 120_000): Promise<Array<Buffer | undefined>> {
+export function catFileBatch(gitDir: string, ids: readonly string[], timeoutMs = 120_000): Promise<Array<Buffer | undefined>> {
+  const args = ['cat-file', '--batch'];
   return new Promise((resolve, reject) => {
-    if (specs.length === 0) {
+    if (ids.length === 0) {
       resolve([]);
       return;
     }
-    const child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    const bad = ids.find((id) => !OBJECT_ID.test(id));
+    if (bad !== undefined) {
+      reject(new GitError(args, `not an object ID: ${JSON.stringify(bad)}`, null));
+      return;
+    }
+    const run: { settled: boolean; timer?: NodeJS.Timeout } = { settled: false };
+    const finish = (e: Error | undefined, out?: Array<Buffer | undefined>): void => {
+      if (run.settled) return;
+      run.settled = true;
+      clearTimeout(run.timer);
+      if (e) reject(e);
+      else resolve(out ?? []);
+    };
+    const child = startGit(gitDir, args, 'pipe', (e) => finish(e));
+    if (!child?.stdout || !child.stderr || !child.stdin) return;
     const chunks: Buffer[] = [];
     let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    timer.unref();
+    run.timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    run.timer.unref();
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
     child.on('close', (code) => {
-      clearTimeout(timer);
       if (code !== 0) {
-        reject(new GitError(['cat-file', '--batch'], stderr, code));
+        finish(new GitError(args, stderr, code));
         return;
       }
-      const out = Buffer.concat(chunks);
-      const results: Array<Buffer | undefined> = [];
-      let pos = 0;
-      for (let i = 0; i < specs.length; i++) {
-        const nl = out.indexOf(0x0a, pos);
-        if (nl < 0) {
-          reject(new GitError(['cat-file', '--batch'], 'truncated output', code));
-          return;
-        }
-        const header = out.subarray(pos, nl).toString('utf8');
-        pos = nl + 1;
-        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-          results.push(undefined);
-          continue;
-        }
-        const size = Number(header.split(' ')[2]);
-        if (!Number.isFinite(size)) {
-          reject(new GitError(['cat-file', '--batch'], `unexpected header ${header}`, code));
-          return;
-        }
-        results.push(out.subarray(pos, pos + size));
-        pos += size + 1;
+      try {
+        finish(undefined, parseBatch(Buffer.concat(chunks), ids));
+      } catch (e) {
+        finish(e as Error);
       }
-      resolve(results);
     });
     child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
-    child.stdin.end(specs.map((s) => `${s}\n`).join(''));
+    child.stdin.end(ids.map((id) => `${id}\n`).join(''));
   });
+}
+
+/** Splits `cat-file --batch` output into one blob (or undefined for a missing one) per requested ID. */
+function parseBatch(out: Buffer, ids: readonly string[]): Array<Buffer | undefined> {
+  const fail = (why: string): GitError => new GitError(['cat-file', '--batch'], why, 0);
+  const results: Array<Buffer | undefined> = [];
+  let pos = 0;
+  for (const id of ids) {
+    const nl = out.indexOf(0x0a, pos);
+    if (nl < 0) throw fail(`truncated output at object ${id}`);
+    const header = out.subarray(pos, nl).toString('latin1');
+    pos = nl + 1;
+    if (header === `${id} missing`) {
+      results.push(undefined);
+      continue;
+    }
+    const m = /^([0-9a-f]+) ([a-z]+) (\d+)$/.exec(header);
+    if (!m || m[1] !== id) throw fail(`object ${id} answered as ${JSON.stringify(header)}`);
+    if (m[2] !== 'blob') throw fail(`object ${id} is a ${m[2]}, not a blob`);
+    const size = Number(m[3]);
+    if (!Number.isSafeInteger(size) || pos + size >= out.length || out[pos + size] !== 0x0a) {
+      throw fail(`object ${id} is shorter than its announced ${m[3]} bytes`);
+    }
+    results.push(out.subarray(pos, pos + size));
+    pos += size + 1;
+  }
+  if (pos !== out.length) throw fail('more output than objects asked for');
+  return results;
 }

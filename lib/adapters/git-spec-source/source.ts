@@ -9,7 +9,8 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { GitError, catFileBatch, git, gitStream } from './git';
+import { branchProblem, repoProblem } from '../../../crd-schemas/operator-config';
+import { GitError, OBJECT_ID, catFileBatch, git, gitStream } from './git';
 
 /** A spec file at a commit. */
 export interface SpecFile {
@@ -17,6 +18,22 @@ export interface SpecFile {
   path: string;
   /** The team folder: first path segment below the source's `path`. */
   team: string;
+  /** The blob's object ID at the commit (absent only for entries not from a listing). */
+  oid?: string;
+  /** Set when the entry can never be read as a spec (see {@link SpecEntryProblem}); it is not read. */
+  problem?: SpecEntryProblem;
+}
+
+/**
+ * Why a listed spec path is not a readable spec: the path holds control characters (a newline in a
+ * name must never reach a line-based protocol or a log line), or the entry is a symlink or a submodule
+ * (gitlink) rather than a file. Such an entry is one invalid spec of its own; the rest of the commit
+ * applies.
+ */
+export interface SpecEntryProblem {
+  code: 'SPEC_PATH_INVALID' | 'SPEC_NOT_A_FILE';
+  /** Names the path JSON-escaped. */
+  message: string;
 }
 
 /** A spec that changed between two commits. */
@@ -87,7 +104,10 @@ export class GitSpecSource {
   /** The work folder was (re)created since the last successful poll: the next pass is full. */
   private fresh = false;
 
+  /** Throws when `repo` or `branch` could be taken by git for an option or is not a branch name. */
   constructor(opts: GitSpecSourceOptions) {
+    const problem = repoProblem(opts.repo) ?? branchProblem(opts.branch);
+    if (problem) throw new Error(problem);
     this.repo = isLocalPath(opts.repo) ? path.resolve(opts.repo) : opts.repo;
     this.branch = opts.branch;
     this.gitDir = opts.workDir;
@@ -101,10 +121,10 @@ export class GitSpecSource {
     try {
       await this.ensureRepo();
     } catch (e) {
-      return { ok: false, error: { reason: 'CheckoutCorrupt', message: errText(e) } };
+      return { ok: false, error: isStartFailure(e) ? classify(e, this.branch) : { reason: 'CheckoutCorrupt', message: errText(e) } };
     }
     try {
-      await git(this.gitDir, ['fetch', '--no-tags', '--force', '--quiet', '--no-write-fetch-head', '--no-auto-maintenance', '--no-recurse-submodules', '--no-show-forced-updates', this.repo, `+refs/heads/${this.branch}:${TRACK_REF}`], { timeoutMs: this.fetchTimeoutMs });
+      await git(this.gitDir, ['fetch', '--no-tags', '--force', '--quiet', '--no-write-fetch-head', '--no-auto-maintenance', '--no-recurse-submodules', '--no-show-forced-updates', '--', this.repo, `+refs/heads/${this.branch}:${TRACK_REF}`], { timeoutMs: this.fetchTimeoutMs });
     } catch (e) {
       const error = classify(e, this.branch);
       if (error.reason === 'CheckoutCorrupt') this.broken = true;
@@ -113,8 +133,8 @@ export class GitSpecSource {
     try {
       return { ok: true, commit: await this.trackedCommit() };
     } catch (e) {
-      this.broken = true;
-      return { ok: false, error: { reason: 'CheckoutCorrupt', message: errText(e) } };
+      if (!isStartFailure(e)) this.broken = true;
+      return { ok: false, error: isStartFailure(e) ? classify(e, this.branch) : { reason: 'CheckoutCorrupt', message: errText(e) } };
     }
   }
 
@@ -127,7 +147,7 @@ export class GitSpecSource {
     const text = await fs.readFile(path.join(this.gitDir, ...TRACK_REF.split('/')), 'utf8').catch(() => '');
     const id = text.trim();
     if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) return id;
-    return (await git(this.gitDir, ['rev-parse', '--verify', '--quiet', `${TRACK_REF}^{commit}`])).toString('utf8').trim();
+    return (await git(this.gitDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${TRACK_REF}^{commit}`])).toString('utf8').trim();
   }
 
   /**
@@ -156,26 +176,40 @@ export class GitSpecSource {
       return { ok: true, commit, previous, full, forcePushed, healthy, specs, changed };
     } catch (e) {
       const error = classify(e, this.branch);
+      // git that could not start says nothing about the work folder: it is kept, the error is reported.
+      if (isStartFailure(e)) return { ok: false, error };
       if (error.reason === 'CheckoutCorrupt' || error.reason === 'GitFailed') this.broken = true;
       return { ok: false, error: error.reason === 'GitFailed' ? { reason: 'CheckoutCorrupt', message: error.message } : error };
     }
   }
 
-  /** Every spec file at `commit`, sorted by path. */
+  /**
+   * Every spec file at `commit`, sorted by path, with its object ID (`git ls-tree -r -z`: mode, type,
+   * ID and a NUL-terminated path, so any name is read whole). A path with control characters, a
+   * symlink or a submodule at a spec path is listed with its `problem` and never read.
+   */
   async listSpecs(commit: string): Promise<SpecFile[]> {
-    const args = ['ls-tree', '-r', '-z', '--name-only', commit];
+    const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', commit];
     if (this.root !== '') args.push('--', this.root);
     const out = (await git(this.gitDir, args)).toString('utf8');
-    return out
-      .split('\0')
-      .filter((p) => p !== '' && this.isSpec(p))
-      .sort()
-      .map((p) => ({ path: p, team: this.teamOf(p) }));
+    const specs: SpecFile[] = [];
+    for (const record of out.split('\0')) {
+      if (record === '') continue;
+      const m = LS_TREE_RECORD.exec(record);
+      if (!m) throw new GitError(['ls-tree'], `unexpected ls-tree record ${JSON.stringify(record)}`, 0);
+      const [, mode, type, oid, p] = m;
+      if (!this.isSpec(p)) continue;
+      const spec: SpecFile = { path: p, team: this.teamOf(p), oid };
+      const problem = entryProblem(p, mode, type);
+      if (problem) spec.problem = problem;
+      specs.push(spec);
+    }
+    return specs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /** Specs changed between two commits (`git diff --name-status -z`, renames detected). */
   async changedSpecs(from: string, to: string): Promise<SpecChange[]> {
-    const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff', from, to];
+    const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff', '--end-of-options', from, to];
     if (this.root !== '') args.push('--', this.root);
     const parts = (await git(this.gitDir, args)).toString('utf8').split('\0');
     const changes: SpecChange[] = [];
@@ -202,15 +236,26 @@ export class GitSpecSource {
     return changes;
   }
 
-  /** The contents of `paths` at `commit`, read with one `git cat-file --batch`. Missing files are absent. */
-  async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
-    const blobs = await catFileBatch(this.gitDir, paths.map((p) => `${commit}:${p}`));
+  /**
+   * The contents of listed specs, read by object ID with one `git cat-file --batch`. Specs with a
+   * `problem` or no ID are not read; a listed blob missing from the checkout is absent from the map
+   * (the caller decides what that means); a wrong answer from git rejects.
+   */
+  async readSpecs(specs: readonly SpecFile[]): Promise<Map<string, Buffer>> {
+    const wanted = specs.filter((s): s is SpecFile & { oid: string } => s.problem === undefined && s.oid !== undefined);
+    const blobs = await catFileBatch(this.gitDir, wanted.map((s) => s.oid));
     const out = new Map<string, Buffer>();
-    paths.forEach((p, i) => {
+    wanted.forEach((s, i) => {
       const b = blobs[i];
-      if (b) out.set(p, b);
+      if (b) out.set(s.path, b);
     });
     return out;
+  }
+
+  /** The contents of the specs at `paths` at `commit` (listed first). Missing files and refused entries are absent. */
+  async readFiles(commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> {
+    const want = new Set(paths);
+    return this.readSpecs((await this.listSpecs(commit)).filter((s) => want.has(s.path)));
   }
 
   /**
@@ -222,33 +267,47 @@ export class GitSpecSource {
     const wanted = new Set(paths);
     const found = new Map<string, string>();
     if (wanted.size === 0) return found;
-    const args = ['log', '--format=%x01%H', '--name-only', '-z', '--no-renames', commit];
+    const args = ['log', '--format=%x01%H', '--name-only', '-z', '--no-renames', '--end-of-options', commit];
     // Few paths: name them; many: restrict to the spec root (a command line has limits).
     if (wanted.size <= 64) args.push('--', ...wanted);
     else if (this.root !== '') args.push('--', this.root);
+    // The stream is NUL-separated records: `\x01<commit>`, then its paths, the first one after a
+    // newline. Paths are split on NUL only: a newline inside a name stays part of that name.
     let current = '';
-    let rest = '';
-    await gitStream(this.gitDir, args, (chunk) => {
-      const text = rest + chunk.toString('utf8');
-      const tokens = text.split(/[\0\n]/);
-      rest = tokens.pop() ?? '';
-      for (const t of tokens) {
-        if (t.startsWith('\x01')) current = t.slice(1);
-        else if (t !== '' && wanted.has(t) && !found.has(t)) {
-          found.set(t, current);
-          if (found.size === wanted.size) return false;
-        }
+    let afterHeader = false;
+    let rest = Buffer.alloc(0);
+    const take = (record: string): boolean => {
+      if (record.startsWith('\x01')) {
+        current = record.slice(1);
+        afterHeader = true;
+        return true;
+      }
+      const p = afterHeader && record.startsWith('\n') ? record.slice(1) : record;
+      afterHeader = false;
+      if (p !== '' && wanted.has(p) && !found.has(p)) {
+        found.set(p, current);
+        if (found.size === wanted.size) return false;
       }
       return true;
+    };
+    await gitStream(this.gitDir, args, (chunk) => {
+      let buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+      for (let nul = buf.indexOf(0); nul >= 0; nul = buf.indexOf(0)) {
+        if (!take(buf.subarray(0, nul).toString('utf8'))) return false;
+        buf = buf.subarray(nul + 1);
+      }
+      rest = Buffer.from(buf);
+      return true;
     });
-    if (rest !== '' && wanted.has(rest) && !found.has(rest)) found.set(rest, current);
+    if (rest.length > 0) take(rest.toString('utf8'));
     return found;
   }
 
   /** True when `a` is an ancestor of (or equal to) `b`. */
   async isAncestor(a: string, b: string): Promise<boolean> {
+    if (!OBJECT_ID.test(a) || !OBJECT_ID.test(b)) return false;
     try {
-      await git(this.gitDir, ['merge-base', '--is-ancestor', a, b]);
+      await git(this.gitDir, ['merge-base', '--is-ancestor', '--end-of-options', a, b]);
       return true;
     } catch (e) {
       if (e instanceof GitError && e.exitCode === 1) return false;
@@ -269,8 +328,9 @@ export class GitSpecSource {
 
   /** True when the repository has `commit`. */
   async hasCommit(commit: string): Promise<boolean> {
+    if (!OBJECT_ID.test(commit)) return false;
     try {
-      await git(this.gitDir, ['cat-file', '-e', `${commit}^{commit}`]);
+      await git(this.gitDir, ['cat-file', '-e', '--end-of-options', `${commit}^{commit}`]);
       return true;
     } catch {
       return false;
@@ -280,7 +340,7 @@ export class GitSpecSource {
   /** True when every object reachable from `commit` is present and readable. */
   async verify(commit: string): Promise<boolean> {
     try {
-      await git(this.gitDir, ['rev-list', '--objects', '--quiet', commit]);
+      await git(this.gitDir, ['rev-list', '--objects', '--quiet', '--end-of-options', commit]);
       await git(this.gitDir, ['fsck', '--no-dangling', '--connectivity-only', '--no-progress']);
       return true;
     } catch {
@@ -315,15 +375,43 @@ export class GitSpecSource {
         this.verified = true;
         return;
       } catch (e) {
-        this.broken = true; // rebuilt on the next poll; this pass reports the error
+        if (!isStartFailure(e)) this.broken = true; // rebuilt on the next poll; this pass reports the error
         throw e;
       }
     }
     await fs.mkdir(this.gitDir, { recursive: true });
-    await git(undefined, ['init', '--quiet', '--bare', this.gitDir]);
+    await git(undefined, ['init', '--quiet', '--bare', '--', this.gitDir]);
     this.fresh = true;
     this.verified = true;
   }
+}
+
+/** One `ls-tree -z` record: `<mode> SP <type> SP <object id> TAB <path>`. */
+const LS_TREE_RECORD = /^([0-7]{6}) ([a-z]+) ([0-9a-f]{40}|[0-9a-f]{64})\t([\s\S]+)$/;
+
+/** C0 controls, DEL and C1 controls: never part of a spec path. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * What makes a listed spec unreadable: control characters or bytes that are not UTF-8 in its path; a symlink (mode 120000) or a
+ * submodule (mode 160000, type commit) where a file is expected. Modes are git's tree entry modes
+ * (git's object.h / tree-walk: S_IFLNK 0120000, S_IFGITLINK 0160000).
+ */
+function entryProblem(p: string, mode: string, type: string): SpecEntryProblem | undefined {
+  const name = JSON.stringify(p);
+  if (CONTROL_CHARS.test(p)) return { code: 'SPEC_PATH_INVALID', message: `the spec path ${name} contains control characters; rename it` };
+  // Bytes that are not UTF-8 decode to U+FFFD: two such names could not be told apart.
+  if (p.includes('\ufffd')) return { code: 'SPEC_PATH_INVALID', message: `the spec path ${name} is not valid UTF-8; rename it` };
+  if (mode === '160000' || type === 'commit') return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is a submodule (gitlink), not a file` };
+  if (mode === '120000') return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is a symbolic link, not a file` };
+  if (type !== 'blob' || !mode.startsWith('100')) return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is not a regular file (mode ${mode})` };
+  return undefined;
+}
+
+/** git could not be started at all (no process): nothing is known about the repository. */
+function isStartFailure(e: unknown): boolean {
+  return e instanceof GitError && e.startFailed;
 }
 
 function normalizeRoot(p: string): string {
@@ -343,6 +431,7 @@ function errText(e: unknown): string {
 export function classify(e: unknown, branch: string): SourceError {
   const text = e instanceof GitError ? e.stderr : errText(e);
   const message = e instanceof Error ? e.message : text;
+  if (isStartFailure(e)) return { reason: 'GitFailed', message };
   if (/couldn't find remote ref|no such ref was fetched/i.test(text)) return { reason: 'BranchNotFound', message: `branch ${branch} not found: ${message}` };
   if (/could not read from remote|does not appear to be a git repository|unable to access|could not resolve host|connection refused|connection timed out|repository .* not found|no such file or directory|timed out/i.test(text)) {
     return { reason: 'RemoteUnreachable', message };

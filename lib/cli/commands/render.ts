@@ -3,7 +3,6 @@
  * as Nomad API JSON (default) or an HCL2 jobspec. Diagnostics go to stderr; an invalid spec prints no job
  * and exits 1.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../core/diagnostics';
@@ -11,7 +10,7 @@ import { renderHcl } from '../../core/hcl/render';
 import { renderSpec } from '../../core/pipeline';
 import { teamFromPath } from '../../core/spec/load';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
-import { findRepoRoot, loadPipelineEnv, relativeSlash } from '../spec-files';
+import { displayName, findRepoRoot, loadPipelineEnv, readSpecFile, relativeSlash } from '../spec-files';
 
 interface RenderOptions {
   format: string;
@@ -37,18 +36,21 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
       if (options.format !== 'json' && options.format !== 'hcl') throw new CliError(`--format must be json or hcl, not "${options.format}"`);
       const env = loadPipelineEnv(options.config, ctx.cwd, ctx.env);
       const abs = path.resolve(ctx.cwd, spec);
-      let text: Buffer;
-      try {
-        text = fs.readFileSync(abs);
-      } catch (err) {
-        throw new CliError(`cannot read ${spec}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      // Only a regular file is read (never a symlink, FIFO or device), and never past the size limit.
+      const read = readSpecFile(abs, displayName(spec));
+      if (!read.ok && read.errno !== undefined) throw new CliError(`cannot read ${displayName(spec)}: ${read.errno}`);
+      if (!read.ok) {
+        ctx.stderr(`${formatDiagnostic(read.diagnostic)}\n`);
+        ctx.exitCode = 1;
+        return;
       }
+      const text = read.bytes;
       const root = findRepoRoot(path.dirname(abs));
       const rel = root ? relativeSlash(root, abs) : path.basename(abs);
       const team = options.team ?? (root ? teamFromPath(rel) : undefined);
       if (team === undefined) throw new CliError(`cannot tell the team of ${spec}: ${root ? 'it is not inside a team folder' : 'it is not inside a git repository'}; pass --team`);
       const result = renderSpec({ text, file: rel, team, commit: options.commit ?? '' }, env);
-      for (const d of result.diagnostics) ctx.stderr(`${formatDiagnostic({ ...d, file: spec })}\n`);
+      for (const d of result.diagnostics) ctx.stderr(`${formatDiagnostic({ ...d, file: displayName(spec) })}\n`);
       if (options.explain) for (const m of result.modifications) ctx.stderr(`modified[${m.rule}] ${m.path}: ${m.message}\n`);
       if (!result.ok || !result.job) {
         ctx.exitCode = 1;

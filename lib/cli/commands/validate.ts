@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic, type Diagnostic } from '../../core/diagnostics';
-import { validateRepo, type RepoFile, type RenderResult } from '../../core/pipeline';
+import { validateRepo, type PipelineEnv, type RepoFile, type RenderResult } from '../../core/pipeline';
 import { teamFromPath } from '../../core/spec/load';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
-import { findRepoRoot, loadPipelineEnv, relativeSlash, walkSpecs } from '../spec-files';
+import { displayName, findRepoRoot, loadPipelineEnv, readSpecFile, relativeSlash, walkSpecs } from '../spec-files';
 
 interface ValidateOptions {
   json?: boolean;
@@ -27,23 +27,26 @@ interface Found {
   display: string;
 }
 
-/** Resolves PATH arguments to spec files with their repository roots. */
+/**
+ * Resolves PATH arguments to spec files with their repository roots. Arguments are looked at with
+ * `lstat`: a symlink is never followed, it is a spec the reader refuses by name.
+ */
 function collect(paths: string[], cwd: string): Found[] {
   const found = new Map<string, Found>();
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(abs);
+      stat = fs.lstatSync(abs);
     } catch {
-      throw new CliError(`${p}: no such file or directory`);
+      throw new CliError(`${displayName(p)}: no such file or directory`);
     }
     const files = stat.isDirectory() ? walkSpecs(abs) : [abs];
-    if (stat.isDirectory() && files.length === 0) throw new CliError(`${p}: no nomadgen.toml found`);
+    if (stat.isDirectory() && files.length === 0) throw new CliError(`${displayName(p)}: no nomadgen.toml found`);
     const dirRoot = stat.isDirectory() ? findRepoRoot(abs) ?? abs : undefined;
     for (const f of files) {
       if (found.has(f)) continue;
-      found.set(f, { abs: f, root: dirRoot ?? findRepoRoot(path.dirname(f)), display: path.relative(cwd, f) || f });
+      found.set(f, { abs: f, root: dirRoot ?? findRepoRoot(path.dirname(f)), display: displayName(path.relative(cwd, f) || f) });
     }
   }
   return [...found.values()];
@@ -62,6 +65,11 @@ export function runValidate(paths: string[], options: ValidateOptions, ctx: CliC
   const byRoot = new Map<string, Array<RepoFile & { display: string }>>();
   const report: ValidateReport = { specs: [], errors: 0, warnings: 0 };
   for (const f of collect(paths.length > 0 ? paths : ['.'], ctx.cwd)) {
+    const read = readSpecFile(f.abs, f.display);
+    if (!read.ok) {
+      report.specs.push({ file: f.display, ok: false, legacy: false, diagnostics: [read.diagnostic] });
+      continue;
+    }
     const rel = f.root ? relativeSlash(f.root, f.abs) : path.basename(f.abs);
     const team = options.team ?? (f.root ? teamFromPath(rel) : undefined);
     if (team === undefined) {
@@ -71,11 +79,11 @@ export function runValidate(paths: string[], options: ValidateOptions, ctx: CliC
     }
     const key = f.root ?? '';
     const list = byRoot.get(key) ?? [];
-    list.push({ file: rel, text: fs.readFileSync(f.abs), team, display: f.display });
+    list.push({ file: rel, text: read.bytes, team, display: f.display });
     byRoot.set(key, list);
   }
   for (const files of byRoot.values()) {
-    const results: Map<string, RenderResult> = validateRepo(files, env);
+    const results = validateEach(files, env);
     for (const f of files) {
       const r = results.get(f.file);
       if (!r) continue;
@@ -89,6 +97,28 @@ export function runValidate(paths: string[], options: ValidateOptions, ctx: CliC
     else report.warnings++;
   }
   return report;
+}
+
+/**
+ * The repository's results; should the pipeline throw on some spec, each spec is checked alone so that
+ * one spec's failure is its own `RENDER_FAILED` diagnostic and every other spec is still reported.
+ */
+function validateEach(files: readonly RepoFile[], env: PipelineEnv): Map<string, RenderResult> {
+  try {
+    return validateRepo(files, env);
+  } catch {
+    const results = new Map<string, RenderResult>();
+    for (const f of files) {
+      try {
+        const r = validateRepo([f], env).get(f.file);
+        if (r) results.set(f.file, r);
+      } catch (e) {
+        const name = e instanceof Error ? e.name : 'error';
+        results.set(f.file, { ok: false, legacy: false, modifications: [], diagnostics: [{ code: 'RENDER_FAILED', severity: 'error', file: f.file, message: `the spec could not be checked (${name})` }] });
+      }
+    }
+    return results;
+  }
 }
 
 /** Registers `validate`. */

@@ -36,7 +36,8 @@ export function convertLegacy(doc: SpecLegacy, file: string, team?: string): Leg
   const groups: SpecV1['group'] = [];
   doc.taskgroup.forEach((g, gi) => {
     aliases.push([['group', gi], ['taskgroup', gi]]);
-    const tasks = doc.task[g.name] ?? [];
+    // Own keys only: a group named `constructor` or `toString` has no tasks, not Object's.
+    const tasks = Object.hasOwn(doc.task, g.name) ? doc.task[g.name] : [];
     if (tasks.length === 0) {
       diagnostics.push({ code: 'LEGACY_NO_TASKS', severity: 'error', file, path: ['taskgroup', gi], message: `task group \`${g.name}\` has no [[task.${g.name}]]` });
     }

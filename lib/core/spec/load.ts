@@ -3,7 +3,7 @@
  * index so every diagnostic, now or later in the pipeline, can name the line and column it is about.
  */
 import * as TOML from '@iarna/toml';
-import type { Diagnostic } from '../diagnostics';
+import type { Diagnostic, SpecPath } from '../diagnostics';
 import { SpecV1Schema, type SpecV1 } from '../../../crd-schemas/spec-v1';
 import { SpecLegacySchema, isLegacyDocument } from '../../../crd-schemas/spec-legacy';
 import { AliasedPositions, TomlPositions, type PositionIndex } from './positions';
@@ -11,6 +11,7 @@ import { issuesToDiagnostics } from './schema-diagnostics';
 import { convertLegacy } from './legacy';
 import { decodeSpecText } from './text';
 import { compileSchemaCheck } from './schema-check';
+import { checkNesting } from './depth';
 
 // Valid specs skip zod: its output would be a copy of the document. zod still explains every invalid one.
 const isValidV1 = compileSchemaCheck(SpecV1Schema);
@@ -48,6 +49,8 @@ export function loadSpec(input: LoadInput): LoadResult {
   const decoded = decodeSpecText(input.text, file);
   if (!decoded.ok) return { ok: false, legacy: false, diagnostics: [decoded.diagnostic] };
   const text = decoded.text;
+  const tooDeep = checkNesting(text, file);
+  if (tooDeep) return { ok: false, legacy: false, diagnostics: [tooDeep] };
 
   let doc: Record<string, unknown>;
   try {
@@ -59,6 +62,9 @@ export function loadSpec(input: LoadInput): LoadResult {
   if (Object.keys(doc).length === 0) {
     return { ok: false, legacy: false, positions, diagnostics: [{ code: 'FILE_EMPTY', severity: 'error', file, line: 1, col: 1, message: 'the spec has no keys (only comments)' }] };
   }
+
+  const reserved = reservedKeyDiagnostics(doc, file, positions);
+  if (reserved.length > 0) return { ok: false, legacy: isLegacyDocument(doc), positions, diagnostics: reserved };
 
   if (isLegacyDocument(doc)) return loadLegacy(doc, file, input.team, positions);
 
@@ -80,6 +86,38 @@ function loadLegacy(doc: Record<string, unknown>, file: string, team: string | u
   const aliased = new AliasedPositions(positions, conv.aliases);
   if (!conv.spec) return { ok: false, legacy: true, positions: aliased, diagnostics: conv.diagnostics };
   return { ok: true, spec: conv.spec, legacy: true, diagnostics: conv.diagnostics, positions: aliased };
+}
+
+/**
+ * `KEY_RESERVED` for every key `__proto__` in the document, wherever it is (env, meta, legacy task
+ * groups, ...). The parser keeps it as a plain key, but any later copy by assignment would set an
+ * object's prototype instead and drop the value silently, so it is refused at its position. Other
+ * names of `Object.prototype` (`constructor`, `toString`, ...) are ordinary keys. The walk is
+ * iterative; the nesting bound has been checked before parsing.
+ */
+function reservedKeyDiagnostics(doc: Record<string, unknown>, file: string, positions: PositionIndex): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const stack: Array<[unknown, SpecPath]> = [[doc, []]];
+  while (stack.length > 0) {
+    const [value, at] = stack.pop() as [unknown, SpecPath];
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push([v, [...at, i]]));
+    } else if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
+      for (const key of Object.keys(value)) {
+        const path = [...at, key];
+        if (key === '__proto__') {
+          const pos = positions.locate(path);
+          out.push({ code: 'KEY_RESERVED', severity: 'error', file, path, ...(pos ? { line: pos.line, col: pos.col } : {}), message: `\`__proto__\` cannot be a key${at.length > 0 ? ` of \`${formatPath(at)}\`` : ''}`, hint: 'rename the key' });
+        } else stack.push([(value as Record<string, unknown>)[key], path]);
+      }
+    }
+  }
+  return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+/** `group[0].task[1].env` */
+function formatPath(path: SpecPath): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** A TOML syntax error at the parser's position (for the errors it raises without one, found in `text`). */

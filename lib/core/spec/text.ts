@@ -19,9 +19,7 @@ export function decodeSpecText(input: string | Uint8Array, file: string): Decode
   // The size in bytes, or a lower bound where it cannot exceed the limit: a UTF-16 code unit takes at most 3
   // UTF-8 bytes, so short strings skip counting their bytes (done once per render).
   const size = typeof input === 'string' ? (input.length * 3 <= MAX_SPEC_BYTES ? input.length : Buffer.byteLength(input, 'utf8')) : input.byteLength;
-  if (size > MAX_SPEC_BYTES) {
-    return fail({ code: 'FILE_TOO_LARGE', severity: 'error', file, line: 1, col: 1, message: `the spec is ${size} bytes; the limit is ${MAX_SPEC_BYTES} bytes (1 MiB)` });
-  }
+  if (size > MAX_SPEC_BYTES) return fail(tooLarge(size, file));
   let text: string;
   if (typeof input === 'string') {
     text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -37,6 +35,11 @@ export function decodeSpecText(input: string | Uint8Array, file: string): Decode
   // `\S` (the complement of what trim() strips) finds the first visible character without copying the text.
   if (!NON_SPACE.test(text)) return fail({ code: 'FILE_EMPTY', severity: 'error', file, line: 1, col: 1, message: 'the spec is empty', hint: 'a spec needs at least name, tier, contact and one [[group]] with a [[group.task]]' });
   return { ok: true, text };
+}
+
+/** The `FILE_TOO_LARGE` diagnostic of a spec of `size` bytes (at least; a reader may stop past the limit). */
+export function tooLarge(size: number, file: string): Diagnostic {
+  return { code: 'FILE_TOO_LARGE', severity: 'error', file, line: 1, col: 1, message: `the spec is ${size} bytes; the limit is ${MAX_SPEC_BYTES} bytes (1 MiB)` };
 }
 
 function fail(diagnostic: Diagnostic): DecodeResult {

@@ -23,7 +23,8 @@ describe('GitSpecSource', () => {
     if (!p.ok) throw new Error(p.error.message);
     expect(p.commit).toBe(repo.head());
     expect(p).toMatchObject({ full: true, forcePushed: false, healthy: true, changed: [] });
-    expect(p.specs).toEqual([{ path: 'es/cerebro/nomadgen.toml', team: 'es' }, { path: 'web/shop/nomadgen.toml', team: 'web' }]);
+    expect(p.specs.map(({ path: p, team }) => ({ path: p, team }))).toEqual([{ path: 'es/cerebro/nomadgen.toml', team: 'es' }, { path: 'web/shop/nomadgen.toml', team: 'web' }]);
+    expect(p.specs.map((s) => s.oid)).toEqual(['es/cerebro/nomadgen.toml', 'web/shop/nomadgen.toml'].map((f) => repo.git('rev-parse', `HEAD:${f}`)));
   });
 
   it('reads files at the pinned commit even after the branch moved on', async () => {
@@ -92,7 +93,7 @@ describe('GitSpecSource', () => {
     const s = new GitSpecSource({ repo: repo.remote, branch: 'main', workDir: repo.tempDir('w2.git'), path: './specs/' });
     const p = await s.poll();
     if (!p.ok) throw new Error('poll');
-    expect(p.specs).toEqual([{ path: 'specs/ops/x/nomadgen.toml', team: 'ops' }]);
+    expect(p.specs).toEqual([{ path: 'specs/ops/x/nomadgen.toml', team: 'ops', oid: repo.git('rev-parse', 'HEAD:specs/ops/x/nomadgen.toml') }]);
   });
 
   it('detects a force-push: full re-render, healthy only when verified', async () => {

@@ -6,6 +6,7 @@ import { scanToml, TomlPositions } from '../../../lib/core/spec/positions';
 import { didYouMean, editDistance } from '../../../lib/core/spec/suggest';
 import { parseDuration, formatDuration } from '../../../lib/core/spec/duration';
 import { MAX_SPEC_BYTES } from '../../../lib/core/spec/text';
+import { checkNesting } from '../../../lib/core/spec/depth';
 import { generateSpecs } from '../../../bench/spec-generator';
 
 const SPECS = join(__dirname, '..', '..', 'fixtures', 'specs');
@@ -19,7 +20,7 @@ function paths(value: unknown, prefix: Array<string | number> = [], out: Array<A
   return out;
 }
 
-/** Every parseable .toml under test/fixtures, relative to the fixtures folder. */
+/** Every parseable .toml under test/fixtures within the nesting bound, relative to the fixtures folder. */
 function allFixtureTomls(): string[] {
   const root = join(__dirname, '..', '..', 'fixtures');
   const out: string[] = [];
@@ -28,6 +29,8 @@ function allFixtureTomls(): string[] {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.name.endsWith('.toml')) {
+        // too deep for the loader: it refuses them before parsing, so nothing scans them
+        if (checkNesting(readFileSync(p, 'utf8'), p)) continue;
         try {
           TOML.parse(readFileSync(p, 'utf8'));
           out.push(relative(root, p));
