@@ -9,6 +9,7 @@ import type { Job } from '../lib/core/nomad/types';
 import { NotFoundError } from '../lib/ports/errors';
 import { parseDurationMs } from '../lib/runtime/triggers';
 import { formatDiagnostic } from '../lib/core/diagnostics';
+import { liveHolders } from '../lib/core/policy';
 import { DesiredState } from './job-sync/desired-state';
 import { LiveCache, listLive } from './job-sync/live-cache';
 import type { OperatorDeps } from './job-sync/types';
@@ -33,14 +34,23 @@ export interface PlanReportOptions {
  * Computes the changeset a full pass would apply now, with the pass's own decisions: `decide`, the
  * prune guard, and `judgePlan` on Nomad's plan diff.
  */
-export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | 'state' | 'clock' | 'config' | 'render' | 'suspendedTeams'>, opts: PlanReportOptions = {}): Promise<PlanReport> {
+export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | 'state' | 'clock' | 'config' | 'policy' | 'render' | 'suspendedTeams'>, opts: PlanReportOptions = {}): Promise<PlanReport> {
   const sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
-  const desired = new DesiredState(deps.source, deps.render, { sourceId, defaultMode: deps.config.reconcile.selfHeal ? 'self-heal' : 'detect-only', suspendedTeams: deps.suspendedTeams });
+  const cache = new LiveCache();
+  const desired = new DesiredState(deps.source, deps.render, {
+    sourceId,
+    defaultMode: deps.config.reconcile.selfHeal ? 'self-heal' : 'detect-only',
+    suspendedTeams: deps.suspendedTeams,
+    ...(deps.policy ? { policy: deps.policy } : {}),
+    holders: () => (cache.loaded ? liveHolders(cache.all(), sourceId) : undefined),
+  });
   const refresh = await desired.refresh({ full: true });
   if (!refresh.ok) return { ok: false, error: `${refresh.error?.reason}: ${refresh.error?.message}`, entries: [], changes: false };
   const records = await deps.state.load();
-  const cache = new LiveCache();
-  const { stubs } = await listLive(deps.nomad, cache, () => new Set([...records.keys(), ...desired.entries().flatMap((d) => (d.state === 'valid' ? [d.key] : []))]));
+  const { stubs, index } = await listLive(deps.nomad, cache, () => new Set([...records.keys(), ...desired.entries().flatMap((d) => (d.state === 'valid' ? [d.key] : []))]));
+  // As the pass: the running jobs hold their job IDs, hosts and services against specs added since.
+  cache.replace(stubs, index);
+  desired.reindex();
   const prune = deps.config.reconcile.prune;
   const now = deps.clock.now();
   const items = decide(desired.entries(), stubs, records, { source: sourceId, now, sourceHealthy: desired.healthy, prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) }, suspendedTeams: deps.suspendedTeams });
@@ -72,7 +82,7 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
   for (const d of desired.entries()) {
     if (d.state !== 'invalid' || d.key) continue;
     const diag = d.diagnostics.find((x) => x.severity === 'error');
-    entries.push({ subject: `spec/${d.spec}`, action: 'invalid', write: false, note: diag ? formatDiagnostic(diag) : 'spec is invalid' });
+    entries.push({ subject: `spec/${printablePath(d.spec)}`, action: 'invalid', write: false, note: diag ? formatDiagnostic(diag) : 'spec is invalid' });
   }
   return { ok: true, commit: refresh.commit, entries, changes: hasChanges(entries) };
 }
@@ -85,4 +95,13 @@ async function jobVersions(nomad: OperatorDeps['nomad'], namespace: string, jobI
     if (e instanceof NotFoundError) return [];
     throw e;
   }
+}
+
+/** A spec path as one printable line: JSON-quoted when it holds a control character (a hostile file name). */
+function printablePath(path: string): string {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return JSON.stringify(path);
+  }
+  return path;
 }

@@ -154,6 +154,7 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
     logger,
     metrics: new OperatorMetrics(),
     config,
+    policy,
     render: (input) => renderSpec(input, env),
     tuning: opts.tuning,
     close() {

@@ -19,6 +19,7 @@ import type { Job } from '../../lib/core/nomad/types';
 import { HASH_SCHEME } from '../../lib/core/hash';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
+import { liveHolders } from '../../lib/core/policy';
 import { DesiredState } from './desired-state';
 import { LiveCache, listLive, stubOf } from './live-cache';
 import { StatusStore } from './status-store';
@@ -78,6 +79,9 @@ export class JobSyncController {
       sourceId: this.sourceId,
       defaultMode: deps.config.reconcile.selfHeal ? 'self-heal' : 'detect-only',
       suspendedTeams: deps.suspendedTeams,
+      ...(deps.policy ? { policy: deps.policy } : {}),
+      // The holder of a job ID, host or service is the spec the running job names (once Nomad was listed).
+      holders: () => (this.live.loaded ? liveHolders(this.live.all(), this.sourceId) : undefined),
     });
     this.status = new StatusStore(deps.clock, { name: this.sourceId, repo: deps.source.repo, branch: deps.source.branch });
   }
@@ -129,7 +133,10 @@ export class JobSyncController {
     if (listing.status === 'rejected') throw listing.reason;
     const records = loaded.value;
     const listed = listing.value;
+    const firstList = !this.live.loaded;
     const liveChanged = this.live.replace(listed.stubs, listed.index);
+    // Git was indexed before Nomad answered: on the first list, index again with the running jobs as holders.
+    if (firstList && this.desired.known) for (const k of this.desired.reindex()) refresh.changedKeys.add(k);
     for (const ns of this.live.namespaces()) this.knownNamespaces.add(ns);
 
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's

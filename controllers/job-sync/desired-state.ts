@@ -123,7 +123,7 @@ export class DesiredState {
     }
     this.bySpec = next;
     this.version++;
-    this.rebuildIndex();
+    for (const k of this.rebuildIndex()) changedKeys.add(k);
     for (const d of next.values()) if (poll.full || toRender.some((s) => s.path === d.spec)) for (const k of keysOf(d)) changedKeys.add(k);
     this.commit = poll.commit;
     this.healthy = poll.healthy;
@@ -168,6 +168,16 @@ export class DesiredState {
       suspended: sync?.suspend === true || (this.opts.suspendedTeams?.has(s.team) ?? false),
     };
     return valid;
+  }
+
+  /**
+   * Indexes again with the current live view (the first pass lists Nomad while git is read, so its first
+   * index had none); returns the keys whose entry changed.
+   */
+  reindex(): Set<JobKey> {
+    const changed = this.rebuildIndex();
+    if (changed.size > 0) this.version++;
+    return changed;
   }
 
   /**

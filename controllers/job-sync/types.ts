@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../../crd-schemas/operator-config';
+import type { Policy } from '../../crd-schemas/policy';
 import type { Diagnostic } from '../../lib/core/diagnostics';
 import type { Job } from '../../lib/core/nomad/types';
 import type { ConsulApi } from '../../lib/ports/consul-api';
@@ -50,6 +51,8 @@ export interface OperatorDeps {
   logger: Logger;
   metrics?: OperatorMetrics;
   config: OperatorConfig;
+  /** The policy `render` applies; its repository rules (unique job IDs, hosts, services) also index the desired state. */
+  policy?: Policy;
   render: RenderFn;
   /** Teams whose specs are suspended (reported, never written). */
   suspendedTeams?: ReadonlySet<string>;

@@ -13,7 +13,7 @@ import { loadSpec, resolvePositions } from './spec/load';
 import { generateJob } from './generate';
 import type { PositionIndex } from './spec/positions';
 import { jobHash } from './hash';
-import { applyModifiers, crossSpecRules, exposedHosts, validateSpec, type Modification, type PolicyContext } from './policy';
+import { applyModifiers, crossSpecRules, exposedHosts, serviceNamesOf, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
 export interface PipelineEnv {
@@ -109,7 +109,7 @@ export function validateRepo(files: readonly RepoFile[], env: PipelineEnv & { so
     results.set(f.file, r.result);
     positions.set(f.file, r.positions);
   }
-  const summaries = [...results.entries()].map(([file, r]) => ({ file, ...(r.jobId ? { jobId: r.jobId } : {}), hosts: r.job ? exposedHosts(r.job) : [] }));
+  const summaries = [...results.entries()].map(([file, r]) => ({ file, ...(r.jobId ? { jobId: r.jobId } : {}), hosts: r.job ? exposedHosts(r.job) : [], services: r.job ? serviceNamesOf(r.job) : [] }));
   for (const [file, extra] of crossSpecRules(summaries, env.policy)) {
     const result = results.get(file);
     if (!result) continue;
