@@ -18,7 +18,11 @@ export interface Frame {
 
 type Listener = (frame: Frame) => void;
 
-/** Parses repeated `topic=Topic:Key` params; throws `Invalid topic query: ...` text on a malformed one. */
+/**
+ * Parses repeated `topic=Topic:Key` params as command/agent/event_endpoint.go `parseEventTopics` does: a bare
+ * topic means every key, no topic means every topic; more than one `:` throws the text the route answers
+ * after `Invalid topic query: `.
+ */
 export function parseTopics(values: string[]): Map<string, Set<string>> {
   const topics = new Map<string, Set<string>>();
   if (values.length === 0) {
@@ -26,21 +30,25 @@ export function parseTopics(values: string[]): Map<string, Set<string>> {
     return topics;
   }
   for (const v of values) {
-    const [topic, key = '*', ...rest] = v.split(':');
-    if (!topic || rest.length) throw new Error(`Invalid topic query: topic "${v}" is not in the form Topic:Key`);
+    const parts = v.split(':');
+    if (parts.length > 2) throw new Error(`error parsing topics: Invalid key value pair for topic, topic: ${v}`);
+    const [topic, key = '*'] = parts;
     const set = topics.get(topic) ?? new Set<string>();
-    set.add(key || '*');
+    set.add(key);
     topics.set(topic, set);
   }
   return topics;
 }
 
-/** Keeps the last `capacity` frames and fans new ones out to subscribers. */
+/**
+ * Keeps the last `capacity` frames (Nomad's `event_buffer_size`, default 100) and fans new ones out to
+ * subscribers.
+ */
 export class EventBroker {
   private buffer: Frame[] = [];
   private listeners = new Set<Listener>();
 
-  constructor(private readonly capacity = 2000) {}
+  constructor(private readonly capacity = 100) {}
 
   /** Publishes the events of one raft index as one frame. */
   publish(index: number, events: NomadEvent[]): void {
@@ -51,9 +59,16 @@ export class EventBroker {
     for (const l of this.listeners) l(frame);
   }
 
-  /** Frames with `Index >= from` still buffered. */
+  /**
+   * The buffered frames a subscription starting at `from` receives first (nomad/stream/event_broker.go
+   * `Subscribe`, event_buffer.go `StartAtClosest`): `0` means the whole buffer; otherwise from the first
+   * frame with `Index >= from` (the oldest one when `from` is no longer buffered); when `from` is past the
+   * newest frame, that newest frame again.
+   */
   since(from: number): Frame[] {
-    return this.buffer.filter((f) => f.Index >= from);
+    if (from === 0) return [...this.buffer];
+    const i = this.buffer.findIndex((f) => f.Index >= from);
+    return i >= 0 ? this.buffer.slice(i) : this.buffer.slice(-1);
   }
 
   /** Subscribes; returns the unsubscribe function. */
