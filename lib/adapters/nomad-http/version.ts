@@ -30,6 +30,7 @@ export function capabilitiesOf(version: string, extra: { region?: string; datace
     nodePools: at('1.6.0'),
     workloadIdentity: at('1.7.0'),
     datacenterGlobs: at('1.5.0'),
+    versionTags: at('1.9.0'),
   };
 }
 

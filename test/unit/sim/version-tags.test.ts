@@ -59,7 +59,7 @@ describe('simulator: version tags (Nomad 1.9+)', () => {
     await http('PUT', tagUrl('v1'), { Version: 1 });
     const plan = await http<JobPlanResponse>('POST', `${sim.nomadUrl}/v1/job/web/plan`, { Job: serviceJob('web', { Meta: { v: '1' } }), Diff: true });
     expect(plan.json.Diff?.Type).toBe('None');
-    expect(plan.json.Annotations?.DesiredTGUpdates.web).toMatchObject({ InPlaceUpdate: 2, DestructiveUpdate: 0, Place: 0 });
+    expect(plan.json.Annotations?.DesiredTGUpdates?.web).toMatchObject({ InPlaceUpdate: 2, DestructiveUpdate: 0, Place: 0 });
     const reg = await http<{ JobModifyIndex: number }>('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('web', { Meta: { v: '1' } }) });
     const read = await http<Job>('GET', `${sim.nomadUrl}/v1/job/web`);
     expect(read.json.Version).toBe(2);
