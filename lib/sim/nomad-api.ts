@@ -361,7 +361,8 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   });
   server.route(['POST', 'PUT'], '/v1/job/:id/evaluate', (r) => {
     const rec = jobOr404(r, 'submit-job');
-    const res = cluster.register({ job: { ...rec.job }, namespace: rec.job.Namespace ?? 'default', triggeredBy: 'job-register' });
+    // The stored spec again, its accessor included: a new evaluation, never a new version.
+    const res = cluster.register({ job: { ...rec.job }, namespace: rec.job.Namespace ?? 'default', triggeredBy: 'job-register', tokenAccessor: rec.job.NomadTokenID ?? '' });
     return { json: { EvalID: res.EvalID, EvalCreateIndex: res.EvalCreateIndex, JobModifyIndex: rec.job.JobModifyIndex, Warnings: '', Index: res.Index, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
   });
   server.route(['POST', 'PUT'], '/v1/job/:id/stable', async (r) => {

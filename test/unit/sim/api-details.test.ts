@@ -242,6 +242,9 @@ describe('simulator: listing every namespace with ACLs', () => {
       expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web?namespace=apps`, undefined, a)).json.Version).toBe(0);
       await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=apps`, { Job: serviceJob('web') }, b);
       expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web?namespace=apps`, undefined, a)).json.Version).toBe(1);
+      const forced = await http<RegisterReply>('POST', `${sim.nomadUrl}/v1/job/web/evaluate?namespace=apps`, {}, a);
+      expect(forced.json.EvalID).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web?namespace=apps`, undefined, a)).json.Version).toBe(1);
     } finally {
       await sim.stop();
     }
