@@ -69,6 +69,13 @@ describe('simulator: version tags (Nomad 1.9+)', () => {
     expect(v.json.Versions.map((x) => x.VersionTag?.Name ?? null)).toEqual([null, 'v1', null]);
   });
 
+  test('a stop copies the current job, its tag included (fsm.go handleJobDeregister)', async () => {
+    await http('PUT', tagUrl('v1'), { Version: 1 });
+    await http('DELETE', `${sim.nomadUrl}/v1/job/web`);
+    const v = await http<Versions>('GET', `${sim.nomadUrl}/v1/job/web/versions`);
+    expect(v.json.Versions.map((x) => [x.Version, x.Stop, x.VersionTag?.Name ?? null])).toEqual([[2, true, 'v1'], [1, false, 'v1'], [0, false, null]]);
+  });
+
   test('error texts: tag on another version, unknown version, unknown tag on untag', async () => {
     await http('PUT', tagUrl('golden'), { Version: 0 });
     const dup = await http('PUT', tagUrl('golden'), { Version: 1 });
