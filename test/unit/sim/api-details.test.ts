@@ -242,6 +242,11 @@ describe('simulator: listing every namespace with ACLs', () => {
       expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web?namespace=apps`, undefined, a)).json.Version).toBe(0);
       await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=apps`, { Job: serviceJob('web') }, b);
       expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web?namespace=apps`, undefined, a)).json.Version).toBe(1);
+      await sim.settle();
+      // A plan's job carries no accessor, so with ACLs on the same spec plans as in-place updates (diff None).
+      const plan = await http<JobPlanResponse>('POST', `${sim.nomadUrl}/v1/job/web/plan?namespace=apps`, { Job: serviceJob('web'), Diff: true }, b);
+      expect(plan.json.Diff?.Type).toBe('None');
+      expect(plan.json.Annotations?.DesiredTGUpdates?.web).toMatchObject({ InPlaceUpdate: 2, Ignore: 0 });
       const forced = await http<RegisterReply>('POST', `${sim.nomadUrl}/v1/job/web/evaluate?namespace=apps`, {}, a);
       expect(forced.json.EvalID).toMatch(/^[0-9a-f-]{36}$/);
       expect((await http<Job>('GET', `${sim.nomadUrl}/v1/job/web?namespace=apps`, undefined, a)).json.Version).toBe(1);
