@@ -239,13 +239,36 @@ function nestedObjects(o: Obj | undefined, n: Obj | undefined, contextual: boole
   return sortObjects(out);
 }
 
-/** Per-group scheduler annotations for the group diff (`Updates`) and task annotations. */
+/**
+ * A group's plan annotations (scheduler/annotate.go `annotateTaskGroup`): `updates` are the non-zero
+ * desired updates by type; given at all, they also turn on the Count and task annotations.
+ */
 export interface GroupUpdates {
   updates: Record<string, number>;
-  taskAnnotation?: string;
 }
 
-function taskDiff(old: Task | undefined, neu: Task | undefined, contextual: boolean, annotation: string | undefined): TaskDiff {
+/** Task objects whose changes scheduler/annotate.go `annotateTask` counts as in place. */
+const IN_PLACE_OBJECTS = new Set(['Service', 'Constraint', 'Affinity', 'Spread']);
+
+/**
+ * A task's annotation as scheduler/annotate.go `annotateTask` derives it from the task diff alone: in an
+ * added or deleted group, `forces create` / `forces destroy`; otherwise any field but `KillTimeout`, or any
+ * object but services, constraints, affinities, spreads and a `LogConfig` without a `Disabled` field,
+ * forces a create/destroy update, and anything else an in-place one.
+ */
+function taskAnnotation(task: TaskDiff, groupType: DiffType): string[] | null {
+  if (task.Type === 'None') return null;
+  if (groupType === 'Added' || groupType === 'Deleted') {
+    if (task.Type === 'Added') return ['forces create'];
+    if (task.Type === 'Deleted') return ['forces destroy'];
+  }
+  const destructive =
+    (task.Fields ?? []).some((f) => f.Name !== 'KillTimeout') ||
+    (task.Objects ?? []).some((o) => (o.Name === 'LogConfig' ? (o.Fields ?? []).some((f) => f.Name === 'Disabled') : !IN_PLACE_OBJECTS.has(o.Name)));
+  return [destructive ? 'forces create/destroy update' : 'forces in-place update'];
+}
+
+function taskDiff(old: Task | undefined, neu: Task | undefined, contextual: boolean): TaskDiff {
   const name = (neu ?? old)?.Name ?? '';
   const o = old as Obj | undefined;
   const n = neu as Obj | undefined;
@@ -257,7 +280,7 @@ function taskDiff(old: Task | undefined, neu: Task | undefined, contextual: bool
   objects.push(...nestedObjects(o, n, contextual, TASK_BLIND));
   // Task.Diff: Edited whenever the tasks differ, even only in a field it does not diff.
   const type: DiffType = !o ? 'Added' : !n ? 'Deleted' : !deepEqual(o, n) ? 'Edited' : 'None';
-  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(sortObjects(objects)), Annotations: type === 'Edited' && annotation ? [annotation] : null };
+  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(sortObjects(objects)), Annotations: null };
 }
 
 function groupDiff(old: TaskGroup | undefined, neu: TaskGroup | undefined, contextual: boolean, upd: GroupUpdates | undefined): TaskGroupDiff {
@@ -266,8 +289,12 @@ function groupDiff(old: TaskGroup | undefined, neu: TaskGroup | undefined, conte
   const n = neu as Obj | undefined;
   const fields = primitiveFields(o, n, GROUP_BLIND, false);
   if (!o || !n) for (const f of fields) f.Type = o ? 'Deleted' : 'Added';
-  for (const f of fields) {
-    if (f.Name === 'Count' && f.Type === 'Edited') f.Annotations = [Number(f.New) > Number(f.Old) ? 'forces create' : 'forces destroy'];
+  // scheduler/annotate.go annotateCountChange (plans only): a missing side counts as 0.
+  for (const f of upd ? fields : []) {
+    if (f.Name !== 'Count') continue;
+    const before = Number(f.Old || 0);
+    const after = Number(f.New || 0);
+    if (before !== after) f.Annotations = [after > before ? 'forces create' : 'forces destroy'];
   }
   // TaskGroup.Diff: `primitiveObjectDiff(tg.Update, other.Update, []string{"Stagger"}, ...)`.
   const stagger = new Set(['Stagger']);
@@ -277,12 +304,13 @@ function groupDiff(old: TaskGroup | undefined, neu: TaskGroup | undefined, conte
   const oldTasks = new Map((old?.Tasks ?? []).map((t) => [t.Name, t]));
   const newTasks = new Map((neu?.Tasks ?? []).map((t) => [t.Name, t]));
   for (const t of [...new Set([...oldTasks.keys(), ...newTasks.keys()])].sort()) {
-    const ann = !oldTasks.has(t) ? 'forces create' : !newTasks.has(t) ? 'forces destroy' : upd?.taskAnnotation;
-    tasks.push(taskDiff(oldTasks.get(t), newTasks.get(t), contextual, ann));
+    tasks.push(taskDiff(oldTasks.get(t), newTasks.get(t), contextual));
   }
   // TaskGroup.Diff: Edited whenever the groups differ, even only in a field it does not diff.
   const type: DiffType = !o ? 'Added' : !n ? 'Deleted' : !deepEqual(o, n) ? 'Edited' : 'None';
-  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(objects), Tasks: orNull(tasks), Updates: upd && Object.keys(upd.updates).length ? upd.updates : null };
+  // Annotations exist only on a plan (scheduler.Annotate); `versions?diffs=true` has none.
+  if (upd) for (const t of tasks) t.Annotations = taskAnnotation(t, type);
+  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(objects), Tasks: orNull(tasks), Updates: upd ? upd.updates : null };
 }
 
 /** The contextual diff between a stored job (or undefined) and a submitted one, both canonical. */

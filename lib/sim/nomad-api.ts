@@ -647,7 +647,7 @@ export function plan(cluster: Cluster, submitted: Record<string, unknown>, names
     if (d.Stop) u.destroy = d.Stop;
     if (d.InPlaceUpdate) u['in-place update'] = d.InPlaceUpdate;
     if (d.DestructiveUpdate) u['create/destroy update'] = d.DestructiveUpdate;
-    updates[g.Name] = { updates: u, taskAnnotation: d.DestructiveUpdate ? 'forces create/destroy update' : d.InPlaceUpdate ? 'forces in-place update' : undefined };
+    updates[g.Name] = { updates: u };
     const others = liveAll
       .filter((a) => !(a.JobID === next.ID && a.Namespace === namespace && p.destructive.includes(a)))
       .map((a) => {

@@ -73,6 +73,29 @@ describe('simulator: the plan diff is as blind as Nomad\'s', () => {
     expect(seen.json.Diff?.TaskGroups?.[0].Fields).toEqual([{ Type: 'Added', Name: 'ShutdownDelay', Old: '', New: '5000000000', Annotations: null }]);
   });
 
+  test('task annotations follow from the task diff, as scheduler/annotate.go has them', async () => {
+    const lifecycle = await planAfter(withTask({}), withTask({ Lifecycle: { Hook: 'prestart', Sidecar: true } }));
+    expect(lifecycle.Diff?.TaskGroups?.[0].Tasks?.[0].Annotations).toEqual(['forces in-place update']);
+    const kill = await http<JobPlanResponse>('POST', `${sim.nomadUrl}/v1/job/web/plan`, { Job: withTask({ KillTimeout: 9e9 }), Diff: true });
+    expect(kill.json.Diff?.TaskGroups?.[0].Tasks?.[0].Annotations).toEqual(['forces in-place update']);
+    const env = await http<JobPlanResponse>('POST', `${sim.nomadUrl}/v1/job/web/plan`, { Job: withTask({ Env: { A: '1' } }), Diff: true });
+    expect(env.json.Diff?.TaskGroups?.[0].Tasks?.[0].Annotations).toEqual(['forces create/destroy update']);
+  });
+
+  test('an added group\'s Count is annotated on a plan; version diffs carry no annotations', async () => {
+    const job = serviceJob('web');
+    const group = (job.TaskGroups as Array<Record<string, unknown>>)[0];
+    const two = { ...job, TaskGroups: [group, { ...group, Name: 'extra' }] };
+    const plan = await planAfter(job, two);
+    const added = plan.Diff?.TaskGroups?.find((g) => g.Name === 'extra');
+    expect(added?.Type).toBe('Added');
+    expect(added?.Fields?.find((f) => f.Name === 'Count')?.Annotations).toEqual(['forces create']);
+    expect(added?.Tasks?.[0].Annotations).toEqual(['forces create']);
+    await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('web', {}, { Count: 3 }) });
+    const v = await http<{ Diffs: JobPlanResponse['Diff'][] }>('GET', `${sim.nomadUrl}/v1/job/web/versions?diffs=true`);
+    expect(v.json.Diffs[0]?.TaskGroups?.[0].Fields).toEqual([{ Type: 'Edited', Name: 'Count', Old: '2', New: '3', Annotations: null }]);
+  });
+
   test('versions?diffs=true is just as blind', async () => {
     await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('web', { Spreads: spread(50) }) });
     await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('web', { Spreads: spread(60) }) });
