@@ -4,10 +4,13 @@
  */
 import type { NomadEvent } from '../core/nomad/types';
 
-/** A subscriber's filter: topic → keys (`*` = all), and a namespace (`*` = all). */
+/**
+ * A subscriber's filter: topic → keys as requested (`*` topic and key = all), and the namespaces resolved
+ * when it subscribed (for `namespace=*`, the namespaces existing then).
+ */
 export interface EventFilter {
-  topics: Map<string, Set<string>>;
-  namespace: string;
+  topics: Map<string, string[]>;
+  namespaces: string[];
 }
 
 /** A frame as written on the wire. */
@@ -23,19 +26,17 @@ type Listener = (frame: Frame) => void;
  * topic means every key, no topic means every topic; more than one `:` throws the text the route answers
  * after `Invalid topic query: `.
  */
-export function parseTopics(values: string[]): Map<string, Set<string>> {
-  const topics = new Map<string, Set<string>>();
+export function parseTopics(values: string[]): Map<string, string[]> {
+  const topics = new Map<string, string[]>();
   if (values.length === 0) {
-    topics.set('*', new Set(['*']));
+    topics.set('*', ['*']);
     return topics;
   }
   for (const v of values) {
     const parts = v.split(':');
     if (parts.length > 2) throw new Error(`error parsing topics: Invalid key value pair for topic, topic: ${v}`);
     const [topic, key = '*'] = parts;
-    const set = topics.get(topic) ?? new Set<string>();
-    set.add(key);
-    topics.set(topic, set);
+    topics.set(topic, [...(topics.get(topic) ?? []), key]);
   }
   return topics;
 }
@@ -78,15 +79,28 @@ export class EventBroker {
   }
 }
 
-/** The part of `frame` that `filter` lets through, or undefined when nothing does. */
+/**
+ * The part of `frame` that `filter` lets through, or undefined when nothing does, as nomad/stream/
+ * subscription.go `filter` has it: events outside the subscription's namespaces are dropped; a lone `*`
+ * key (of the `*` topic, or of the event's topic with no `*` topic) takes every event of the topic;
+ * otherwise each requested key the event's `Key` or `FilterKeys` equals adds the event once more (a `*`
+ * among other keys matches nothing, and overlapping keys repeat the event).
+ */
 export function filterFrame(frame: Frame, filter: EventFilter): Frame | undefined {
-  const events = frame.Events.filter((e) => {
-    if (filter.namespace !== '*' && e.Namespace !== '' && e.Namespace !== filter.namespace) return false;
-    const keys = filter.topics.get(e.Topic) ?? filter.topics.get('*');
-    if (!keys) return false;
-    if (keys.has('*')) return true;
-    if (keys.has(e.Key)) return true;
-    return (e.FilterKeys ?? []).some((k) => keys.has(k));
-  });
+  const events: NomadEvent[] = [];
+  const any = filter.topics.get('*') ?? [];
+  for (const e of frame.Events) {
+    if (e.Namespace !== '' && !filter.namespaces.includes(e.Namespace)) continue;
+    if (any.length === 1 && any[0] === '*') {
+      events.push(e);
+      continue;
+    }
+    const keys = [...any, ...(filter.topics.get(e.Topic) ?? [])];
+    if (keys.length === 1 && keys[0] === '*') {
+      events.push(e);
+      continue;
+    }
+    for (const key of keys) if (e.Key === key || (e.FilterKeys ?? []).includes(key)) events.push(e);
+  }
   return events.length ? { Index: frame.Index, Events: events } : undefined;
 }

@@ -532,18 +532,19 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
     const rawIndex = r.query.get('index') || '0';
     const from = parseGoInt(rawIndex);
     if (typeof from === 'string') throw new HttpError(400, `Unable to parse index: strconv.Atoi: parsing ${JSON.stringify(rawIndex)}: ${from}`);
-    let topics: Map<string, Set<string>>;
+    let topics: Map<string, string[]>;
     try {
       topics = r.query.has('topic') ? parseTopics(r.query.getAll('topic')) : parseTopics([]);
     } catch (err) {
       throw new HttpError(400, `Invalid topic query: ${(err as Error).message}`);
     }
     const namespace = ns(r);
-    const filter: EventFilter = { topics, namespace };
+    // `*` means the namespaces that exist now: events of one created later are not delivered (validateACL).
+    const filter: EventFilter = { topics, namespaces: namespace === '*' ? [...cluster.namespaces.keys()] : [namespace] };
     const res = r.res;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    if (!eventStreamAllowed(acl, acl.tokenOf(r.headers), namespace === '*' ? [...cluster.namespaces.keys()] : [namespace], topics)) {
+    if (!eventStreamAllowed(acl, acl.tokenOf(r.headers), filter.namespaces, topics)) {
       res.end();
       return 'streamed';
     }
@@ -586,7 +587,7 @@ function parseGoInt(text: string): number | string {
  * `validateACL`, `validateNsOp`): job-related topics need `read-job` in each, `Node` any valid token here,
  * every other topic (and `*`) a management token. Always true with ACLs off.
  */
-function eventStreamAllowed(acl: AclStore, token: ReturnType<AclStore['tokenOf']>, namespaces: string[], topics: Map<string, Set<string>>): boolean {
+function eventStreamAllowed(acl: AclStore, token: ReturnType<AclStore['tokenOf']>, namespaces: string[], topics: Map<string, string[]>): boolean {
   if (!acl.enabled) return true;
   if (!token) return false;
   for (const topic of topics.keys()) {

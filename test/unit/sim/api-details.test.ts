@@ -154,6 +154,39 @@ describe('simulator: API details as in Nomad\'s source', () => {
   });
 });
 
+describe('simulator: event stream subscriptions as in Nomad\'s source', () => {
+  let sim: Simulator;
+  beforeEach(async () => {
+    sim = await Simulator.start({ clock: new FakeClock(), seed: 13, namespaces: ['apps'] });
+  });
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  test('namespace=* covers the namespaces that existed at subscription', async () => {
+    const before = sim.requestCounts()['GET /v1/event/stream'] ?? 0;
+    const reading = readStream(`${sim.nomadUrl}/v1/event/stream?namespace=*&topic=Job`, 1);
+    await untilReceived(sim, 'GET /v1/event/stream', before);
+    await http('POST', `${sim.nomadUrl}/v1/namespace/late`, { Name: 'late' });
+    await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=late`, { Job: serviceJob('early-bird') });
+    await http('POST', `${sim.nomadUrl}/v1/jobs?namespace=apps`, { Job: serviceJob('web') });
+    const { frames } = await reading;
+    expect(frames.flatMap((f) => f.Events ?? []).map((e) => `${e.Namespace}/${e.Key}`)).toEqual(['apps/web']);
+  });
+
+  test('topic keys: a lone * takes all, a * among keys matches nothing, a repeated key repeats the event', async () => {
+    await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('web') });
+    await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: serviceJob('api') });
+    const keys = async (q: string): Promise<string[][]> => {
+      const { frames } = await readStream(`${sim.nomadUrl}/v1/event/stream?${q}`, 1);
+      return frames.slice(0, 1).map((f) => (f.Events ?? []).map((e) => e.Key));
+    };
+    expect(await keys('topic=Job')).toEqual([['web']]);
+    expect(await keys('topic=Job:*&topic=Job:api')).toEqual([['api']]);
+    expect(await keys('topic=Job:web&topic=Job:web')).toEqual([['web', 'web']]);
+  });
+});
+
 describe('simulator: event stream as in Nomad\'s source', () => {
   let sim: Simulator;
   beforeEach(async () => {
