@@ -21,6 +21,7 @@ import type {
   JobRegisterRequest,
   JobRegisterResponse,
   JobSummary,
+  JobTagResponse,
   Namespace,
   NodeListStub,
 } from '../core/nomad/types';
@@ -41,7 +42,7 @@ export interface NomadCapabilities {
   workloadIdentity: boolean;
   /** `Datacenters` may be globs and defaults to `["*"]` (1.5.0+). */
   datacenterGlobs: boolean;
-  /** Job versions can be tagged (`/v1/job/:id/versions/:name/tag`, 1.9.0+). */
+  /** Job versions can be tagged (`tagVersion`, 1.9.0+). */
   versionTags: boolean;
 }
 
@@ -98,6 +99,12 @@ export interface EventStreamOptions {
 /** One batch of events of the stream (heartbeats are not yielded; see `onHeartbeat`). */
 export type EventStreamFrame = Required<EventFrame>;
 
+/** What `tagVersion` puts on a version. */
+export interface TagVersionOptions {
+  version: number;
+  description?: string;
+}
+
 /** Job versions, newest first, with optional diffs between consecutive versions. */
 export interface JobVersions {
   versions: Job[];
@@ -120,6 +127,14 @@ export interface NomadApi {
   deregisterJob(ns: string, id: string, opts?: DeregisterOptions): Promise<JobDeregisterResponse>;
   /** Stored versions, newest first; NotFoundError for an unknown job. */
   jobVersions(ns: string, id: string, opts?: { diffs?: boolean }): Promise<JobVersions>;
+  /**
+   * Tags a stored version (Nomad 1.9+): no evaluation, no new version; the tag stays until untagged and
+   * moving it to another version is refused. BadRequestError when the tag is on another version or the
+   * version is not stored; NotFoundError from servers without tags.
+   */
+  tagVersion(ns: string, id: string, name: string, opts: TagVersionOptions): Promise<JobTagResponse>;
+  /** Removes a tag (Nomad 1.9+); BadRequestError when no version of the job carries it. */
+  untagVersion(ns: string, id: string, name: string): Promise<JobTagResponse>;
   /** Allocations of a job (`[]` when none or unknown). */
   jobAllocations(ns: string, id: string, opts?: BlockingOptions & { all?: boolean }): Promise<Indexed<AllocListStub[]>>;
   /** Latest deployment of a job, or undefined when it has none. */

@@ -67,6 +67,17 @@ export class AclStore {
     return cap !== 'submit-job' || token.policy === 'write';
   }
 
+  /**
+   * Whether `token` may use `cap` in some namespace, existing or not: acl/acl.go `AllowNamespaceOperation`
+   * with the `*` namespace (`anyNamespaceAllowsOp`). Always true with ACLs off.
+   */
+  allowsSomewhere(token: SimToken | undefined, cap: Capability): boolean {
+    if (!this.enabled) return true;
+    if (!token) return false;
+    if (token.management) return true;
+    return token.namespaces.length > 0 && (cap !== 'submit-job' || token.policy === 'write');
+  }
+
   /** Throws 403 `Permission denied` unless allowed. */
   check(headers: IncomingHttpHeaders, namespace: string, cap: Capability): SimToken | undefined {
     const token = this.tokenOf(headers);

@@ -42,8 +42,17 @@ export interface BlockingParams {
   waitMs: number;
 }
 
-/** Reads `index` and `wait` with Nomad's 400 texts; wait defaults to 5 minutes and is capped at `maxWaitMs`. */
-export function blockingParams(query: URLSearchParams, maxWaitMs: number, texts = { index: 'Invalid index', wait: 'Invalid wait time' }): BlockingParams {
+/**
+ * Reads `index` and `wait` with Nomad's 400 texts; wait defaults to 5 minutes and is capped at `maxWaitMs`.
+ * With `nonPositiveWaitIsDefault` a wait of zero or less means the default, as Nomad's
+ * `QueryOptions.TimeToBlock` (nomad/structs/structs.go) has it; otherwise a negative wait is a 400.
+ */
+export function blockingParams(
+  query: URLSearchParams,
+  maxWaitMs: number,
+  texts = { index: 'Invalid index', wait: 'Invalid wait time' },
+  nonPositiveWaitIsDefault = false,
+): BlockingParams {
   const rawIndex = query.get('index');
   let index = 0;
   if (rawIndex !== null && rawIndex !== '') {
@@ -54,8 +63,8 @@ export function blockingParams(query: URLSearchParams, maxWaitMs: number, texts 
   const rawWait = query.get('wait');
   if (rawWait !== null && rawWait !== '') {
     const parsed = parseGoDuration(rawWait);
-    if (parsed === undefined || parsed < 0) throw new HttpError(400, texts.wait);
-    waitMs = parsed;
+    if (parsed === undefined || (parsed < 0 && !nonPositiveWaitIsDefault)) throw new HttpError(400, texts.wait);
+    if (parsed > 0 || !nonPositiveWaitIsDefault) waitMs = parsed;
   }
   return { index, waitMs: Math.min(waitMs, maxWaitMs) };
 }

@@ -484,6 +484,9 @@ export function validateJob(job: Job, namespaceExists: boolean): string[] {
   const p = job.Priority ?? 50;
   if (p < 1 || p > 100) errs.push('Job priority must be between [1, 100]');
   if (!job.TaskGroups || job.TaskGroups.length === 0) errs.push('Missing job task groups');
+  // Job.Validate (nomad/structs/structs.go): a registered job's tag description is at most 1000 bytes.
+  const tagDescription = isObj(job.VersionTag) ? str(job.VersionTag.Description) : '';
+  if (Buffer.byteLength(tagDescription) > 1000) errs.push(`Tagged version description must be under 1000 characters, currently ${Buffer.byteLength(tagDescription)}`);
   const seen = new Set<string>();
   (job.TaskGroups ?? []).forEach((g, i) => {
     const gErrs: string[] = [];

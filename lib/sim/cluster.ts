@@ -5,7 +5,7 @@
  * (evaluation, task start, health, deadlines) is a scheduled transition, fired by the clock or by `settle()`.
  */
 import { createHash } from 'node:crypto';
-import type { AllocMetric, Deployment, DeploymentState, Evaluation, Job, JobSummary, Namespace, NomadEvent, Service, Task, TaskGroup, TaskState } from '../core/nomad/types';
+import type { AllocMetric, Deployment, DeploymentState, Evaluation, Job, JobSummary, JobVersionTag, Namespace, NomadEvent, Service, Task, TaskGroup, TaskState } from '../core/nomad/types';
 import { allocFull, allocStub, hasAllocNetwork, rfc3339, taskEvent, type SimAlloc } from './alloc-render';
 import { nodeInDatacenters, nodeInPool, tasksUpdated } from './alloc-update';
 import { ChangeFeed } from './blocking';
@@ -107,14 +107,20 @@ function fmtGoDuration(ns: number): string {
   return `${m}m${s - m * 60 ? `${s - m * 60}s` : ''}`;
 }
 
-/** Keys ignored by `Job.SpecChanged`. */
+/** Keys stripped from a stored version before it is submitted again (auto-revert). */
 const SERVER_FIELDS = ['Status', 'StatusDescription', 'Stable', 'Version', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'SubmitTime', 'NomadTokenID'];
+
+/**
+ * The eight server fields `Job.SpecChanged` (nomad/structs/structs.go) overwrites before its deep compare;
+ * every other field counts, `NomadTokenID` and `VersionTag` included.
+ */
+const SPEC_CHANGED_IGNORES = ['Status', 'StatusDescription', 'Stable', 'Version', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'SubmitTime'];
 
 /** Whether two canonical jobs differ as Nomad's `Job.SpecChanged` sees it. */
 export function specChanged(a: Job, b: Job): boolean {
   const strip = (j: Job): string => {
     const copy: Record<string, unknown> = { ...j };
-    for (const k of SERVER_FIELDS) delete copy[k];
+    for (const k of SPEC_CHANGED_IGNORES) delete copy[k];
     return JSON.stringify(copy);
   };
   return strip(a) !== strip(b);
@@ -156,6 +162,8 @@ export class Cluster {
   readonly deployments = new Map<string, Deployment>();
   private readonly jobAllocs = new Map<string, Set<string>>();
   private sortedKeys?: string[];
+  /** Events of the write in progress (`oneWrite`). */
+  private held?: { index: number; events: NomadEvent[] };
   failImages: Array<string | RegExp> = [];
   errors: unknown[] = [];
 
@@ -230,7 +238,13 @@ export class Cluster {
     return canonicalizeJob(job, { version: this.version, region: this.region, namespace });
   }
 
-  /** Registers a job as `POST /v1/jobs` does; throws HttpError with Nomad's texts. */
+  /**
+   * Registers a job as `POST /v1/jobs` does (nomad/job_endpoint.go `Job.doRegister`); throws HttpError with
+   * Nomad's texts. An unchanged spec (`Job.SpecChanged`, compared before `PreserveCounts` is applied, as the
+   * FSM applies it in state_store.go `updatePreservedValues`) writes no version: `JobModifyIndex` is the
+   * stored job's `ModifyIndex` and `Index == EvalCreateIndex` is the evaluation's own write. A new version
+   * and its evaluation share one write: `JobModifyIndex == EvalCreateIndex == Index`.
+   */
   register(input: RegisterInput): { EvalID: string; EvalCreateIndex: number; JobModifyIndex: number; Warnings: string; Index: number } {
     const canon = this.canonicalize(input.job, input.namespace);
     const errs = validateJob(canon, this.namespaces.has(canon.Namespace ?? 'default'));
@@ -246,23 +260,25 @@ export class Cluster {
       }
     }
     if (rec && rec.job.Type !== canon.Type) throw new HttpError(500, `cannot update job from type "${rec.job.Type}" to "${canon.Type}"`);
+    // The submitter's accessor is part of the spec SpecChanged compares (job_endpoint.go doRegister).
+    if (input.tokenAccessor !== undefined) canon.NomadTokenID = input.tokenAccessor;
+    const warnings = this.warnings(input.job);
+    const periodic = !!canon.Periodic || !!canon.ParameterizedJob;
+    if (rec && !specChanged(rec.job, canon)) {
+      if (periodic) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: rec.job.ModifyIndex ?? 0, Warnings: warnings, Index: rec.job.ModifyIndex ?? 0 };
+      const evalId = this.createEval(rec.job, input.triggeredBy ?? 'job-register', '');
+      return { EvalID: evalId, EvalCreateIndex: this.index, JobModifyIndex: rec.job.ModifyIndex ?? 0, Warnings: warnings, Index: this.index };
+    }
     if (input.preserveCounts && rec) {
       for (const g of canon.TaskGroups) {
         const old = rec.job.TaskGroups.find((x) => x.Name === g.Name);
         if (old) g.Count = old.Count;
       }
     }
-    const warnings = this.warnings(input.job);
-    const periodic = !!canon.Periodic || !!canon.ParameterizedJob;
-    if (rec && !specChanged(rec.job, canon)) {
-      const evalId = periodic ? '' : this.createEval(rec.job, input.triggeredBy ?? 'job-register', '');
-      return { EvalID: evalId, EvalCreateIndex: periodic ? 0 : this.index, JobModifyIndex: rec.job.ModifyIndex ?? 0, Warnings: warnings, Index: this.index };
-    }
     const index = this.bump('jobs', 'job_summary', 'job_version');
     const nowNs = this.now() * NS_PER_MS;
     const job: Job = {
       ...canon,
-      NomadTokenID: input.tokenAccessor ?? '',
       Status: rec && rec.job.Status !== 'dead' ? rec.job.Status : 'pending',
       Version: rec ? (rec.job.Version ?? 0) + 1 : 0,
       SubmitTime: nowNs,
@@ -279,12 +295,14 @@ export class Cluster {
       this.jobs.set(key, { job, versions: [job], seeded: false, queued: {}, summaryIndex: index });
       this.sortedKeys = undefined;
     }
-    this.publish(index, [this.jobEvent(job, 'JobRegistered')]);
+    const evalId = this.oneWrite(index, () => {
+      this.publish(index, [this.jobEvent(job, 'JobRegistered')]);
+      return periodic ? '' : this.createEval(job, input.triggeredBy ?? 'job-register', '', '', index);
+    });
     for (const d of this.deployments.values()) {
       if (d.JobID === job.ID && d.Namespace === job.Namespace && d.Status === 'running') this.endDeployment(d, 'cancelled', 'Cancelled due to newer version of job');
     }
-    const evalId = periodic ? '' : this.createEval(job, input.triggeredBy ?? 'job-register', '');
-    return { EvalID: evalId, EvalCreateIndex: periodic ? 0 : this.index, JobModifyIndex: index, Warnings: warnings, Index: this.index };
+    return { EvalID: evalId, EvalCreateIndex: periodic ? 0 : index, JobModifyIndex: index, Warnings: warnings, Index: index };
   }
 
   private warnings(job: Record<string, unknown>): string {
@@ -316,30 +334,67 @@ export class Cluster {
     return n;
   }
 
-  /** Stops (or purges) a job as `DELETE /v1/job/:id` does. */
+  /**
+   * Stops (or purges) a job as `DELETE /v1/job/:id` does (nomad/job_endpoint.go `Job.Deregister`, fsm.go
+   * `handleJobDeregister`): every stop writes a copy of the current job with `Stop: true` as a new version,
+   * even when it was already stopped, and its evaluation (type `service`) in the same write. An unknown job
+   * answers all zeroes.
+   */
   deregister(ns: string, id: string, purge: boolean): { EvalID: string; EvalCreateIndex: number; JobModifyIndex: number; Index: number } {
     const key = jobKey(ns, id);
     const rec = this.jobs.get(key);
-    if (!rec) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: 0, Index: this.index };
+    if (!rec) return { EvalID: '', EvalCreateIndex: 0, JobModifyIndex: 0, Index: 0 };
     let job = rec.job;
-    if (purge) {
-      const index = this.bump('jobs', 'job_summary', 'job_version');
-      this.jobs.delete(key);
-      this.sortedKeys = undefined;
-      this.publish(index, [{ ...this.jobEvent(job, 'JobDeregistered'), Payload: { Job: job, Deleted: true } } as NomadEvent]);
-    } else if (!job.Stop) {
-      const index = this.bump('jobs', 'job_summary', 'job_version');
-      job = { ...job, Stop: true, Version: (job.Version ?? 0) + 1, ModifyIndex: index, JobModifyIndex: index, SubmitTime: this.now() * NS_PER_MS, Stable: false };
-      rec.job = job;
-      rec.versions = retainVersions(rec.versions, job);
-      rec.stubMeta = rec.stubPlain = undefined;
-      this.publish(index, [this.jobEvent(job, 'JobDeregistered')]);
-    }
+    const index = this.bump('jobs', 'job_summary', 'job_version');
+    const evalId = this.oneWrite(index, () => {
+      if (purge) {
+        this.jobs.delete(key);
+        this.sortedKeys = undefined;
+        this.publish(index, [{ ...this.jobEvent(job, 'JobDeregistered'), Payload: { Job: job, Deleted: true } } as NomadEvent]);
+      } else {
+        job = { ...job, Stop: true, Version: (job.Version ?? 0) + 1, ModifyIndex: index, JobModifyIndex: index, SubmitTime: this.now() * NS_PER_MS };
+        rec.job = job;
+        rec.versions = retainVersions(rec.versions, job);
+        rec.stubMeta = rec.stubPlain = undefined;
+        this.publish(index, [this.jobEvent(job, 'JobDeregistered')]);
+      }
+      const periodic = !!job.Periodic || !!job.ParameterizedJob;
+      return periodic ? '' : this.createEval({ ...job, Type: 'service' }, 'job-deregister', '', '', index);
+    });
     for (const d of this.deployments.values()) {
       if (d.JobID === id && d.Namespace === ns && d.Status === 'running') this.endDeployment(d, 'cancelled', 'Cancelled because job is stopped');
     }
-    const evalId = this.createEval(job, 'job-deregister', '');
-    return { EvalID: evalId, EvalCreateIndex: this.index, JobModifyIndex: job.JobModifyIndex ?? 0, Index: this.index };
+    return { EvalID: evalId, EvalCreateIndex: index, JobModifyIndex: index, Index: index };
+  }
+
+  /**
+   * Tags (or, with `tag` undefined, untags) a stored version as `Job.TagVersion` does (nomad/state/state_store.go
+   * `updateJobVersionTagImpl` / `unsetJobVersionTagImpl`): the version row gets the tag and the write's
+   * `ModifyIndex`; when it is the latest version the job row too, without touching its `Version` or
+   * `JobModifyIndex` nor the `jobs` table index. No evaluation, no event. Returns the write's index.
+   */
+  tagVersion(ns: string, id: string, name: string, version: number, tag: JobVersionTag | undefined): number {
+    const rec = this.jobs.get(jobKey(ns, id));
+    let target: Job | undefined;
+    if (tag) {
+      for (const v of rec?.versions ?? []) {
+        if (v.VersionTag?.Name === name && v.Version !== version) throw new HttpError(500, `tag "${name}" already exists on a different version of job "${id}"`);
+        if (v.Version === version) target = v;
+      }
+      if (!target) throw new HttpError(500, `job "${id}" version ${version} not found`);
+    } else {
+      target = rec?.versions.find((v) => v.VersionTag?.Name === name);
+      if (!target) throw new HttpError(500, `tag "${name}" not found on job "${id}"`);
+    }
+    if (!rec) throw new HttpError(500, `job "${id}" version ${version} not found`);
+    const index = this.bump('job_version');
+    const tagged: Job = { ...target, VersionTag: tag ?? null, ModifyIndex: index };
+    rec.versions = rec.versions.map((v) => (v === target ? tagged : v));
+    if (rec.job.Version === tagged.Version) {
+      rec.job = { ...rec.job, VersionTag: tagged.VersionTag, ModifyIndex: index };
+      rec.stubMeta = rec.stubPlain = undefined;
+    }
+    return index;
   }
 
   /** Marks a job version stable (or not), as `POST /v1/job/:id/stable` does. */
@@ -417,7 +472,21 @@ export class Cluster {
   }
 
   private publish(index: number, events: NomadEvent[]): void {
-    this.events.publish(index, events.map((e) => ({ ...e, Index: index })));
+    const stamped = events.map((e) => ({ ...e, Index: index }));
+    if (this.held?.index === index) this.held.events.push(...stamped);
+    else this.events.publish(index, stamped);
+  }
+
+  /** Runs `write` (one Raft write at `index`) and publishes its events as one frame, as Nomad's broker does. */
+  private oneWrite<T>(index: number, write: () => T): T {
+    this.held = { index, events: [] };
+    try {
+      return write();
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      this.events.publish(index, held.events);
+    }
   }
 
   private touchJob(a: { Namespace: string; JobID: string }): void {
@@ -430,9 +499,15 @@ export class Cluster {
 
   // ---------------------------------------------------------------- evaluations
 
-  private createEval(job: Job, triggeredBy: string, deploymentId: string, previous = ''): string {
+  /** Creates a pending evaluation; `atIndex` puts it in that (already advanced) write, as a register does. */
+  private createEval(job: Job, triggeredBy: string, deploymentId: string, previous = '', atIndex?: number): string {
     const id = this.prng.uuid();
-    const index = this.bump('evals');
+    let index: number;
+    if (atIndex === undefined) index = this.bump('evals');
+    else {
+      index = atIndex;
+      this.tables.set('evals', index);
+    }
     const now = this.now() * NS_PER_MS;
     const ev: Evaluation = {
       ID: id,

@@ -3,12 +3,30 @@
  * each `Type` None/Added/Deleted/Edited. Primitive fields of the job, groups and tasks are reported only
  * when changed; inside an edited object (Config, Resources, Service, ...) unchanged siblings appear with
  * `Type: "None"` (contextual mode). Task `Config` is flattened (`image`, `ports[0]`, `auth[0].username`).
+ *
+ * The diff is as blind as Nomad's: what `Job.Diff`, `TaskGroup.Diff` and `Task.Diff` never look at is never
+ * reported (see the `*_BLIND` sets). A group or task is `Edited` whenever it is not deep-equal to the old
+ * one (`reflect.DeepEqual`), so a change only in a blind field gives an `Edited` group or task with no
+ * Fields or Objects; the job is `Edited` only when one of its fields, objects or groups is not `None`.
  */
 import type { DiffType, FieldDiff, Job, JobDiff, ObjectDiff, Task, TaskDiff, TaskGroup, TaskGroupDiff } from '../core/nomad/types';
 
 type Obj = Record<string, unknown>;
 
-const JOB_FILTER = new Set(['ID', 'Status', 'StatusDescription', 'Version', 'Stable', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'Update', 'SubmitTime', 'NomadTokenID', 'TaskGroups', 'Payload']);
+/**
+ * Job fields `Job.Diff` filters (its `filter` list) or never diffs: `Spreads`, and the pointer and slice
+ * fields `flatmap.Flatten(job, filter, true)` skips without a dedicated diff (`VersionTag`, `Payload`).
+ */
+const JOB_FILTER = new Set(['ID', 'Status', 'StatusDescription', 'Version', 'Stable', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'Update', 'SubmitTime', 'NomadTokenID', 'VaultToken', 'TaskGroups', 'Payload', 'Spreads', 'VersionTag']);
+
+/**
+ * Group fields `TaskGroup.Diff` never diffs: `Spreads`, and the `*time.Duration` fields other than
+ * `ShutdownDelay` (primitive-only flattening skips pointers). `Update.Stagger` is filtered separately.
+ */
+const GROUP_BLIND = new Set(['Name', 'Tasks', 'Spreads', 'MaxRunDuration', 'StopAfterClientDisconnect', 'MaxClientDisconnect']);
+
+/** Task fields `Task.Diff` never diffs: pointer or slice fields without a dedicated diff. */
+const TASK_BLIND = new Set(['Name', 'Config', 'Lifecycle', 'RestartPolicy', 'ScalingPolicies', 'CSIPluginConfig']);
 
 /** Object names Nomad uses for list elements and nested structs. */
 const NAMES: Record<string, string> = {
@@ -80,6 +98,23 @@ function sortFields(list: FieldDiff[]): FieldDiff[] {
 
 function sortObjects(list: ObjectDiff[]): ObjectDiff[] {
   return list.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+}
+
+/** Go's `reflect.DeepEqual` on decoded JSON: map key order does not matter, list order does. */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (!isObj(a) || !isObj(b)) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+}
+
+/** `obj` without `skip`'s keys. */
+function without(obj: Obj | undefined, skip: Set<string>): Obj | undefined {
+  return obj ? Object.fromEntries(Object.entries(obj).filter(([k]) => !skip.has(k))) : undefined;
 }
 
 function orNull<T>(list: T[]): T[] | null {
@@ -204,47 +239,78 @@ function nestedObjects(o: Obj | undefined, n: Obj | undefined, contextual: boole
   return sortObjects(out);
 }
 
-/** Per-group scheduler annotations for the group diff (`Updates`) and task annotations. */
+/**
+ * A group's plan annotations (scheduler/annotate.go `annotateTaskGroup`): `updates` are the non-zero
+ * desired updates by type; given at all, they also turn on the Count and task annotations.
+ */
 export interface GroupUpdates {
   updates: Record<string, number>;
-  taskAnnotation?: string;
 }
 
-function taskDiff(old: Task | undefined, neu: Task | undefined, contextual: boolean, annotation: string | undefined): TaskDiff {
+/** Task objects whose changes scheduler/annotate.go `annotateTask` counts as in place. */
+const IN_PLACE_OBJECTS = new Set(['Service', 'Constraint', 'Affinity', 'Spread']);
+
+/**
+ * A task's annotation as scheduler/annotate.go `annotateTask` derives it from the task diff alone: in an
+ * added or deleted group, `forces create` / `forces destroy`; otherwise any field but `KillTimeout`, or any
+ * object but services, constraints, affinities, spreads and a `LogConfig` without a `Disabled` field,
+ * forces a create/destroy update, and anything else an in-place one.
+ */
+function taskAnnotation(task: TaskDiff, groupType: DiffType): string[] | null {
+  if (task.Type === 'None') return null;
+  if (groupType === 'Added' || groupType === 'Deleted') {
+    if (task.Type === 'Added') return ['forces create'];
+    if (task.Type === 'Deleted') return ['forces destroy'];
+  }
+  const destructive =
+    (task.Fields ?? []).some((f) => f.Name !== 'KillTimeout') ||
+    (task.Objects ?? []).some((o) => (o.Name === 'LogConfig' ? (o.Fields ?? []).some((f) => f.Name === 'Disabled') : !IN_PLACE_OBJECTS.has(o.Name)));
+  return [destructive ? 'forces create/destroy update' : 'forces in-place update'];
+}
+
+function taskDiff(old: Task | undefined, neu: Task | undefined, contextual: boolean): TaskDiff {
   const name = (neu ?? old)?.Name ?? '';
   const o = old as Obj | undefined;
   const n = neu as Obj | undefined;
-  const skipNested = new Set(['Config', 'Name']);
-  const fields = primitiveFields(o, n, new Set(['Name']), false);
+  const fields = primitiveFields(o, n, TASK_BLIND, false);
   if (!o || !n) for (const f of fields) f.Type = o ? 'Deleted' : 'Added';
   const objects: ObjectDiff[] = [];
   const cfg = flatObjectDiff('Config', o?.Config, n?.Config, contextual);
   if (cfg) objects.push(cfg);
-  objects.push(...nestedObjects(o, n, contextual, skipNested));
-  const type: DiffType = !o ? 'Added' : !n ? 'Deleted' : fields.length || objects.length ? 'Edited' : 'None';
-  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(sortObjects(objects)), Annotations: type === 'Edited' && annotation ? [annotation] : null };
+  objects.push(...nestedObjects(o, n, contextual, TASK_BLIND));
+  // Task.Diff: Edited whenever the tasks differ, even only in a field it does not diff.
+  const type: DiffType = !o ? 'Added' : !n ? 'Deleted' : !deepEqual(o, n) ? 'Edited' : 'None';
+  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(sortObjects(objects)), Annotations: null };
 }
 
 function groupDiff(old: TaskGroup | undefined, neu: TaskGroup | undefined, contextual: boolean, upd: GroupUpdates | undefined): TaskGroupDiff {
   const name = (neu ?? old)?.Name ?? '';
   const o = old as Obj | undefined;
   const n = neu as Obj | undefined;
-  const fields = primitiveFields(o, n, new Set(['Name']), false);
+  const fields = primitiveFields(o, n, GROUP_BLIND, false);
   if (!o || !n) for (const f of fields) f.Type = o ? 'Deleted' : 'Added';
-  for (const f of fields) {
-    if (f.Name === 'Count' && f.Type === 'Edited') f.Annotations = [Number(f.New) > Number(f.Old) ? 'forces create' : 'forces destroy'];
+  // scheduler/annotate.go annotateCountChange (plans only): a missing side counts as 0.
+  for (const f of upd ? fields : []) {
+    if (f.Name !== 'Count') continue;
+    const before = Number(f.Old || 0);
+    const after = Number(f.New || 0);
+    if (before !== after) f.Annotations = [after > before ? 'forces create' : 'forces destroy'];
   }
-  const objects = nestedObjects(o, n, contextual, new Set(['Tasks', 'Name']));
+  // TaskGroup.Diff: `primitiveObjectDiff(tg.Update, other.Update, []string{"Stagger"}, ...)`.
+  const stagger = new Set(['Stagger']);
+  const noStagger = (g: Obj | undefined): Obj | undefined => (g && isObj(g.Update) ? { ...g, Update: without(g.Update, stagger) } : g);
+  const objects = nestedObjects(noStagger(o), noStagger(n), contextual, GROUP_BLIND);
   const tasks: TaskDiff[] = [];
   const oldTasks = new Map((old?.Tasks ?? []).map((t) => [t.Name, t]));
   const newTasks = new Map((neu?.Tasks ?? []).map((t) => [t.Name, t]));
   for (const t of [...new Set([...oldTasks.keys(), ...newTasks.keys()])].sort()) {
-    const ann = !oldTasks.has(t) ? 'forces create' : !newTasks.has(t) ? 'forces destroy' : upd?.taskAnnotation;
-    tasks.push(taskDiff(oldTasks.get(t), newTasks.get(t), contextual, ann));
+    tasks.push(taskDiff(oldTasks.get(t), newTasks.get(t), contextual));
   }
-  const changed = fields.length > 0 || objects.length > 0 || tasks.some((t) => t.Type !== 'None');
-  const type: DiffType = !o ? 'Added' : !n ? 'Deleted' : changed ? 'Edited' : 'None';
-  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(objects), Tasks: orNull(tasks), Updates: upd && Object.keys(upd.updates).length ? upd.updates : null };
+  // TaskGroup.Diff: Edited whenever the groups differ, even only in a field it does not diff.
+  const type: DiffType = !o ? 'Added' : !n ? 'Deleted' : !deepEqual(o, n) ? 'Edited' : 'None';
+  // Annotations exist only on a plan (scheduler.Annotate); `versions?diffs=true` has none.
+  if (upd) for (const t of tasks) t.Annotations = taskAnnotation(t, type);
+  return { Type: type, Name: name, Fields: orNull(fields), Objects: orNull(objects), Tasks: orNull(tasks), Updates: upd ? upd.updates : null };
 }
 
 /** The contextual diff between a stored job (or undefined) and a submitted one, both canonical. */

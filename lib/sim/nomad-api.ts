@@ -9,7 +9,7 @@ import type { AclStore, Capability } from './acl';
 import { allocFull, allocStub, type SimAlloc } from './alloc-render';
 import { blockingParams, blockOn } from './blocking';
 import { multiError, validateJob } from './canonicalize';
-import { renderEval, type Cluster } from './cluster';
+import { renderEval, specChanged, type Cluster } from './cluster';
 import { jobDiff, type GroupUpdates } from './diff';
 import { filterFrame, parseTopics, type EventFilter } from './events';
 import { compileFilter, type Predicate } from './filter';
@@ -36,6 +36,22 @@ function isObj(v: unknown): v is Record<string, unknown> {
 function boolParam(q: URLSearchParams, name: string): boolean {
   const v = q.get(name);
   return v !== null && v !== 'false' && v !== '0';
+}
+
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/**
+ * A query flag read as the agent reads `meta`, `purge`, `global` (command/agent/http.go `parseBool`, Go's
+ * `strconv.ParseBool`): absent or empty is false; anything but Go's twelve spellings is a 500 with its text.
+ * `label` is the name quoted in the text (Nomad's `no_shutdown_delay` text carries a stray `q`).
+ */
+function goBoolParam(q: URLSearchParams, name: string, label = `"${name}"`): boolean {
+  const v = q.get(name);
+  if (v === null || v === '') return false;
+  if (GO_TRUE.has(v)) return true;
+  if (GO_FALSE.has(v)) return false;
+  throw new HttpError(500, `Failed to parse value of ${label} (${v}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
 function filterOf(q: URLSearchParams): Predicate | undefined {
@@ -68,17 +84,25 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   const { cluster, acl, clock } = deps;
 
   const ns = (r: SimRequest): string => r.query.get('namespace') || 'default';
+  /**
+   * The namespaces a list may show. With `*`, a token that may use `cap` in no namespace at all (or no valid
+   * token) is refused, and one allowed only where no namespace exists lists nothing (nomad/job_endpoint.go
+   * `Job.List`: `AllowNsOp("*", ...)`, then `allowedNSes`; the allocation, evaluation and deployment lists
+   * do the same).
+   */
   const allowedNamespaces = (r: SimRequest, cap: Capability): string[] => {
     const requested = ns(r);
     const token = acl.tokenOf(r.headers);
-    const names = requested === '*' ? [...cluster.namespaces.keys()] : [requested];
-    const allowed = names.filter((n) => acl.allows(token, n, cap));
-    if (requested !== '*' && allowed.length === 0) throw new HttpError(403, 'Permission denied');
-    return allowed;
+    if (requested === '*') {
+      if (!acl.allowsSomewhere(token, cap)) throw new HttpError(403, 'Permission denied');
+      return [...cluster.namespaces.keys()].filter((n) => acl.allows(token, n, cap));
+    }
+    if (!acl.allows(token, requested, cap)) throw new HttpError(403, 'Permission denied');
+    return [requested];
   };
   const block = <T extends { index: number }>(r: SimRequest, run: () => T): Promise<T> => {
     checkStale(r.query);
-    return blockOn(clock, cluster.feed, blockingParams(r.query, MAX_WAIT_MS), r.signal, run);
+    return blockOn(clock, cluster.feed, blockingParams(r.query, MAX_WAIT_MS, undefined, true), r.signal, run);
   };
 
   // ------------------------------------------------------------ agent, status, nodes
@@ -178,10 +202,11 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   /** Serialised job lists by query, valid while the jobs/job_summary index is unchanged. */
   const listCache = new Map<string, { index: number; raw: Buffer; next: string; version: string }>();
   server.route('GET', '/v1/jobs', async (r) => {
+    // `meta` is parsed by the agent (jobListRequest) before the RPC checks the token; servers before 1.5 ignore it.
+    const meta = compareVersions(deps.version(), '1.5.0') >= 0 && goBoolParam(r.query, 'meta');
     const namespaces = allowedNamespaces(r, 'list-jobs');
     const nsSet = new Set(namespaces);
     const prefix = r.query.get('prefix') ?? '';
-    const meta = boolParam(r.query, 'meta') && compareVersions(deps.version(), '1.5.0') >= 0;
     const pred = filterOf(r.query);
     const perPage = Number(r.query.get('per_page') ?? '0') || 0;
     const nextToken = r.query.get('next_token') ?? '';
@@ -207,7 +232,8 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
           if (reverse ? token > nextToken : token < nextToken) continue;
           started = true;
         }
-        if (pred && !pred(cluster.stubObject(rec))) continue;
+        // The paginator evaluates `filter` against the job itself, not its stub (nomad/state/paginator).
+        if (pred && !pred(job)) continue;
         if (perPage > 0 && parts.length >= perPage) {
           next = `${job.Namespace}.${job.ID}`;
           break;
@@ -268,12 +294,12 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   server.route(['POST', 'PUT'], '/v1/job/:id', (r) => register(r, r.params.id));
   server.route('DELETE', '/v1/job/:id', (r) => {
     const namespace = ns(r);
+    // The agent parses its flags (command/agent/job_endpoint.go jobDelete) before the RPC checks the token.
+    const purge = goBoolParam(r.query, 'purge');
+    goBoolParam(r.query, 'global');
+    goBoolParam(r.query, 'no_shutdown_delay', '"no_shutdown_delay"q');
     acl.check(r.headers, namespace, 'submit-job');
-    const purgeRaw = r.query.get('purge');
-    if (purgeRaw !== null && !['true', 'false', '1', '0', 'TRUE', 'FALSE', 'True', 'False', 't', 'f', 'T', 'F'].includes(purgeRaw)) {
-      throw new HttpError(500, `Failed to parse value of "purge" (${purgeRaw}) as a bool: strconv.ParseBool: parsing "${purgeRaw}": invalid syntax`);
-    }
-    const res = cluster.deregister(namespace, r.params.id, purgeRaw !== null && ['true', '1', 'TRUE', 'True', 't', 'T'].includes(purgeRaw));
+    const res = cluster.deregister(namespace, r.params.id, purge);
     return { json: { ...res, VolumeEvalID: '', VolumeEvalIndex: 0, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
   });
 
@@ -286,7 +312,7 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
     });
     if (!res.rec) throw new HttpError(404, 'job versions not found');
     const versions = res.rec.versions;
-    const diffs = boolParam(r.query, 'diffs') ? versions.slice(0, -1).map((v, i) => jobDiff(versions[i + 1], v)) : null;
+    const diffs = goBoolParam(r.query, 'diffs') ? versions.slice(0, -1).map((v, i) => jobDiff(versions[i + 1], v)) : null;
     return ok({ Versions: versions, Diffs: diffs, Index: res.index, LastContact: 0, KnownLeader: true, NextToken: '' }, res.index);
   });
   server.route('GET', '/v1/job/:id/summary', async (r) => {
@@ -335,7 +361,8 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   });
   server.route(['POST', 'PUT'], '/v1/job/:id/evaluate', (r) => {
     const rec = jobOr404(r, 'submit-job');
-    const res = cluster.register({ job: { ...rec.job }, namespace: rec.job.Namespace ?? 'default', triggeredBy: 'job-register' });
+    // The stored spec again, its accessor included: a new evaluation, never a new version.
+    const res = cluster.register({ job: { ...rec.job }, namespace: rec.job.Namespace ?? 'default', triggeredBy: 'job-register', tokenAccessor: rec.job.NomadTokenID ?? '' });
     return { json: { EvalID: res.EvalID, EvalCreateIndex: res.EvalCreateIndex, JobModifyIndex: rec.job.JobModifyIndex, Warnings: '', Index: res.Index, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
   });
   server.route(['POST', 'PUT'], '/v1/job/:id/stable', async (r) => {
@@ -344,19 +371,67 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
     const index = cluster.setStable(rec, Number(body.JobVersion ?? rec.job.Version), body.Stable !== false);
     return { json: { Index: index }, headers: { 'X-Nomad-Index': String(index) } };
   });
+  /**
+   * Revert, with the agent's 400s (command/agent/job_endpoint.go jobRevert) and then the RPC's checks in
+   * its order (nomad/job_endpoint.go `Job.Revert`): token, job, current version, target version, enforced
+   * prior version. The target is registered again without its tag and unstable, check-and-set against the
+   * current job when a prior version is enforced.
+   */
   server.route(['POST', 'PUT'], '/v1/job/:id/revert', async (r) => {
-    const rec = jobOr404(r, 'submit-job');
-    const body = (await r.json()) as Record<string, unknown>;
-    const target = rec.versions.find((v) => v.Version === Number(body.JobVersion));
-    if (!target) throw new HttpError(500, `job version ${String(body.JobVersion)} not found`);
-    if (target.Version === rec.job.Version) throw new HttpError(500, `can't revert to current version`);
-    if (typeof body.EnforcePriorVersion === 'number' && body.EnforcePriorVersion !== rec.job.Version) {
-      throw new HttpError(500, `Current job has version ${rec.job.Version}; enforcing version ${body.EnforcePriorVersion}`);
-    }
-    const spec: Record<string, unknown> = { ...target };
-    const res = cluster.register({ job: spec, namespace: rec.job.Namespace ?? 'default' });
+    const body = await r.json();
+    if (!isObj(body)) throw new HttpError(400, 'Request body is empty');
+    if (typeof body.JobID !== 'string' || body.JobID === '') throw new HttpError(400, 'JobID must be specified');
+    if (body.JobID !== r.params.id) throw new HttpError(400, 'Job ID does not match');
+    const namespace = ns(r);
+    const token = acl.check(r.headers, namespace, 'submit-job');
+    const rec = cluster.record(namespace, r.params.id);
+    if (!rec) throw new HttpError(500, `job "${r.params.id}" not found`);
+    const version = typeof body.JobVersion === 'number' ? body.JobVersion : 0;
+    if (version === rec.job.Version) throw new HttpError(500, `can't revert to current version`);
+    const target = rec.versions.find((v) => v.Version === version);
+    if (!target) throw new HttpError(500, `job "${r.params.id}" in namespace "${namespace}" at version ${version} not found`);
+    const enforced = typeof body.EnforcePriorVersion === 'number' ? body.EnforcePriorVersion : undefined;
+    if (enforced !== undefined && enforced !== rec.job.Version) throw new HttpError(500, `Current job has version ${rec.job.Version}; enforcing version ${enforced}`);
+    const spec: Record<string, unknown> = { ...target, VersionTag: null, Stable: false };
+    const res = cluster.register({
+      job: spec,
+      namespace,
+      enforceIndex: enforced !== undefined,
+      jobModifyIndex: rec.job.JobModifyIndex,
+      tokenAccessor: acl.enabled ? token?.AccessorID : undefined,
+    });
     return { json: { ...res, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
   });
+
+  /**
+   * Version tags (Nomad 1.9+): command/agent/job_endpoint.go `jobTagVersion`, nomad/job_endpoint.go
+   * `Job.TagVersion`. `Latest` (2.0.1+) tags the current version when `Version` is 0. The description is
+   * stored as sent: Nomad checks its length only when a job carrying a tag is registered (`Job.Validate`).
+   */
+  const tagRoute = async (r: SimRequest): Promise<Reply> => {
+    if (compareVersions(deps.version(), '1.9.0') < 0) throw new HttpError(404, 'Invalid URL path: not found');
+    const namespace = ns(r);
+    const name = r.params.name;
+    let version = 0;
+    let tag: { Name: string; Description: string; TaggedTime: number } | undefined;
+    if (r.method !== 'DELETE') {
+      const body = await r.json();
+      if (!isObj(body)) throw new HttpError(400, 'Request body is empty');
+      version = typeof body.Version === 'number' ? body.Version : 0;
+      tag = { Name: name, Description: typeof body.Description === 'string' ? body.Description : '', TaggedTime: 0 };
+      acl.check(r.headers, namespace, 'submit-job');
+      if (body.Latest === true && compareVersions(deps.version(), '2.0.1') >= 0) {
+        if (version > 0) throw new HttpError(500, `version must be zero when tagging latest, got: ${version}`);
+        version = cluster.record(namespace, r.params.id)?.job.Version ?? 0;
+      }
+      tag.TaggedTime = clock.now() * 1_000_000;
+    } else acl.check(r.headers, namespace, 'submit-job');
+    const index = cluster.tagVersion(namespace, r.params.id, name, version, tag);
+    listCache.clear();
+    const reply = { Name: tag?.Name ?? '', Description: tag?.Description ?? '', TaggedTime: tag?.TaggedTime ?? 0, Index: index, LastContact: 0, KnownLeader: false, NextToken: '' };
+    return { json: reply, headers: { 'X-Nomad-Index': String(index) } };
+  };
+  server.route(['PUT', 'POST', 'DELETE'], '/v1/job/:id/versions/:name/tag', tagRoute);
 
   server.route(['POST', 'PUT'], '/v1/job/:id/plan', async (r) => {
     const body = await r.json();
@@ -448,30 +523,36 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   });
 
   // ------------------------------------------------------------ event stream
+  /**
+   * The event stream (command/agent/event_endpoint.go `EventStream`, nomad/event_endpoint.go `stream`): a bad
+   * index or topic is a 400 before anything is sent; after that the 200 header goes out first, so a token
+   * problem ends the stream empty (200, then EOF). `index` picks where the subscription starts (`since`).
+   */
   server.route('GET', '/v1/event/stream', (r) => {
-    const rawIndex = r.query.get('index');
-    if (rawIndex !== null && rawIndex !== '' && !/^\d+$/.test(rawIndex)) throw new HttpError(400, `Unable to parse index: strconv.ParseUint: parsing "${rawIndex}": invalid syntax`);
-    let topics: Map<string, Set<string>>;
+    const rawIndex = r.query.get('index') || '0';
+    const from = parseGoInt(rawIndex);
+    if (typeof from === 'string') throw new HttpError(400, `Unable to parse index: strconv.Atoi: parsing ${JSON.stringify(rawIndex)}: ${from}`);
+    let topics: Map<string, string[]>;
     try {
-      topics = parseTopics(r.query.getAll('topic'));
+      topics = r.query.has('topic') ? parseTopics(r.query.getAll('topic')) : parseTopics([]);
     } catch (err) {
-      throw new HttpError(400, (err as Error).message);
+      throw new HttpError(400, `Invalid topic query: ${(err as Error).message}`);
     }
     const namespace = ns(r);
-    const token = acl.tokenOf(r.headers);
-    if (acl.enabled) {
-      if (topics.has('*') && !token?.management) throw new HttpError(403, 'Permission denied');
-      if (namespace === '*' ? !token?.management && !token?.namespaces.includes('*') : !acl.allows(token, namespace, 'read-job')) throw new HttpError(403, 'Permission denied');
-    }
-    const filter: EventFilter = { topics, namespace };
+    // `*` means the namespaces that exist now: events of one created later are not delivered (validateACL).
+    const filter: EventFilter = { topics, namespaces: namespace === '*' ? [...cluster.namespaces.keys()] : [namespace] };
     const res = r.res;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
+    if (!eventStreamAllowed(acl, acl.tokenOf(r.headers), filter.namespaces, topics)) {
+      res.end();
+      return 'streamed';
+    }
     const write = (obj: unknown): void => {
       if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(obj)}\n`);
     };
-    const from = rawIndex ? Number(rawIndex) : 0;
-    if (from > 0) for (const f of cluster.events.since(from)) {
+    // A negative index is a huge one once Nomad converts it to uint64: past every buffered frame.
+    for (const f of cluster.events.since(from < 0 ? Number.MAX_SAFE_INTEGER : from)) {
       const out = filterFrame(f, filter);
       if (out) write(out);
     }
@@ -493,6 +574,30 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
   });
 }
 
+/** Go's `strconv.Atoi` on a 64-bit machine: the number, or the reason text (`invalid syntax`, `value out of range`). */
+function parseGoInt(text: string): number | string {
+  if (!/^[+-]?\d+$/.test(text)) return 'invalid syntax';
+  const n = BigInt(text);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return 'value out of range';
+  return Number(n);
+}
+
+/**
+ * Whether `token` may follow `topics` in every namespace of `namespaces` (nomad/event_endpoint.go
+ * `validateACL`, `validateNsOp`): job-related topics need `read-job` in each, `Node` any valid token here,
+ * every other topic (and `*`) a management token. Always true with ACLs off.
+ */
+function eventStreamAllowed(acl: AclStore, token: ReturnType<AclStore['tokenOf']>, namespaces: string[], topics: Map<string, string[]>): boolean {
+  if (!acl.enabled) return true;
+  if (!token) return false;
+  for (const topic of topics.keys()) {
+    if (['Deployment', 'Evaluation', 'Allocation', 'Job', 'Service', 'CSIPlugin'].includes(topic)) {
+      if (!namespaces.every((n) => acl.allows(token, n, 'read-job'))) return false;
+    } else if (topic !== 'Node' && !token.management) return false;
+  }
+  return true;
+}
+
 function findAlloc(allocs: Map<string, SimAlloc>, id: string): SimAlloc | undefined {
   const exact = allocs.get(id);
   if (exact) return exact;
@@ -507,8 +612,9 @@ export function plan(cluster: Cluster, submitted: Record<string, unknown>, names
   if (errs.length) throw new HttpError(500, multiError(errs));
   const rec = cluster.record(namespace, canon.ID);
   const old = rec?.job;
-  if (old && old.Type !== canon.Type) throw new HttpError(500, `cannot update job from type "${old.Type}" to "${canon.Type}"`);
-  const changed = !old || JSON.stringify({ ...old, ...SERVER_ZERO }) !== JSON.stringify({ ...canon, ...SERVER_ZERO });
+  // Job.Plan runs no `validateJobUpdate` (a type change plans; only the register refuses it) and asks
+  // `SpecChanged` of the submitted job, which carries no token accessor (nomad/job_endpoint.go).
+  const changed = !old || specChanged(old, canon);
   const next: Job = {
     ...canon,
     Version: old ? (changed ? (old.Version ?? 0) + 1 : old.Version) : 0,
@@ -542,7 +648,7 @@ export function plan(cluster: Cluster, submitted: Record<string, unknown>, names
     if (d.Stop) u.destroy = d.Stop;
     if (d.InPlaceUpdate) u['in-place update'] = d.InPlaceUpdate;
     if (d.DestructiveUpdate) u['create/destroy update'] = d.DestructiveUpdate;
-    updates[g.Name] = { updates: u, taskAnnotation: d.DestructiveUpdate ? 'forces create/destroy update' : d.InPlaceUpdate ? 'forces in-place update' : undefined };
+    updates[g.Name] = { updates: u };
     const others = liveAll
       .filter((a) => !(a.JobID === next.ID && a.Namespace === namespace && p.destructive.includes(a)))
       .map((a) => {
@@ -579,4 +685,3 @@ export function plan(cluster: Cluster, submitted: Record<string, unknown>, names
   };
 }
 
-const SERVER_ZERO = { Status: '', StatusDescription: '', Stable: false, Version: 0, CreateIndex: 0, ModifyIndex: 0, JobModifyIndex: 0, SubmitTime: 0, NomadTokenID: '' };

@@ -55,6 +55,10 @@ const VALIDATION_500 = [
   /nonexistent namespace/,
   /^invalid session "/,
   /Invalid Session TTL/i,
+  // Version tags (nomad/state/state_store.go updateJobVersionTagImpl, unsetJobVersionTagImpl).
+  /tag ".*" already exists on a different version of job "/,
+  /job ".*" version \d+ not found$/,
+  /tag ".*" not found on job "/,
 ];
 const FORBIDDEN_TEXT = /(Permission denied|ACL token not found|ACL not found)/;
 const NO_LEADER = /(No cluster leader|no leader)/i;

@@ -15,6 +15,7 @@ import type {
   JobPlanResponse,
   JobRegisterResponse,
   JobSummary,
+  JobTagResponse,
   Namespace,
   NodeListStub,
 } from '../../core/nomad/types';
@@ -30,6 +31,7 @@ import type {
   NomadApi,
   NomadCapabilities,
   RegisterJobRequest,
+  TagVersionOptions,
 } from '../../ports/nomad-api';
 import type { NomadConnection } from '../env-config';
 import { parseGoDuration } from '../http/go-duration';
@@ -179,6 +181,23 @@ export class NomadHttpClient implements NomadApi {
   async jobVersions(ns: string, id: string, opts: { diffs?: boolean } = {}): Promise<JobVersions> {
     const { data } = await this.get<{ Versions: Job[] | null; Diffs: unknown[] | null }>(`/v1/job/${seg(id)}/versions`, this.q({ diffs: opts.diffs ? 'true' : undefined }, ns));
     return { versions: data?.Versions ?? [], diffs: data?.Diffs ?? null };
+  }
+
+  async tagVersion(ns: string, id: string, name: string, opts: TagVersionOptions): Promise<JobTagResponse> {
+    const res = await this.transport.json<JobTagResponse>({
+      method: 'PUT',
+      path: `/v1/job/${seg(id)}/versions/${seg(name)}/tag`,
+      query: this.q({}, ns),
+      body: { Version: opts.version, Description: opts.description ?? '' },
+      retry: 'idempotent',
+    });
+    return res.data;
+  }
+
+  async untagVersion(ns: string, id: string, name: string): Promise<JobTagResponse> {
+    // Not repeated after an ambiguous failure: a second untag of an applied one is refused.
+    const res = await this.transport.json<JobTagResponse>({ method: 'DELETE', path: `/v1/job/${seg(id)}/versions/${seg(name)}/tag`, query: this.q({}, ns), retry: 'unsent-only' });
+    return res.data;
   }
 
   async jobAllocations(ns: string, id: string, opts: BlockingOptions & { all?: boolean } = {}): Promise<Indexed<AllocListStub[]>> {

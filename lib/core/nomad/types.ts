@@ -252,9 +252,22 @@ export interface Job {
   ModifyIndex?: number;
   JobModifyIndex?: number;
   NomadTokenID?: string;
-  /** The tag of this version (Nomad 1.9+): `PUT /v1/job/:id/versions/:name/tag`. */
-  VersionTag?: { Name: string; Description?: string; TaggedTime?: number } | null;
+  /** The version's tag (Nomad 1.9+); null when untagged. */
+  VersionTag?: JobVersionTag | null;
   [extra: string]: unknown;
+}
+
+/** A job version's tag (`PUT /v1/job/:id/versions/:name/tag`, Nomad 1.9+). */
+export interface JobVersionTag {
+  Name: string;
+  Description: string;
+  /** Unix nanoseconds. */
+  TaggedTime: number;
+}
+
+/** The answer to tagging or untagging a version (`structs.JobTagResponse`); empty name and time on untag. */
+export interface JobTagResponse extends JobVersionTag {
+  Index: number;
 }
 
 export interface JobSummary {

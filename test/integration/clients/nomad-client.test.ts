@@ -218,6 +218,29 @@ describe('NomadHttpClient against the simulator', () => {
     expect(new Set(nodes.items.map((n) => n.Datacenter))).toEqual(new Set(['dc1', 'dc2']));
   });
 
+  it('tags and untags versions; refusals are BadRequestError, an old server NotFoundError', async () => {
+    await nomad.registerJob({ namespace: 'es', Job: webJob('p-es-web', { namespace: 'es' }) });
+    await nomad.registerJob({ namespace: 'es', Job: webJob('p-es-web', { namespace: 'es', image: 'registry.internal/acme/web:1.1.0' }) });
+    const before = await nomad.readJob('es', 'p-es-web');
+    const tag = await nomad.tagVersion('es', 'p-es-web', 'golden', { version: 0, description: 'known good' });
+    expect(tag).toMatchObject({ Name: 'golden', Description: 'known good', TaggedTime: clock.now() * 1e6 });
+    const { versions } = await nomad.jobVersions('es', 'p-es-web');
+    expect(versions.map((v) => [v.Version, v.VersionTag?.Name ?? null])).toEqual([[1, null], [0, 'golden']]);
+    expect((await nomad.readJob('es', 'p-es-web'))?.JobModifyIndex).toBe(before?.JobModifyIndex);
+    const moved = nomad.tagVersion('es', 'p-es-web', 'golden', { version: 1 });
+    await expect(moved).rejects.toBeInstanceOf(BadRequestError);
+    await expect(moved).rejects.toMatchObject({ serverMessage: 'tag "golden" already exists on a different version of job "p-es-web"' });
+    await expect(nomad.tagVersion('es', 'p-es-web', 'x', { version: 7 })).rejects.toBeInstanceOf(BadRequestError);
+    const untag = await nomad.untagVersion('es', 'p-es-web', 'golden');
+    expect(untag).toMatchObject({ Name: '', TaggedTime: 0 });
+    expect((await nomad.jobVersions('es', 'p-es-web')).versions.every((v) => v.VersionTag === null)).toBe(true);
+    await expect(nomad.untagVersion('es', 'p-es-web', 'golden')).rejects.toBeInstanceOf(BadRequestError);
+    expect((await nomad.capabilities()).versionTags).toBe(true);
+    sim.setVersion('1.8.4');
+    await expect(nomad.tagVersion('es', 'p-es-web', 'golden', { version: 0 })).rejects.toBeInstanceOf(NotFoundError);
+    expect(retries.events).toEqual([]);
+  });
+
   it('capabilities follow the server version, read once', async () => {
     const caps = await nomad.capabilities();
     expect(caps).toMatchObject({ version: '1.10.3', jobListMeta: true, vaultPolicies: false, region: 'global' });

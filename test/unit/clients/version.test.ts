@@ -14,6 +14,7 @@ describe('Nomad versions', () => {
     expect(capabilitiesOf('1.4.0')).toMatchObject({ version: '1.4.0', jobListMeta: false, vaultPolicies: true, nodePools: false, workloadIdentity: false });
     expect(capabilitiesOf('1.10.3')).toMatchObject({ version: '1.10.3', jobListMeta: true, vaultPolicies: false, nodePools: true, workloadIdentity: true });
     expect(capabilitiesOf('1.6.2')).toMatchObject({ jobListMeta: true, vaultPolicies: true, nodePools: true, workloadIdentity: false });
+    expect([capabilitiesOf('1.8.4').versionTags, capabilitiesOf('1.9.0').versionTags]).toEqual([false, true]);
   });
 
   it('reads the version from agent/self config or member tags', () => {
