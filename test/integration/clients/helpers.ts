@@ -3,7 +3,7 @@ import type { Job } from '../../../lib/core/nomad/types';
 import type { RetryEvent } from '../../../lib/adapters/http/http-transport';
 import type { FakeClock } from '../../../lib/runtime/clock';
 
-/** A small managed service job: one group of `count` docker tasks with a Consul service and an HTTP check. */
+/** A small managed service job: one group of `count` docker tasks, each with a Consul service (driver address) and an HTTP check. */
 export function webJob(id: string, opts: { image?: string; count?: number; namespace?: string; meta?: Record<string, string> } = {}): Job {
   return {
     ID: id,
@@ -17,9 +17,12 @@ export function webJob(id: string, opts: { image?: string; count?: number; names
         Name: 'main',
         Count: opts.count ?? 2,
         Spreads: [{ Attribute: '${node.datacenter}', Weight: 100, SpreadTarget: [{ Value: 'dc1', Percent: 50 }, { Value: 'dc2', Percent: 50 }] }],
-        Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 8080 }] }],
-        Services: [{ Name: id, PortLabel: 'http', Tags: ['traefik.enable=true'], Checks: [{ Name: 'alive', Type: 'http', Path: '/healthz', PortLabel: 'http', Interval: 10e9, Timeout: 2e9 }] }],
-        Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: opts.image ?? 'registry.internal/acme/web:1.0.0', ports: ['http'] }, Resources: { CPU: 300, MemoryMB: 256, MemoryMaxMB: 512 } }],
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+        // The platform's shape: a task service registering the container's own IPv6 address (driver mode).
+        Tasks: [{
+          Name: 'app', Driver: 'docker', Config: { image: opts.image ?? 'registry.internal/acme/web:1.0.0', ports: ['http'], advertise_ipv6_address: true }, Resources: { CPU: 300, MemoryMB: 256, MemoryMaxMB: 512 },
+          Services: [{ Name: id, PortLabel: 'http', AddressMode: 'driver', Tags: ['traefik.enable=true'], Checks: [{ Name: 'alive', Type: 'http', Path: '/healthz', PortLabel: 'http', AddressMode: 'driver', Interval: 10e9, Timeout: 2e9 }] }],
+        }],
       },
     ],
   } as unknown as Job;

@@ -45,7 +45,7 @@ describe('validate and render read regular files only', () => {
       NOT_A_FILE('es/fifo/nomadgen.toml', 'a named pipe (FIFO)'),
       NOT_A_FILE('es/link/nomadgen.toml', 'a symbolic link'),
       NOT_A_FILE('es/zero/nomadgen.toml', 'a symbolic link'),
-      'es/big/nomadgen.toml: error[FILE_TOO_LARGE]: the spec is 2097155 bytes; the limit is 1048576 bytes (1 MiB)',
+      'es/big/nomadgen.toml:1:1: error[FILE_TOO_LARGE]: the spec is 2097155 bytes; the limit is 1048576 bytes (1 MiB)',
     ]));
     expect(lines[lines.length - 1]).toBe('5 specs checked: 4 errors, 0 warnings');
     const json = JSON.parse((await run(['validate', '--json', '.'], repo)).out) as { specs: Array<{ file: string; ok: boolean }> };
