@@ -12,7 +12,7 @@
  * not change and no managed job's index moved therefore makes exactly one Nomad call.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, NotFoundError, ApiError } from '../../lib/ports/errors';
-import { allocImpact, applyPruneGuard, carryConfirmations, compareJobs, compareOptions, comparisonLines, decidePair, decide, keylessInvalidNamespaces, judgePlan, needsLiveRead, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, versionTag, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { allocImpact, applyPruneGuard, staleVersionTags, type JobComparison, carryConfirmations, compareJobs, compareOptions, comparisonLines, decidePair, decide, keylessInvalidNamespaces, judgePlan, needsLiveRead, preservesCounts, mayBeReverted, revertedVersion, diffLines, isManaged, versionTag, type Pair, META, splitKey, type DecideOptions, type DesiredValid, type JobKey, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import { assessHealth, healthGroups, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -438,15 +438,21 @@ export class JobSyncController {
     const enforceIndex = plan.JobModifyIndex;
     // What people read: Nomad's plan diff, and the comparison's changes where the plan is blind to them.
     const planLines = diffLines(verdict.diff);
-    const lines = planLines.length > 0 || !comparison ? planLines : comparisonLines(comparison.changes);
+    let lines = planLines;
+    if (planLines.length === 0) {
+      // Nomad's plan shows nothing (a spread, a lifecycle, an update stagger): say what the comparison finds.
+      const compared = comparison ?? (verdict.outcome === 'in-sync' ? undefined : await this.compareLive(namespace, jobId, d.job));
+      if (compared) lines = comparisonLines(compared.changes);
+    }
     const impact = allocImpact(plan.Annotations?.DesiredTGUpdates ?? null);
 
     if (verdict.outcome === 'in-sync') {
       const at = (liveJob as Job).JobModifyIndex ?? enforceIndex;
       await this.putRecord(key, { jobModifyIndex: at, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec });
       this.reportedDrift.delete(key);
+      this.forced.delete(key);
       const prev = this.status.get(key)?.phase;
-      this.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: at, jobVersion: liveJob?.Version }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'the live job equals the desired job' }, lastError: null });
+      this.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' || prev === 'Progressing' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: at, jobVersion: liveJob?.Version }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'the live job equals the desired job' }, lastError: null });
       return { kind: 'done' };
     }
     if (verdict.outcome === 'held') {
@@ -513,6 +519,12 @@ export class JobSyncController {
     if (this.pendingRecords.get(key) === record) this.pendingRecords.delete(key);
   }
 
+  /** Reads the live job and compares it with `desired` (undefined when the job is gone). */
+  private async compareLive(namespace: string, jobId: string, desired: Job): Promise<JobComparison | undefined> {
+    const live = await this.deps.nomad.readJob(namespace, jobId);
+    return live ? compareJobs(desired, live, compareOptions(await this.deps.nomad.capabilities(), namespace, desired)) : undefined;
+  }
+
   /** Tags the version we wrote with its commit (Nomad 1.9+): never blocks nor fails a write. */
   private async tagVersion(key: JobKey, job: Job): Promise<void> {
     const want = this.toTag.get(key);
@@ -532,6 +544,10 @@ export class JobSyncController {
         await nomad.untagVersion(namespace, jobId, tag.name);
         await nomad.tagVersion(namespace, jobId, tag.name, { version: job.Version ?? 0, description: tag.description });
       }
+      // Nomad keeps every tagged version forever (`upsertJobVersion` never drops one): only the newest
+      // few of ours stay tagged.
+      const { versions } = await nomad.jobVersions(namespace, jobId);
+      for (const name of staleVersionTags(versions, KEPT_VERSION_TAGS)) await nomad.untagVersion(namespace, jobId, name);
     } catch (e) {
       this.deps.logger.warn({ key, err: e instanceof Error ? e.message : String(e) }, 'could not tag the version with its commit');
     }
@@ -681,6 +697,9 @@ export function pruneRefusal(job: Job | undefined, source: string, decidedIndex:
   if (job.JobModifyIndex !== decidedIndex) return `JobModifyIndex moved from ${decidedIndex} to ${job.JobModifyIndex}`;
   return undefined;
 }
+
+/** How many versions of a job keep their `git-<commit>` tag (Nomad never drops a tagged version). */
+const KEPT_VERSION_TAGS = 5;
 
 /** Decisions that stay true until an input moves (no clock involved). */
 const SETTLED: ReadonlySet<PlanItem['action']> = new Set(['unchanged', 'leave-alone', 'invalid']);

@@ -72,13 +72,20 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
     };
     if (!live) return gate('create', 'NotFound', 'job does not exist in Nomad');
     const r = p.record;
-    if (r?.failedHash === d.hash && !isForced(opts.forced, p.key)) {
+    // A failed version is held: known by its hash, or (a record of an older release, whose hashes differ)
+    // by the commit it was written from.
+    const failed = r?.failedHash !== undefined && (r.failedHash === d.hash || (r.scheme !== HASH_SCHEME && r.failedHash === r.hash && r.commit !== undefined && r.commit === d.commit));
+    if (failed && !isForced(opts.forced, p.key)) {
       return item('leave-alone', false, 'AutoReverted', 'this version failed its deployment and Nomad reverted it; waiting for a new commit or a forced sync');
     }
     // Without a record of this scheme there is nothing to compare the desired hash with: the live job is read
     // and compared field by field (a verification read, not a write).
     if (r === undefined || r.scheme !== HASH_SCHEME) return gate('verify', r ? 'RecordOutdated' : 'NoRecord', r ? 'record of an older release: verifying the live job' : 'no record of our last write: verifying the live job');
-    if (r.hash !== d.hash) return gate('update', 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from ${r.hash.slice(0, 12)}, written at index ${r.jobModifyIndex}`);
+    if (r.hash !== d.hash) {
+      // Someone else wrote too (or our record of a write was lost): `verify` reads and compares first.
+      const moved = r.jobModifyIndex !== live.JobModifyIndex;
+      return gate('update', moved ? 'SpecChangedAndModified' : 'SpecChanged', `desired hash ${d.hash.slice(0, 12)} differs from ${r.hash.slice(0, 12)}, written at index ${r.jobModifyIndex}${moved ? `; the job moved to index ${live.JobModifyIndex} since` : ''}`);
+    }
     if (live.Stop) return gate('drift', 'StoppedByHand', 'job was stopped outside nomadguard');
     if (r.jobModifyIndex !== live.JobModifyIndex) return gate('drift', 'ModifiedOutside', `JobModifyIndex moved from ${r.jobModifyIndex} to ${live.JobModifyIndex} since our write`);
     return item('unchanged', false, 'InSync', 'live job matches the desired job');

@@ -64,3 +64,13 @@ export function versionTag(commit: string, spec: string, subject: string | undef
   if (head.length + tail.length > TAG_DESCRIPTION_MAX) head = `${head.slice(0, Math.max(0, TAG_DESCRIPTION_MAX - tail.length - 1))}…`;
   return { name: `git-${commit.slice(0, 12)}`, description: `${head}${tail}`.slice(0, TAG_DESCRIPTION_MAX) };
 }
+
+/**
+ * Names of the `git-<12 hex>` tags to remove so that only the `keep` newest tagged versions keep theirs:
+ * Nomad never drops a tagged version, so tagging every write would keep every version forever. Tags
+ * people gave (any other name) are never touched.
+ */
+export function staleVersionTags(versions: ReadonlyArray<{ Version?: number; VersionTag?: { Name: string } | null }>, keep: number): string[] {
+  const ours = versions.filter((v) => /^git-[0-9a-f]{12}$/.test(v.VersionTag?.Name ?? '')).sort((a, b) => (b.Version ?? 0) - (a.Version ?? 0));
+  return ours.slice(keep).map((v) => (v.VersionTag as { Name: string }).Name);
+}

@@ -8,6 +8,6 @@ export { formatChangeset, diffLines, subjectOf, summarize, writes, hasChanges, t
 export { redactDiff, isSecretField, isRedacted, REDACTED, SECRET_WORDS } from './redact';
 export { judgePlan, changeEntry, compareOptions, heldReason, needsPlanCall, needsLiveRead, scaledGroups, preservesCounts, type PlanVerdict } from './outcome';
 export { mayBeReverted, revertedVersion, heldAsReverted } from './reverted';
-export { allocImpact, comparisonLines, versionTag, type ChangeLike } from './impact';
+export { allocImpact, comparisonLines, staleVersionTags, versionTag, type ChangeLike } from './impact';
 export { normalizeJob, SERVER_MANAGED_FIELDS, type NormalizeOptions } from './normalize';
 export { compareJobs, isSecretKey, LEGACY_META_KEYS, SECRET_KEY_WORDS, type CompareOptions, type FieldChange, type JobComparison } from './compare';

@@ -34,9 +34,14 @@ export function compareOptions(server: { version?: string; region?: string }, na
   return { ...(server.version ? { serverVersion: server.version } : {}), ...(server.region ? { region: server.region } : {}), namespace, ignoreCounts: scaledGroups(desired) };
 }
 
-/** True when the pass reads the live job and compares it with the desired one before deciding to write. */
+/**
+ * True when the pass reads the live job and compares it with the desired one before deciding to write:
+ * drift, verify, and an update of a job whose index moved since our record (someone else wrote, or the
+ * record of our own last write was lost: the job may already be as desired).
+ */
 export function needsLiveRead(item: PlanItem): boolean {
-  return (item.action === 'drift' || item.action === 'verify') && item.desired !== undefined;
+  if (item.desired === undefined) return false;
+  return item.action === 'drift' || item.action === 'verify' || (item.action === 'update' && item.reason === 'SpecChangedAndModified');
 }
 
 /** The verdict on an item once Nomad's plan (and, for drift and verify, the comparison with the live job) is known. */
@@ -54,15 +59,16 @@ export interface PlanVerdict {
  * Judges an item that needed a plan call (`needsPlanCall`). Nomad's plan diff is not a complete comparison
  * (no Spread diff at any level, no task Lifecycle, no `Update.Stagger`: NOMAD-API.md §2), so it never
  * decides a write:
- * - an `update` (a new desired hash: git or policy changed) is always written;
- * - `drift` and `verify` are in sync exactly when `comparison` (the project's own normalised comparison of
- *   the desired and the live job, `compareJobs`) finds them equal; without one they are not in sync.
+ * - an `update` (a new desired hash: git or policy changed) at the index we recorded is always written;
+ * - `drift`, `verify` and an update of a job that moved since our record (`needsLiveRead`) are in sync
+ *   exactly when `comparison` (the project's own normalised comparison of the desired and the live job,
+ *   `compareJobs`) finds them equal; without one they are not in sync.
  * The plan's diff, noise filtered and without the counts of groups under an autoscaler, is what people see.
  */
 export function judgePlan(item: PlanItem, rawDiff: JobDiff | null | undefined, comparison?: { equal: boolean }): PlanVerdict {
   const scaled = item.desired ? scaledGroups(item.desired.job) : new Set<string>();
   const diff = ignoreScaledCounts(filterDiffNoise(rawDiff), scaled);
-  const inSync = item.action !== 'update' && comparison?.equal === true;
+  const inSync = (item.action !== 'update' || needsLiveRead(item)) && comparison?.equal === true;
   if (inSync) return { diff, outcome: 'in-sync' };
   return { diff, outcome: item.write ? 'write' : 'held' };
 }

@@ -5,6 +5,7 @@
  */
 import type { Job } from '../nomad/types';
 import { META, type JobRecord, type PlanItem } from './types';
+import { compareJobs } from './compare';
 
 /**
  * True when a write for the item may resubmit a version we wrote and Nomad replaced (the pass then reads the
@@ -15,15 +16,24 @@ export function mayBeReverted(item: PlanItem, forced: boolean): boolean {
 }
 
 /**
- * The version we wrote (by the record's JobModifyIndex, else its hash) and the first newer version,
- * when ours never became stable and was replaced; undefined otherwise.
+ * The version we wrote (by the record's JobModifyIndex, else the hash an older release kept in its Meta)
+ * and the version that replaced it, when ours never became stable and was reverted: the first newer
+ * version is a copy of an older one (what Nomad's auto-revert and `nomad job revert` register). A newer
+ * version that is anything else (a hand edit, an autoscaler's count during our deployment) is no revert:
+ * the caller compares it as drift. Undefined when ours was not reverted.
  */
 export function revertedVersion(versions: readonly Job[], record: JobRecord): { ours: Job; newer: Job } | undefined {
   const ours = versions.find((v) => v.JobModifyIndex === record.jobModifyIndex) ?? versions.find((v) => v.Meta?.[META.hash] === record.hash);
   if (!ours || ours.Stable) return undefined;
-  const newer = versions.filter((v) => (v.Version ?? 0) > (ours.Version ?? 0));
-  return newer.length === 0 ? undefined : { ours, newer: newer[0] };
+  const v = ours.Version ?? 0;
+  const newer = versions.filter((x) => (x.Version ?? 0) > v).sort((a, b) => (a.Version ?? 0) - (b.Version ?? 0))[0];
+  if (!newer) return undefined;
+  const copiesOlder = versions.some((x) => (x.Version ?? 0) < v && compareJobs(x, newer, { ignoreMetaKeys: NO_KEYS }).equal);
+  return copiesOlder ? { ours, newer } : undefined;
 }
+
+/** Both sides are stored versions: every Meta key counts. */
+const NO_KEYS: ReadonlySet<string> = new Set();
 
 /** The item as the pass leaves it once it found its version reverted: held, as `decide` holds a recorded failed hash. */
 export function heldAsReverted(item: PlanItem, reverted: { ours: Job; newer: Job }): PlanItem {

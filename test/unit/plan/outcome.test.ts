@@ -37,6 +37,8 @@ describe('judgePlan: the verdict the pass and plan share', () => {
     { name: 'drift with no comparison is never taken as in sync', item: { hash: 'h', liveHash: 'h', index: 12, record: 10 }, diff: none, comparison: undefined, outcome: 'write' },
     { name: 'a new hash whose plan diff is None (spread-only, lifecycle-only, stagger-only) is written', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: none, outcome: 'write' },
     { name: 'a new hash with a real diff is written', item: { hash: 'h2', liveHash: 'h1', record: 10 }, diff: countDiff('2', '3'), outcome: 'write' },
+    { name: 'a new hash on a job that moved since our record, found already as desired, is in sync (a lost record: no second write)', item: { hash: 'h2', liveHash: 'h1', index: 12, record: 10 }, diff: none, comparison: same, outcome: 'in-sync' },
+    { name: 'a new hash on a job that moved since our record, found different, is written', item: { hash: 'h2', liveHash: 'h1', index: 12, record: 10 }, diff: countDiff('2', '3'), comparison: differs, outcome: 'write' },
   ])('$name', ({ item, diff, comparison, outcome }) => {
     const it = itemOf(item);
     expect(needsPlanCall(it)).toBe(true);
