@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { defaultOperatorConfig } from '../crd-schemas/operator-config';
 import { defaultPolicy } from '../crd-schemas/policy';
+import { HASH_SCHEME } from '../lib/core/hash';
 import { renderSpec } from '../lib/core/pipeline';
 import type { Job } from '../lib/core/nomad/types';
 import type { JobRecord } from '../lib/core/plan';
@@ -102,17 +103,19 @@ export async function run(opts: { jobs?: number; rounds?: number } = {}): Promis
     const config = { ...base, source: { ...base.source, repo: repoDir, name: 'bench-specs' } };
     const env = { config, policy: defaultPolicy() };
     const jobs: Job[] = [];
+    const hashes = new Map<string, string>();
     for (let i = 0; i < n; i++) {
       const file = `team${i % teams}/svc${i}/nomadgen.toml`;
       const r = renderSpec({ text: specText(i), file, team: `team${i % teams}`, commit: head, source: 'bench-specs' }, env);
-      if (!r.ok || !r.job) throw new Error(`bench spec ${file} does not render: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+      if (!r.ok || !r.job || !r.hash) throw new Error(`bench spec ${file} does not render: ${r.diagnostics.map((d) => d.message).join('; ')}`);
       jobs.push(r.job);
+      hashes.set(`${r.job.Namespace}/${r.job.ID}`, r.hash);
     }
     sim.seedJobs(jobs);
     // The state file is written once, as the store would have after N writes (N puts would rewrite it N times).
     const { items } = await nomad.listJobs({ namespace: '*', meta: true });
     const records: Record<string, JobRecord> = {};
-    for (const s of items) records[`${s.Namespace}/${s.ID}`] = { jobModifyIndex: s.JobModifyIndex, hash: s.Meta?.['nomadguard.hash'] ?? '', commit: head };
+    for (const s of items) records[`${s.Namespace}/${s.ID}`] = { jobModifyIndex: s.JobModifyIndex, hash: hashes.get(`${s.Namespace}/${s.ID}`) ?? '', scheme: HASH_SCHEME, commit: head };
     fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify({ version: 1, jobs: records }));
     const state = new FileStateStore(path.join(dir, 'state.json'));
     if ((await state.load()).size !== n) throw new Error('state store set-up failed');
