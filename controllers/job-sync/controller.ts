@@ -709,7 +709,10 @@ export class PassError extends Error {
 
 /** What a token may not do, in words, for the routes a pass reads. */
 function forbiddenAction(e: ApiError): string {
+  // Nomad answers 403 to a wildcard list with a token that may list jobs in no namespace (nomad/job_endpoint.go,
+  // Job.List: `acl.AllowNamespaceOperation("*")` fails with the auth error), and to the agent read without agent:read.
   if (e.service === 'nomad' && e.method === 'GET' && e.route === '/v1/jobs') return 'list jobs (namespace=*)';
+  if (e.service === 'nomad' && e.method === 'GET' && e.route === '/v1/agent/self') return 'read the agent (GET /v1/agent/self, for the Nomad version)';
   if (e.service === 'nomad' && e.method === 'GET' && e.route.startsWith('/v1/job/')) return `read job ${e.route.slice('/v1/job/'.length)}`;
   if (e.service === 'consul' && e.route.startsWith('/v1/kv/')) return `read the operator state in Consul KV (${e.route.slice('/v1/kv/'.length)})`;
   return `${e.method} ${e.route}`;
