@@ -28,7 +28,7 @@ export function gitStream(gitDir: string, args: readonly string[], onChunk: (chu
     let stderr = '';
     let stopped = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    timer.unref();
+    timer.unref(); // the child process keeps the process alive while it runs; this kill timer need not
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
     child.stdout.on('data', (d: Buffer) => {
       if (stopped) return;
@@ -60,7 +60,7 @@ export function catFileBatch(gitDir: string, specs: readonly string[], timeoutMs
     const chunks: Buffer[] = [];
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    timer.unref();
+    timer.unref(); // as above: the running child keeps the process alive
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
     child.on('error', (e) => { clearTimeout(timer); reject(e); });
