@@ -92,6 +92,11 @@ describe('nomadguard run --once, plan and ps as processes', () => {
     }
     const counts = (await sim.control('GET', '/_sim/requests')) as Record<string, number>;
     expect(counts['POST /v1/jobs'] ?? 0).toBe(0);
+    // The client's retries before it gave up are in the debug log, with the route and the status.
+    const debug = await nomadguard(['run', '--once', '--listen', 'off', '--repo', repo.remote, '--work-dir', repo.tempDir('work')], { ...env(), NOMADGUARD_LOG_LEVEL: 'debug' });
+    const retries = debug.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'http request retrying');
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatchObject({ level: 20, service: 'nomad', method: 'GET', route: '/v1/jobs', status: 500 });
   });
 
   it('with registrations answering 500, run --once reports the job and exits 1; nothing was written', async () => {
