@@ -629,11 +629,12 @@ export class JobSyncController {
    */
   private ensureNamespace(ns: string): Promise<void> {
     if (this.knownNamespaces.has(ns)) return Promise.resolve();
-    let pending = this.namespaceCreates.get(ns);
-    if (!pending) {
-      pending = this.createNamespace(ns).finally(() => this.namespaceCreates.delete(ns));
-      this.namespaceCreates.set(ns, pending);
-    }
+    const inFlight = this.namespaceCreates.get(ns);
+    if (inFlight) return inFlight;
+    const pending: Promise<void> = this.createNamespace(ns).finally(() => {
+      if (this.namespaceCreates.get(ns) === pending) this.namespaceCreates.delete(ns);
+    });
+    this.namespaceCreates.set(ns, pending);
     return pending;
   }
 
