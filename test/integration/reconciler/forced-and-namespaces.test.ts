@@ -1,4 +1,6 @@
 import { Simulator } from '../../../lib/sim';
+import { flushPromises } from '../../../lib/runtime/clock';
+import { startOperator, type Manager } from '../../../controllers/manager';
 import { spec, shopAutoReverted, startHarness, type Harness } from './harness';
 
 /** Writes the operator makes only once: a forced resubmission, a namespace creation, the creates after a cluster restart. */
@@ -80,6 +82,40 @@ describe('writes made once', () => {
       ]);
     } finally {
       await fresh.stop(); // the harness stops the cluster it started
+    }
+  });
+
+  it('the live watch seeing Nomad restarted empty has the jobs and their namespaces created again, without a pass', async () => {
+    h = await startHarness();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('one');
+    h.manager.stop();
+    // No poll interval elapses in this test: only the live watch can notice.
+    const deps = { ...h.deps, config: { ...h.deps.config, source: { ...h.deps.config.source, pollInterval: '24h' } } };
+    const op = startOperator(deps, { cron: false, sighup: false });
+    h.manager = op.manager as Manager;
+    let sim = h.sim;
+    const until = async (cond: () => Promise<boolean> | boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 1000; i++) {
+        if (await cond()) return;
+        await sim.settle();
+        await h?.clock.advance(1000);
+        await flushPromises();
+        await new Promise((r) => setTimeout(r, 5)); // lets the loopback HTTP of the operator and the cluster run; the condition ends the wait
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    await until(() => op.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase === 'Healthy', 'Healthy');
+    const nomadPort = Number(new URL(h.sim.nomadUrl).port);
+    const consulPort = Number(new URL(h.sim.consulUrl).port);
+    await h.sim.stop();
+    sim = await Simulator.start({ clock: h.clock, seed: 4, nomadPort, consulPort });
+    try {
+      await until(async () => (await h?.nomad.readJob('web', 't-web-shop').catch(() => undefined)) !== undefined, 'the job created again');
+      await until(() => op.status().jobs.find((j) => j.key === 'web/t-web-shop')?.phase === 'Healthy', 'Healthy again');
+    } finally {
+      await op.stop();
+      await sim.stop(); // the harness stops the cluster it started
     }
   });
 });
