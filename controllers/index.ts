@@ -5,5 +5,6 @@ export { LiveCache, listLive, stubOf } from './job-sync/live-cache';
 export { StatusStore } from './job-sync/status-store';
 export { DEFAULT_TUNING, type OperatorDeps, type OperatorTuning, type RenderFn } from './job-sync/types';
 export { Manager, startOperator, runOnce, CONVERGED_PHASES, type OperatorHandle, type RunOnceResult, type StartOptions } from './manager';
+export { ONCE_EXIT, onceOutcome, onceReport, jobLine, type OnceOutcome } from './once-report';
 export { planReport, type PlanReport } from './plan-report';
 export { buildOperatorDeps, loadConfig, defaultWorkDir, WiringError, type WiringOptions } from './wiring';

@@ -12,6 +12,8 @@ import type { OperatorStatus } from '../crd-schemas/status';
 import { isManaged, type JobKey } from '../lib/core/plan';
 import { JobSyncController, type PassSummary } from './job-sync/controller';
 import { listLive } from './job-sync/live-cache';
+import { onceOutcome, type OnceOutcome } from './once-report';
+export { CONVERGED_PHASES } from './once-report';
 import type { OperatorDeps } from './job-sync/types';
 
 /** Runs passes and workers around one controller. */
@@ -160,7 +162,8 @@ export class Manager {
       try {
         await this.pass(req);
       } catch (e) {
-        this.deps.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'pass failed; retrying at the next trigger');
+        // The controller logged the failure once for its streak and recorded it in the status and metrics.
+        this.deps.logger.debug({ err: e instanceof Error ? e.message : String(e) }, 'pass failed; retrying at the next trigger');
       }
     }
   }
@@ -177,18 +180,23 @@ export class Manager {
         if (signal.aborted) return;
         // Below the index asked for, Nomad's own index went backwards (a restore): start over. Below only a
         // pass's newer list, it is an older list, which the cache ignores.
-        if (index < asked) live.index = 0;
+        if (index < asked) {
+          this.deps.logger.warn({ index, asked }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
+          this.controller.nomadRestarted();
+        }
         if (index === live.index) continue;
         const changed = live.replace(stubs, index);
         for (const key of changed) {
           const stub = live.get(key);
           if ((stub && isManaged(stub)) || this.controller.desired.get(key) || this.deps.state.get(key)) this.queue.add(key);
         }
+        if (failures > 0) this.deps.logger.info({ failures }, 'live watch works again');
         failures = 0;
       } catch (e) {
         if (signal.aborted) return;
         failures++;
-        this.deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'live watch failed; retrying');
+        // Once per failure streak; the retries after it at debug.
+        this.deps.logger[failures === 1 ? 'warn' : 'debug']({ err: e instanceof Error ? e.message : String(e), failures }, 'live watch failed; retrying');
         try {
           await this.deps.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.min(failures, 6)), signal);
         } catch {
@@ -276,26 +284,27 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
   };
 }
 
-/** The phases that count as converged for `run --once`. */
-export const CONVERGED_PHASES: ReadonlySet<string> = new Set(['Synced', 'Healthy', 'Pruned']);
-
 /** Result of a single pass run to completion. */
 export interface RunOnceResult {
   converged: boolean;
+  /** converged (exit 0), failed (1), or timed out while still progressing (3). */
+  outcome: OnceOutcome;
   status: OperatorStatus;
   summary: PassSummary;
   timedOut: boolean;
 }
 
 /**
- * One full pass, then reconciles (following deployments) until nothing is left to do or `timeoutMs`
- * passes. Converged when the source is healthy and every job is Synced, Healthy or Pruned.
+ * One full pass, then reconciles until every job it wrote is Healthy or has failed (each key's follow
+ * ends), nothing else is queued, or `timeoutMs` passes. Converged when the source is healthy and every
+ * job is Synced, Healthy or Pruned. A pass that cannot read Nomad or the state store throws.
  */
 export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; confirmPrune?: string[]; forced?: string[]; signal?: AbortSignal } = {}): Promise<RunOnceResult> {
   const manager = new Manager(deps);
   const summary = await manager.pass({ full: true, forced: new Set(opts.forced ?? []), confirmPrune: new Set(opts.confirmPrune ?? []), reasons: ['once'] });
   const workers = manager.runWorkers(Math.max(1, deps.config.reconcile.workers));
   let timedOut = false;
+  // This timer keeps the process alive while the deployments are followed; it is cleared once idle.
   const timeout = deps.clock.setTimeout(() => {
     timedOut = true;
     manager.stop();
@@ -308,6 +317,6 @@ export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; co
   manager.stop();
   await workers;
   const status = manager.status();
-  const converged = !timedOut && summary.ok && status.sources.every((s) => s.healthy) && status.jobs.every((j) => CONVERGED_PHASES.has(j.phase));
-  return { converged, status, summary, timedOut };
+  const outcome = onceOutcome(status, { passOk: summary.ok, timedOut: timedOut || opts.signal?.aborted === true });
+  return { converged: outcome === 'converged', outcome, status, summary, timedOut };
 }

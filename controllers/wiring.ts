@@ -17,6 +17,7 @@ import { renderSpec } from '../lib/core/pipeline';
 import { ConsulHttpClient } from '../lib/adapters/consul-http/consul-http-client';
 import { ConnectionConfigError, connectionsFromCluster } from '../lib/adapters/env-config';
 import { GitSpecSource } from '../lib/adapters/git-spec-source';
+import type { RetryEvent } from '../lib/adapters/http/http-transport';
 import { NomadHttpClient } from '../lib/adapters/nomad-http/nomad-http-client';
 import { ConsulStateStore, FileStateStore, type StateStore } from '../lib/adapters/state-store';
 import type { ConsulApi } from '../lib/ports/consul-api';
@@ -121,12 +122,14 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
     if (e instanceof ConnectionConfigError) throw new WiringError(e.message);
     throw e;
   }
-  const nomadClient = opts.nomad ? undefined : NomadHttpClient.fromConnection(conns.nomad);
+  // Retries are routine: at debug, with the route and the status (never a query string or a token).
+  const onRetry = (e: RetryEvent): void => logger.debug({ service: e.service, method: e.method, route: e.route, status: e.status, code: e.code, attempt: e.attempt, delayMs: e.delayMs }, 'http request retrying');
+  const nomadClient = opts.nomad ? undefined : NomadHttpClient.fromConnection(conns.nomad, { onRetry });
   const nomad: NomadApi = opts.nomad ?? (nomadClient as NomadHttpClient);
   let consulClient: ConsulHttpClient | undefined;
   let consul: ConsulApi | undefined = opts.consul === null ? undefined : opts.consul;
   if (opts.consul === undefined) {
-    consulClient = ConsulHttpClient.fromConnection(conns.consul, { backoff: { maxAttempts: 2 } });
+    consulClient = ConsulHttpClient.fromConnection(conns.consul, { backoff: { maxAttempts: 2 }, onRetry });
     consul = consulClient;
   }
   const workDir = opts.workDir ? path.resolve(opts.cwd, opts.workDir) : defaultWorkDir(config.source.repo, config.source.branch);

@@ -60,6 +60,10 @@ export class JobSyncController {
   /** Detect-only drift already reported at this JobModifyIndex (no plan call again). */
   private reportedDrift = new Map<JobKey, number>();
   private keylessInvalid = new Set<string>();
+  /** Namespace creations in flight: every worker creating in the same namespace shares one. */
+  private namespaceCreates = new Map<string, Promise<void>>();
+  /** The failure streak of passes, while passes fail. */
+  private failing?: { reason: string; system: PassFailure['system']; since: number; passes: number };
   /** The desired-state version `recordKeylessInvalid` last ran on (-1: never). */
   private keylessVersion = -1;
   /** The last pass's decisions (before the prune guard), re-used for keys whose inputs did not move. */
@@ -106,11 +110,85 @@ export class JobSyncController {
     return keys;
   }
 
-  /** One pass: refresh git, list Nomad once, decide everything, return the keys needing work. */
+  /**
+   * One pass: refresh git, list Nomad once, decide everything, return the keys needing work.
+   *
+   * A pass that cannot read Nomad or the state store throws a `PassError` naming the system and what
+   * failed; until a pass succeeds again the source is reported unhealthy with that error, every job
+   * carries it, `nomadguard_pass_errors_total{reason}` counts each failed pass, and the failure is logged
+   * once per streak (and once when it ends). The processed commit moves only with a pass that
+   * succeeded, and a failed pass leaves the next one deciding every key afresh, so nothing the failed
+   * pass fetched is lost.
+   */
   async runPass(req: PassRequest = { full: false, forced: new Set(), confirmPrune: new Set(), reasons: ['manual'] }): Promise<PassSummary> {
+    let summary: PassSummary;
+    try {
+      summary = await this.passInner(req);
+    } catch (e) {
+      // What the failed pass refreshed or listed was not decided: the next pass decides every key.
+      this.lastItems = undefined;
+      const failure = describePassFailure(e);
+      this.passFailed(failure);
+      throw new PassError(failure, e);
+    }
+    if (summary.ok) {
+      this.status.updateSource({ lastProcessedCommit: summary.commit, healthy: this.desired.healthy, lastError: undefined });
+      this.passRecovered();
+    }
+    this.deps.metrics?.setSourceHealthy(this.sourceId, this.status.source.healthy);
+    return summary;
+  }
+
+  /** Records a failed pass: the source's and every job's error, the metric, and a log line when a streak starts. */
+  private passFailed(f: PassFailure): void {
+    const time = this.status.nowIso();
+    this.deps.metrics?.countPassError(f.reason);
+    this.status.updateSource({ healthy: false, lastError: { reason: f.reason, message: f.message, time } });
+    const first = this.failing?.reason !== f.reason;
+    if (f.system !== 'git' && first) {
+      for (const j of this.status.snapshot().jobs) {
+        this.status.update(j.key, { condition: { type: 'Ready', status: 'Unknown', reason: f.reason, message: f.message }, lastError: { code: 'Transient', reason: f.reason, message: f.message, time } });
+      }
+    }
+    if (first) {
+      const msg = f.system === 'git' ? 'spec source failed: keeping the last desired state, pruning nothing' : `pass failed: ${f.system} did not answer as needed; nothing decided, retrying at the next trigger`;
+      this.deps.logger.error({ system: f.system, reason: f.reason, err: f.message }, msg);
+    } else {
+      this.deps.logger.debug({ system: f.system, reason: f.reason, err: f.message }, 'pass failed again');
+    }
+    this.failing = { reason: f.reason, system: f.system, since: this.failing?.since ?? this.deps.clock.now(), passes: (this.failing?.passes ?? 0) + 1 };
+    this.deps.metrics?.setSourceHealthy(this.sourceId, false);
+  }
+
+  /** Ends a failure streak: one log line, and the pass error taken off the jobs that carry it. */
+  private passRecovered(): void {
+    const f = this.failing;
+    if (!f) return;
+    this.failing = undefined;
+    this.deps.logger.info({ system: f.system, reason: f.reason, failedPasses: f.passes, forMs: this.deps.clock.now() - f.since }, `pass succeeded again after ${f.passes} failed`);
+    if (f.system === 'git') return;
+    for (const j of this.status.snapshot().jobs) {
+      if (j.lastError?.reason !== f.reason) continue;
+      this.status.update(j.key, { condition: { type: 'Ready', status: 'True', reason: 'Reconciled', message: `${f.system} answers again` }, lastError: null });
+    }
+  }
+
+  /** Nomad's index went backwards (a restore, a rebuilt cluster): what was cached about it is forgotten. */
+  nomadRestarted(): void {
+    this.live.index = 0;
+    this.knownNamespaces = new Set<string>(['default']);
+    this.namespaceCreates.clear();
+    this.lastItems = undefined;
+  }
+
+  private async passInner(req: PassRequest): Promise<PassSummary> {
     const log = this.deps.logger;
-    this.forced.delete('*'); // a forced full sync lasts one pass
-    for (const k of req.forced) this.forced.add(k);
+    // A forced key lasts until the write it allows (or the hold of that write when it fails again): a
+    // forced full sync forces every recorded key once, never a standing '*' that would resubmit a
+    // version Nomad reverted again and again.
+    const forceAll = req.forced.has('*');
+    for (const k of req.forced) if (k !== '*') this.forced.add(k);
+    const knownIndex = this.live.index;
     // git and Nomad are read at the same time: a pass costs the slower of the two, not their sum. Both
     // are joined before anything else happens, so a failed list never leaves a refresh running into the
     // next pass; the refresh's outcome is recorded, then a failed read fails the pass.
@@ -123,20 +201,28 @@ export class JobSyncController {
     const refresh = refreshed.value;
     const now = this.status.nowIso();
     if (refresh.ok) {
-      this.status.updateSource({ lastFetchedCommit: refresh.commit, lastProcessedCommit: refresh.commit, lastFetchTime: now, healthy: this.desired.healthy, lastError: undefined });
+      // The processed commit moves in runPass once the pass that used it succeeded.
+      this.status.updateSource({ lastFetchedCommit: refresh.commit, lastFetchTime: now });
       if (refresh.forcePushed) log.warn({ commit: refresh.commit, healthy: this.desired.healthy }, 'spec branch was force-pushed: full re-render');
     } else {
-      this.status.updateSource({ healthy: false, lastError: { reason: refresh.error?.reason ?? 'GitFailed', message: refresh.error?.message ?? 'unknown', time: now } });
-      log.error({ reason: refresh.error?.reason, err: refresh.error?.message }, 'spec source failed: keeping the last desired state, pruning nothing');
+      this.passFailed({ system: 'git', reason: refresh.error?.reason ?? 'GitFailed', message: `git: ${refresh.error?.message ?? 'unknown'}` });
     }
     if (loaded.status === 'rejected') throw loaded.reason;
     if (listing.status === 'rejected') throw listing.reason;
     const records = loaded.value;
     const listed = listing.value;
+    if (listed.index < knownIndex) {
+      // Nomad answered below an index it had already given before this list was asked for: its state
+      // went backwards (a snapshot restore, a cluster rebuilt empty at the same address). A list that is
+      // merely older than one the live watch applied meanwhile is not this, and the cache ignores it.
+      log.warn({ index: listed.index, known: knownIndex }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
+      this.nomadRestarted();
+    }
     const firstList = !this.live.loaded;
     const liveChanged = this.live.replace(listed.stubs, listed.index);
     // Git was indexed before Nomad answered: on the first list, index again with the running jobs as holders.
     if (firstList && this.desired.known) for (const k of this.desired.reindex()) refresh.changedKeys.add(k);
+    if (forceAll) for (const k of records.keys()) this.forced.add(k);
     for (const ns of this.live.namespaces()) this.knownNamespaces.add(ns);
 
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
@@ -209,6 +295,8 @@ export class JobSyncController {
       this.lastItems = new Map(items.map((i) => [i.key, i]));
     }
     this.lastHealthy = opts.sourceHealthy;
+    // A forced key whose decision writes nothing has nothing left to force.
+    for (const k of this.forced) if (!this.lastItems?.get(k)?.write) this.forced.delete(k);
     // Without a prune anywhere no confirmation covers anything and the guard refuses nothing: skip
     // their walks over every item (what they return then is known); the incremental walk above has
     // already counted and queued.
@@ -644,22 +732,43 @@ export class JobSyncController {
     if (prefix) this.nodePrefixes.set(id, prefix);
   }
 
-  /** Creates the namespace when missing; a token that may not is a Stalled error naming the reason. */
-  private async ensureNamespace(ns: string): Promise<void> {
-    if (this.knownNamespaces.has(ns)) return;
+  /**
+   * Creates the namespace when missing; a token that may not read or create it is a Stalled error
+   * saying which. Concurrent callers for one namespace share one read and at most one creation.
+   */
+  private ensureNamespace(ns: string): Promise<void> {
+    if (this.knownNamespaces.has(ns)) return Promise.resolve();
+    const inFlight = this.namespaceCreates.get(ns);
+    if (inFlight) return inFlight;
+    const pending: Promise<void> = this.createNamespace(ns).finally(() => {
+      if (this.namespaceCreates.get(ns) === pending) this.namespaceCreates.delete(ns);
+    });
+    this.namespaceCreates.set(ns, pending);
+    return pending;
+  }
+
+  private async createNamespace(ns: string): Promise<void> {
+    let existing;
     try {
-      const existing = await this.deps.nomad.readNamespace(ns);
-      if (!existing) {
-        await this.deps.nomad.upsertNamespace({ Name: ns, Description: `team ${ns} (created by nomadguard)` });
-        this.deps.logger.info({ namespace: ns }, 'namespace created');
-      }
-      this.knownNamespaces.add(ns);
+      existing = await this.deps.nomad.readNamespace(ns);
     } catch (e) {
       if (e instanceof ForbiddenError) {
-        throw controllerError('Stalled', 'NamespaceBlocked', `namespace ${ns} does not exist and the token may not create it: ${e.serverMessage || 'Permission denied'}`, { phase: 'Error' });
+        throw controllerError('Stalled', 'NamespaceBlocked', `the token may not read namespace ${ns}: ${e.serverMessage || 'Permission denied'}`, { phase: 'Error' });
       }
       throw e;
     }
+    if (!existing) {
+      try {
+        await this.deps.nomad.upsertNamespace({ Name: ns, Description: `team ${ns} (created by nomadguard)` });
+      } catch (e) {
+        if (e instanceof ForbiddenError) {
+          throw controllerError('Stalled', 'NamespaceBlocked', `namespace ${ns} does not exist and the token may not create it: ${e.serverMessage || 'Permission denied'}`, { phase: 'Error' });
+        }
+        throw e;
+      }
+      this.deps.logger.info({ namespace: ns }, 'namespace created');
+    }
+    this.knownNamespaces.add(ns);
   }
 
   /** Re-reads one job into the live cache (after a lost check-and-set the cached index is stale). */
@@ -685,6 +794,49 @@ export class JobSyncController {
     return controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e), { cause: e });
   }
 
+}
+
+/** What a failed pass could not do, by the system that failed. */
+export interface PassFailure {
+  system: 'Nomad' | 'Consul' | 'git' | 'operator';
+  /** CamelCase, bounded (a metric label): NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed... */
+  reason: string;
+  /** One line naming the system; no secrets (port errors carry none). */
+  message: string;
+}
+
+/** A pass that could not read what it needs; `cause` is the port's error. */
+export class PassError extends Error {
+  readonly system: PassFailure['system'];
+  readonly reason: string;
+  constructor(failure: PassFailure, override readonly cause: unknown) {
+    super(failure.message);
+    this.name = 'PassError';
+    this.system = failure.system;
+    this.reason = failure.reason;
+  }
+}
+
+/** What a token may not do, in words, for the routes a pass reads. */
+function forbiddenAction(e: ApiError): string {
+  // Nomad answers 403 to a wildcard list with a token that may list jobs in no namespace (nomad/job_endpoint.go,
+  // Job.List: `acl.AllowNamespaceOperation("*")` fails with the auth error), and to the agent read without agent:read.
+  if (e.service === 'nomad' && e.method === 'GET' && e.route === '/v1/jobs') return 'list jobs (namespace=*)';
+  if (e.service === 'nomad' && e.method === 'GET' && e.route === '/v1/agent/self') return 'read the agent (GET /v1/agent/self, for the Nomad version)';
+  if (e.service === 'nomad' && e.method === 'GET' && e.route.startsWith('/v1/job/')) return `read job ${e.route.slice('/v1/job/'.length)}`;
+  if (e.service === 'consul' && e.route.startsWith('/v1/kv/')) return `read the operator state in Consul KV (${e.route.slice('/v1/kv/'.length)})`;
+  return `${e.method} ${e.route}`;
+}
+
+/** Names the system and the reason of an error that failed a pass. */
+export function describePassFailure(e: unknown): PassFailure {
+  if (e instanceof PassError) return { system: e.system, reason: e.reason, message: e.message };
+  if (e instanceof ApiError) {
+    const system = e.service === 'nomad' ? 'Nomad' : 'Consul';
+    if (e instanceof ForbiddenError) return { system, reason: `${system}Forbidden`, message: `${system}: the token may not ${forbiddenAction(e)}: ${e.serverMessage || 'Permission denied'}` };
+    return { system, reason: e.transient ? `${system}Unavailable` : `${system}Error`, message: `${system}: ${e.message}` };
+  }
+  return { system: 'operator', reason: 'PassFailed', message: e instanceof Error ? e.message : String(e) };
 }
 
 /** Why a freshly read job may not be pruned by `source` (decided at `decidedIndex`); undefined when it may. */

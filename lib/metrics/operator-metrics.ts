@@ -4,7 +4,8 @@
  * Names follow controller-runtime's so existing dashboards and alerts carry over:
  * `nomadguard_reconcile_total{controller,result}`, `nomadguard_reconcile_errors_total{controller}`,
  * `nomadguard_reconcile_time_seconds{controller}`, `nomadguard_active_workers{controller}`,
- * `nomadguard_workqueue_depth{name}`; plus `nomadguard_jobs{phase}` and `nomadguard_source_healthy{source}`.
+ * `nomadguard_workqueue_depth{name}`; plus `nomadguard_jobs{phase}`, `nomadguard_source_healthy{source}` and
+ * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...).
  * Every label combination known up front is set to 0 at construction, so series exist before the first event.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -22,6 +23,7 @@ export class OperatorMetrics {
   private readonly queueDepth: Gauge<'name'>;
   private readonly jobs: Gauge<'phase'>;
   private readonly sourceHealthy: Gauge<'source'>;
+  private readonly passErrors: Counter<'reason'>;
 
   constructor(registry: Registry = new Registry(), controllers: readonly string[] = ['job']) {
     this.registry = registry;
@@ -37,6 +39,7 @@ export class OperatorMetrics {
     this.activeWorkers = new Gauge({ name: 'nomadguard_active_workers', help: 'Workers currently reconciling.', labelNames: ['controller'], registers: [registry] });
     this.queueDepth = new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers: [registry] });
     this.jobs = new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: ['phase'], registers: [registry] });
+    this.passErrors = new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: ['reason'], registers: [registry] });
     this.sourceHealthy = new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: ['source'], registers: [registry] });
 
     for (const controller of controllers) {
@@ -65,6 +68,11 @@ export class OperatorMetrics {
 
   setPhaseCounts(counts: Readonly<Record<JobPhase, number>>): void {
     for (const phase of JOB_PHASES) this.jobs.set({ phase }, counts[phase] ?? 0);
+  }
+
+  /** Counts one failed pass. */
+  countPassError(reason: string): void {
+    this.passErrors.inc({ reason });
   }
 
   setSourceHealthy(source: string, healthy: boolean): void {

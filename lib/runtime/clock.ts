@@ -38,7 +38,11 @@ function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-/** The real clock. Timers are unref'd so a pending timer never keeps the process alive on its own. */
+/**
+ * The real clock. A pending timer keeps the process alive, as a plain `setTimeout` does: whatever waits
+ * on it (a retry's backoff, a deployment followed by `run --once`) is still to come, and a process must
+ * not leave while it waits. Whoever sets a timer clears it (or lets it fire) when nothing waits any more.
+ */
 export class SystemClock implements Clock {
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private nextId = 1;
@@ -53,7 +57,6 @@ export class SystemClock implements Clock {
       this.timers.delete(id);
       fn();
     }, Math.max(0, ms));
-    t.unref();
     this.timers.set(id, t);
     return { id };
   }

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { FakeClock } from '../../lib/runtime/clock';
 
 describe('FakeClock', () => {
@@ -28,5 +31,15 @@ describe('FakeClock', () => {
     ac.abort(new Error('stop'));
     await expect(aborted).rejects.toThrow('stop');
     expect(clock.pending()).toBe(0);
+  });
+});
+
+describe('SystemClock', () => {
+  it('keeps the process alive while something waits on one of its timers', () => {
+    const built = path.resolve(__dirname, '../../dist/lib/runtime/clock.js');
+    if (!fs.existsSync(built)) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` before this test');
+    const script = `new (require(${JSON.stringify(built)}).SystemClock)().sleep(50).then(() => process.stdout.write('woke'))`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stdout).toBe('woke');
   });
 });

@@ -56,7 +56,7 @@ export function gitStream(gitDir: string, args: readonly string[], onChunk: (chu
     let stderr = '';
     let stopped = false;
     run.timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    run.timer.unref();
+    run.timer.unref(); // the child process keeps the process alive while it runs; this kill timer need not
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
     child.stdout.on('data', (d: Buffer) => {
       if (stopped) return;
@@ -103,7 +103,7 @@ export function catFileBatch(gitDir: string, ids: readonly string[], timeoutMs =
     const chunks: Buffer[] = [];
     let stderr = '';
     run.timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    run.timer.unref();
+    run.timer.unref(); // as above: the running child keeps the process alive
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString('utf8'); });
     child.on('close', (code) => {

@@ -1,8 +1,8 @@
 /**
  * `nomadguard plan`: what a pass would do, per job — create, update (with the field diff), delete,
  * unchanged — plus invalid specs and jobs the operator would leave alone, and why. Writes nothing.
- * Exit 0 when a pass would write nothing, 2 when it would write (register, stop, purge), 1 on error
- * (source or API). Changes a pass holds back (detect-only drift, suspended specs, prunes the guard
+ * Exit 1 when any spec is invalid (the plan of the others is still printed) or on an error (source or
+ * API), else 2 when a pass would write (register, stop, purge), 0 when it would write nothing. Changes a pass holds back (detect-only drift, suspended specs, prunes the guard
  * refuses or whose grace period runs) are listed as `not written: <reason>` and do not count.
  */
 import type { Command } from 'commander';
@@ -26,7 +26,7 @@ interface PlanOptions {
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
   program
     .command('plan')
-    .description('Show what a pass would do per job (create / update / delete / unchanged, with field diffs). Exit 0: nothing would be written, 2: a pass would write, 1: error. Held-back changes are listed as "not written".')
+    .description('Show what a pass would do per job (create / update / delete / unchanged, with field diffs). Exit 1: a spec is invalid or an error, 2: a pass would write, 0: nothing would be written. Held-back changes are listed as "not written".')
     .option('--config <file>', 'operator config (nomadguard.yaml)')
     .option('--repo <url|path>', 'spec repository (overrides source.repo)')
     .option('--branch <name>', 'branch (overrides source.branch)')
@@ -50,19 +50,20 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           ctx.exitCode = 1;
           return;
         }
+        const s = summarize(report.entries);
         if (opts.json) ctx.stdout(`${JSON.stringify({ commit: report.commit, changes: report.changes, entries: report.entries }, null, 2)}\n`);
         else {
           for (const line of formatChangeset(report.entries)) ctx.stdout(`${line}\n`);
-          const s = summarize(report.entries);
           ctx.stdout(`\nPlan at ${report.commit?.slice(0, 12)}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged, ${s.invalid} invalid, ${s.blocked} blocked, ${s.held} not written.\n`);
         }
-        ctx.exitCode = report.changes ? 2 : 0;
+        ctx.exitCode = s.invalid > 0 ? 1 : report.changes ? 2 : 0;
       } catch (e) {
         if (e instanceof ApiError) {
           ctx.stderr(`nomadguard: ${e.message}\n`);
           ctx.exitCode = 1;
           return;
         }
+        if (e instanceof Error) throw new CliError(`plan: ${e.message}`);
         throw e;
       } finally {
         deps.close();

@@ -1,11 +1,13 @@
 /**
  * `nomadguard run`: the operator in the foreground. Structured (pino) logs on stdout; SIGTERM/SIGINT
- * stop it cleanly (no new work, reconciles in flight finish). `--once` does one full pass, follows
- * what it started, and exits 0 when everything converged, 1 otherwise.
+ * stop it cleanly (no new work, reconciles in flight finish). `--once` does one full pass, waits until
+ * every job it wrote is Healthy or has failed (or `--timeout` passes), prints one line per job that did
+ * not converge and a summary line, and exits 0 when everything converged, 1 on an invalid spec, a failed
+ * or reverted deployment or an error, 3 when it timed out while something was still progressing.
  */
 import type { Command } from 'commander';
 import pino from 'pino';
-import { buildOperatorDeps, runOnce, startOperator, WiringError } from '../../../controllers';
+import { buildOperatorDeps, CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
 import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
@@ -28,7 +30,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .command('run')
     .description('Run the operator: reconcile the spec repository against Nomad until stopped (SIGTERM stops cleanly).')
     .option('--config <file>', 'operator config (nomadguard.yaml); without it the cluster comes from NOMAD_ADDR / CONSUL_HTTP_ADDR')
-    .option('--once', 'one full pass, follow its deployments, exit 0 when everything converged, 1 otherwise')
+    .option('--once', 'one full pass, wait for its deployments, then exit: 0 converged, 1 failed, 3 timed out (see below)')
     .option('--repo <url|path>', 'spec repository (overrides source.repo)')
     .option('--branch <name>', 'branch to follow (overrides source.branch)')
     .option('--work-dir <dir>', 'folder for the git work copy and the local state file')
@@ -37,7 +39,16 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--listen <host:port>', 'serve the status API, dashboard and metrics here ("off" to disable)', '127.0.0.1:4680')
     .option('--allowed-host <host...>', 'with --listen: also answer to these Host names (name or name:port, e.g. a reverse proxy; also $NOMADGUARD_ALLOWED_HOSTS)')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
-    .addHelpText('after', '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n')
+    .addHelpText(
+      'after',
+      '\nWith --once: one full pass; waits until every job it wrote is Healthy or has failed, or --timeout\n' +
+        'passes; prints one line per job that did not converge (phase and reason) and a summary line.\n' +
+        'Exit codes with --once:\n' +
+        '  0  everything converged\n' +
+        '  1  an invalid spec, a failed or reverted deployment, or an error (Nomad, Consul or git)\n' +
+        '  3  timed out while a deployment was still progressing\n' +
+        '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n',
+    )
     .action(async (opts: RunOptions) => {
       const clock = ctx.clock ?? new SystemClock();
       const logger = pino({ name: 'nomadguard', level: ctx.env.NOMADGUARD_LOG_LEVEL ?? 'info' }, { write: (s: string) => ctx.stdout(s) });
@@ -52,11 +63,18 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         if (opts.once) {
           const timeoutMs = Number(opts.timeout) * 1000;
           if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError(`--timeout: not a number of seconds: ${opts.timeout}`);
-          const r = await runOnce(deps, { timeoutMs, confirmPrune: opts.confirmPrune, signal: ctx.signal });
+          let r;
+          try {
+            r = await runOnce(deps, { timeoutMs, confirmPrune: opts.confirmPrune, signal: ctx.signal });
+          } catch (e) {
+            // The pass could not read Nomad, Consul or the state store: nothing was decided, nothing written.
+            throw new CliError(`run --once: the pass failed: ${e instanceof Error ? e.message : String(e)}`);
+          }
           const s = r.status.sources[0];
           logger.info({ converged: r.converged, timedOut: r.timedOut, commit: r.summary.commit, counts: s?.counts }, r.converged ? 'converged' : 'not converged');
-          for (const j of r.status.jobs) if (j.phase !== 'Synced' && j.phase !== 'Healthy' && j.phase !== 'Pruned') logger.warn({ key: j.key, phase: j.phase, reason: j.conditions[j.conditions.length - 1]?.reason, message: j.lastError?.message ?? j.conditions[j.conditions.length - 1]?.message }, 'not converged');
-          ctx.exitCode = r.converged ? 0 : 1;
+          for (const j of r.status.jobs) if (!CONVERGED_PHASES.has(j.phase)) logger.warn({ key: j.key, phase: j.phase, reason: j.conditions[j.conditions.length - 1]?.reason, message: j.lastError?.message ?? j.conditions[j.conditions.length - 1]?.message }, 'not converged');
+          for (const line of onceReport(r.status, { outcome: r.outcome, commit: r.summary.commit, sourceError: r.summary.sourceError, timeoutMs })) ctx.stdout(`${line}\n`);
+          ctx.exitCode = ONCE_EXIT[r.outcome];
           return;
         }
         const op = startOperator(deps);

@@ -37,7 +37,7 @@ describe('reconciler: operator lifecycle', () => {
     expect(counts['GET /v1/job/:id'] ?? 0).toBeLessThanOrEqual(1);
   });
 
-  it('a team whose namespace the token may not create is reported as blocked; other teams apply', async () => {
+  it('a team whose namespace the token may not read is reported as blocked; other teams apply', async () => {
     h = await startHarness({ aclNamespaces: ['web'] });
     h.repo.write('web/shop/nomadgen.toml', spec('shop')).write('data/cache/nomadgen.toml', spec('cache'));
     h.repo.commitAndPush('two teams');
@@ -47,7 +47,7 @@ describe('reconciler: operator lifecycle', () => {
     const cache = st.find((j) => j.key === 'data/t-data-cache');
     expect(cache?.phase).toBe('Error');
     expect(cache?.lastError?.reason).toBe('NamespaceBlocked');
-    expect(cache?.lastError?.message).toMatch(/namespace data does not exist and the token may not create it/);
+    expect(cache?.lastError?.message).toBe('the token may not read namespace data: Permission denied');
   });
 
   it('the running operator sees a manual edit through the live watch and reverts it without a pass', async () => {

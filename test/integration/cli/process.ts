@@ -1,0 +1,92 @@
+/**
+ * The built CLI as a user runs it: `node bin/nomadguard ...` as a child process (after `npx tsc -p
+ * tsconfig.json` built dist/), and `nomadguard sim` as another. Waiting is on the processes' exit or
+ * output, never on a fixed delay.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+const BIN = path.join(ROOT, 'bin', 'nomadguard');
+
+/** Fails clearly when dist/ was not built. */
+export function requireBuild(): void {
+  if (!fs.existsSync(path.join(ROOT, 'dist/lib/cli/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.json` before this test');
+}
+
+/** What a finished command printed and its exit code. */
+export interface CliRun {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Runs `nomadguard ...args` to its exit, with only `env` (plus PATH and HOME) in its environment. */
+export function nomadguard(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/** A running `nomadguard sim`. */
+export interface SimProcess {
+  child: ChildProcess;
+  nomad: string;
+  consul: string;
+  token?: string;
+  /** POSTs (or DELETEs) a simulator control endpoint. */
+  control(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown>;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `nomadguard sim ...args` and resolves once it printed its addresses. */
+export function startSim(args: string[]): Promise<SimProcess> {
+  const child = spawn(process.execPath, [BIN, 'sim', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nomad = /^NOMAD_ADDR=(\S+)$/m.exec(out)?.[1];
+      const consul = /^CONSUL_HTTP_ADDR=(\S+)$/m.exec(out)?.[1];
+      const wantToken = args.includes('--acl');
+      const token = /^NOMAD_TOKEN=(\S+)$/m.exec(out)?.[1];
+      if (!nomad || !consul || (wantToken && !token)) return;
+      resolve({
+        child,
+        nomad,
+        consul,
+        token,
+        async control(method, route, body) {
+          const res = await fetch(`${nomad}${route}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+          const text = await res.text();
+          return text ? (JSON.parse(text) as unknown) : undefined;
+        },
+        async stop() {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`sim exited early with ${code}: ${err}`)));
+  });
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
