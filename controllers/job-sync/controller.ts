@@ -41,8 +41,6 @@ export class JobSyncController implements SyncContext {
   private readonly pass: PassRunner;
   private readonly follower: HealthFollower;
   private readonly applier: Applier;
-  /** For the code moved out of this class: it reads everything through this context. */
-  private readonly c: SyncContext = this;
 
   constructor(readonly deps: OperatorDeps) {
     this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
@@ -90,28 +88,28 @@ export class JobSyncController implements SyncContext {
     await this.applier.flushRecord(key); // a record a failed state store write left pending lands before anything else
     const item = this.pass.decideKey(key);
     const { namespace, jobId } = splitKey(key);
-    const nomad = this.c.deps.nomad;
-    const fields = { spec: item.spec, source: this.c.sourceId, mode: item.desired?.mode, desiredCommit: item.desired?.commit, desiredHash: item.desired?.hash };
-    const log = this.c.deps.logger.child({ key, action: item.action, reason: item.reason });
+    const nomad = this.deps.nomad;
+    const fields = { spec: item.spec, source: this.sourceId, mode: item.desired?.mode, desiredCommit: item.desired?.commit, desiredHash: item.desired?.hash };
+    const log = this.deps.logger.child({ key, action: item.action, reason: item.reason });
     const absenceEnded = absenceEnds(item);
     if (absenceEnded && item.record) {
       const { absentSince: _a, ...rest } = item.record;
-      await this.c.deps.state.put(key, rest);
+      await this.deps.state.put(key, rest);
     }
 
     switch (item.action) {
       case 'unchanged': {
         if (item.record?.absentSince !== undefined && !absenceEnded) {
           const { absentSince: _a, ...rest } = item.record;
-          await this.c.deps.state.put(key, rest);
+          await this.deps.state.put(key, rest);
         }
-        if (this.c.memory.following.has(key)) return this.follower.followHealth(key, item);
+        if (this.memory.following.has(key)) return this.follower.followHealth(key, item);
         this.pass.recordQuiet(item);
         return { kind: 'done' };
       }
       case 'invalid':
       case 'leave-alone': {
-        this.c.memory.following.delete(key);
+        this.memory.following.delete(key);
         this.pass.recordQuiet(item);
         if (item.reason === 'SpecInvalid') throw controllerError('Invalid', 'SpecInvalid', item.message, { event: false });
         return { kind: 'done' };
@@ -119,29 +117,29 @@ export class JobSyncController implements SyncContext {
       case 'prune-wait': {
         if (item.markAbsent) {
           const live = item.live;
-          await this.c.deps.state.put(key, { ...(item.record ?? { jobModifyIndex: live?.JobModifyIndex ?? 0, hash: live?.Meta?.[META.hash] ?? '' }), absentSince: this.c.deps.clock.now() });
+          await this.deps.state.put(key, { ...(item.record ?? { jobModifyIndex: live?.JobModifyIndex ?? 0, hash: live?.Meta?.[META.hash] ?? '' }), absentSince: this.deps.clock.now() });
         }
-        this.c.status.update(key, { phase: 'OutOfSync', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
+        this.status.update(key, { phase: 'OutOfSync', fields, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message } });
         return { kind: 'requeueAfter', ms: item.waitMs ?? 0 };
       }
       case 'prune': {
-        const purge = this.c.deps.config.reconcile.prune.purge;
+        const purge = this.deps.config.reconcile.prune.purge;
         // The decision was made on a cached stub: re-read, and delete only the very job it was made on.
         const current = await nomad.readJob(namespace, jobId);
-        const refusal = pruneRefusal(current, this.c.sourceId, item.live?.JobModifyIndex);
+        const refusal = pruneRefusal(current, this.sourceId, item.live?.JobModifyIndex);
         if (refusal) {
-          this.c.live.set(key, current ? stubOf(current) : undefined);
+          this.live.set(key, current ? stubOf(current) : undefined);
           log.info({ refusal }, 'prune skipped: the job changed since the decision; deciding again');
           return { kind: 'requeueAfter', ms: 0 };
         }
         const gone = await nomad.deregisterJob(namespace, jobId, { purge });
-        await this.c.deps.state.delete(key);
-        const live = this.c.live.get(key);
+        await this.deps.state.delete(key);
+        const live = this.live.get(key);
         const at = gone.JobModifyIndex || gone.Index;
-        this.c.live.set(key, purge || !live ? undefined : { ...live, Stop: true, ...(at ? { JobModifyIndex: at } : {}) }, at);
-        this.c.memory.following.delete(key);
+        this.live.set(key, purge || !live ? undefined : { ...live, Stop: true, ...(at ? { JobModifyIndex: at } : {}) }, at);
+        this.memory.following.delete(key);
         log.info({ purge }, 'pruned: spec removed from the repository');
-        this.c.status.update(key, { phase: 'Pruned', fields, condition: { type: 'Synced', status: 'True', reason: 'SpecRemoved', message: purge ? 'job purged' : 'job stopped' }, event: { event: 'Pruned', message: purge ? 'spec removed: job purged' : 'spec removed: job stopped' } });
+        this.status.update(key, { phase: 'Pruned', fields, condition: { type: 'Synced', status: 'True', reason: 'SpecRemoved', message: purge ? 'job purged' : 'job stopped' }, event: { event: 'Pruned', message: purge ? 'spec removed: job purged' : 'spec removed: job stopped' } });
         return { kind: 'done' };
       }
       case 'create':

@@ -325,7 +325,10 @@ export class PassRunner {
       }
       case 'invalid':
       case 'leave-alone': {
-        const phase = item.reason === 'SpecInvalid' ? 'Invalid' : item.reason === 'AutoReverted' ? 'Degraded' : item.reason === 'UnmanagedJobExists' || item.reason === 'OtherSource' ? 'Error' : item.reason === 'NotManaged' ? undefined : 'OutOfSync';
+        // Another source's job that no spec here names is not ours to report (it is that source's); our spec
+        // colliding with it, or with an unmanaged job, is an error of ours.
+        const foreign = item.reason === 'NotManaged' || (item.reason === 'OtherSource' && !item.desired);
+        const phase = foreign ? undefined : item.reason === 'SpecInvalid' ? 'Invalid' : item.reason === 'AutoReverted' ? 'Degraded' : item.reason === 'UnmanagedJobExists' || item.reason === 'OtherSource' ? 'Error' : 'OutOfSync';
         if (!phase) return;
         const diag = item.invalid?.diagnostics.find((d) => d.severity === 'error');
         const message = diag ? `${diag.file ?? item.spec}:${diag.line ?? 0}:${diag.col ?? 0}: ${diag.message}` : item.message;

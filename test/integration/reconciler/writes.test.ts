@@ -226,6 +226,23 @@ describe('reconciler: writes keep what Nomad would keep', () => {
   });
 });
 
+describe('reconciler: a cluster shared by two sources', () => {
+  let h: Harness;
+  beforeEach(async () => { h = await startHarness(); });
+  afterEach(async () => { await h.close(); });
+
+  it('another source\'s job is neither touched nor reported, so `run --once` can converge', async () => {
+    await h.nomad.upsertNamespace({ Name: 'ops' });
+    const theirs = { ID: 'p-ops-theirs', Name: 'p-ops-theirs', Namespace: 'ops', Datacenters: ['dc1'], Type: 'service', Meta: { 'nomadguard.managed': 'true', 'nomadguard.source': 'another-repo', 'nomadguard.spec': 'ops/theirs/nomadgen.toml' }, TaskGroups: [{ Name: 'main', Count: 1, Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: 'registry.internal/ops/theirs:1.0.0' } }] }] } as Job;
+    const registered = await h.nomad.registerJob({ namespace: 'ops', Job: theirs });
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    expect(h.manager.status().jobs.map((j) => [j.key, j.phase])).toEqual([[KEY, 'Healthy']]);
+    expect((await h.nomad.readJob('ops', 'p-ops-theirs'))?.JobModifyIndex).toBe(registered.JobModifyIndex);
+  });
+});
+
 describe('reconciler: version tags name the commit a version came from (Nomad 1.9+)', () => {
   let h: Harness;
   afterEach(async () => { await h.close(); });
