@@ -10,6 +10,7 @@ import { allocFull, allocStub, hasAllocNetwork, rfc3339, taskEvent, type SimAllo
 import { nodeInDatacenters, nodeInPool, tasksUpdated } from './alloc-update';
 import { ChangeFeed } from './blocking';
 import { canonicalizeJob, multiError, validateJob } from './canonicalize';
+import { deepEqual } from './deep-equal';
 import { EventBroker } from './events';
 import { HttpError } from './http-server';
 import { nextAllocAddress, nextAllocIPv4, type SimNode } from './nodes';
@@ -116,14 +117,17 @@ const SERVER_FIELDS = ['Status', 'StatusDescription', 'Stable', 'Version', 'Crea
  */
 const SPEC_CHANGED_IGNORES = ['Status', 'StatusDescription', 'Stable', 'Version', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'SubmitTime'];
 
-/** Whether two canonical jobs differ as Nomad's `Job.SpecChanged` sees it. */
+/**
+ * Whether two canonical jobs differ as Nomad's `Job.SpecChanged` sees it: `reflect.DeepEqual` of the rest
+ * (`deepEqual`), so a map's key order never counts, a list's order does, and an empty list or map is not nil.
+ */
 export function specChanged(a: Job, b: Job): boolean {
-  const strip = (j: Job): string => {
+  const strip = (j: Job): Record<string, unknown> => {
     const copy: Record<string, unknown> = { ...j };
     for (const k of SPEC_CHANGED_IGNORES) delete copy[k];
-    return JSON.stringify(copy);
+    return copy;
   };
-  return strip(a) !== strip(b);
+  return !deepEqual(strip(a), strip(b));
 }
 
 /** `JobDefaultTrackedVersions` (nomad/structs): how many untagged versions of a job are kept. */
