@@ -228,6 +228,17 @@ function service(s: Obj, vars: Record<string, string>, defaultName: string, task
   };
 }
 
+/**
+ * A group's or task's `consul` block (api/consul.go `Consul.Canonicalize`, nomad/job_endpoint_hook_consul.go
+ * `mutateImpl`: `Cluster` ← `default`); `inherited` is the job's `ConsulNamespace`, merged only into a
+ * group's existing block without a namespace (api/tasks.go `TaskGroup.Canonicalize`, `Consul.MergeNamespace`).
+ * No block stays `null`.
+ */
+function consul(c: unknown, inherited = ''): Obj | null {
+  if (!isObj(c)) return null;
+  return { Namespace: str(c.Namespace) || inherited, Cluster: str(c.Cluster) || 'default', Partition: str(c.Partition) };
+}
+
 function template(t: Obj): Obj {
   const mode = str(t.ChangeMode) || 'restart';
   let signal = str(t.ChangeSignal).toUpperCase();
@@ -315,7 +326,7 @@ function task(t: Obj, groupRestart: Obj, vars: Record<string, string>, ctx: Cano
     Services: listOrNull(services),
     Vault: vault(t.Vault, ctx.version),
     Secrets: listOrNull(arr(t.Secrets)),
-    Consul: isObj(t.Consul) ? t.Consul : null,
+    Consul: consul(t.Consul),
     Templates: listOrNull(arr(t.Templates).map(template)),
     Constraints: constraints(t.Constraints),
     Affinities: affinities(t.Affinities),
@@ -421,7 +432,7 @@ function group(g: Obj, job: Obj, type: string, ctx: CanonicalizeContext): Obj {
     Affinities: affinities(g.Affinities),
     Spreads: spreads(g.Spreads),
     Networks: listOrNull(networks),
-    Consul: isObj(g.Consul) ? g.Consul : null,
+    Consul: consul(g.Consul, str(job.ConsulNamespace)),
     Services: listOrNull(services),
     Volumes: mapOrNull(g.Volumes),
     ShutdownDelay: g.ShutdownDelay ?? null,

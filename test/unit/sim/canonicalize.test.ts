@@ -77,6 +77,25 @@ describe('canonicalisation', () => {
   });
 });
 
+describe('consul blocks', () => {
+  test("a group's block takes the job's Consul namespace when it names none; no block stays none; the cluster is default", () => {
+    const job = {
+      ID: 'x',
+      ConsulNamespace: 'platform',
+      TaskGroups: [
+        { Name: 'a', Consul: {}, Tasks: [{ Name: 't', Driver: 'docker', Consul: { Partition: 'p1' } }] },
+        { Name: 'b', Consul: { Namespace: 'own', Cluster: 'default' }, Tasks: [{ Name: 't', Driver: 'docker' }] },
+        { Name: 'c', Tasks: [{ Name: 't', Driver: 'docker' }] },
+      ],
+    };
+    const c = canonicalizeJob(job, ctx);
+    expect(c.ConsulNamespace).toBe('platform');
+    expect(c.TaskGroups.map((g) => g.Consul)).toEqual([{ Namespace: 'platform', Cluster: 'default', Partition: '' }, { Namespace: 'own', Cluster: 'default', Partition: '' }, null]);
+    expect(c.TaskGroups[0].Tasks[0].Consul).toEqual({ Namespace: '', Cluster: 'default', Partition: 'p1' });
+    expect(c.TaskGroups[1].Tasks[0].Consul).toBeNull();
+  });
+});
+
 describe('check restart', () => {
   const restartOf = (service: Record<string, unknown>, checks: Array<Record<string, unknown>>): unknown[] => {
     const job = { ID: 'x', TaskGroups: [{ Name: 'g', Services: [{ Name: 's', ...service, Checks: checks }], Tasks: [{ Name: 't', Driver: 'docker' }] }] };
