@@ -1000,7 +1000,7 @@ export class Cluster {
 
   /** The networks a service of `a` (a task's when `task` is given) resolves its address from. */
   private addressSources(a: SimAlloc, task: Task | undefined): AddressSources {
-    const sources: AddressSources = { ports: a.Ports.map((p) => ({ ...p, HostIP: a.HostAddress })) };
+    const sources: AddressSources = { ports: a.Ports.map((p) => ({ ...p, HostIP: a.HostAddress })), networks: !task && a.hasNetwork ? [a.HostAddress] : [] };
     // Group services see the allocation's network status, task services their driver's network
     // (allocrunner/group_service_hook.go, taskrunner/service_hook.go).
     if (!task && hasAllocNetwork(a)) sources.netStatus = { address: a.AddressIPv4, addressIPv6: a.Address };
