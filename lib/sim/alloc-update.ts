@@ -67,11 +67,14 @@ function networkUpdated(a: NetworkResource[] | null | undefined, b: NetworkResou
   return undefined;
 }
 
-/** The Consul namespace a group registers in (`job.ConsulNamespace` is pushed down to the groups). */
-function consulNamespace(job: Job, g: TaskGroup | Task): string {
+/**
+ * `Consul.GetNamespace`: the namespace of a group's or task's own `consul` block, `''` without one. The
+ * job's `ConsulNamespace` reaches a group only through its block (merged there by canonicalisation), so a
+ * group without a block is in `''` whatever the job says (scheduler/util.go `consulUpdated`).
+ */
+function consulNamespace(g: TaskGroup | Task): string {
   const own = (g.Consul as Loose | null | undefined)?.Namespace;
-  if (typeof own === 'string' && own) return own;
-  return 'Tasks' in g && typeof job.ConsulNamespace === 'string' ? job.ConsulNamespace : '';
+  return typeof own === 'string' ? own : '';
 }
 
 /** `consulUpdated`: the namespace always, cluster and partition when both sides have a consul block. */
@@ -117,7 +120,7 @@ export function tasksUpdated(jobA: Job, jobB: Job, group: string): string | unde
   if (!equalEmpty(a.EphemeralDisk, b.EphemeralDisk)) return 'ephemeral disk';
   const net = networkUpdated(a.Networks, b.Networks);
   if (net) return net;
-  const consul = consulUpdated(consulNamespace(jobA, a), consulNamespace(jobB, b), a.Consul, b.Consul);
+  const consul = consulUpdated(consulNamespace(a), consulNamespace(b), a.Consul, b.Consul);
   if (consul) return consul;
   const connect = connectUpdated(a, b);
   if (connect) return connect;
@@ -133,7 +136,7 @@ export function tasksUpdated(jobA: Job, jobB: Job, group: string): string | unde
     if (!equalEmpty(at.Artifacts, bt.Artifacts)) return 'task artifacts';
     if (!equalEmpty(at.Vault, bt.Vault)) return 'task vault';
     if (!equalEmpty(at.Secrets, bt.Secrets)) return 'task secrets';
-    const tc = consulUpdated(consulNamespace(jobA, at), consulNamespace(jobB, bt), at.Consul, bt.Consul);
+    const tc = consulUpdated(consulNamespace(at), consulNamespace(bt), at.Consul, bt.Consul);
     if (tc) return tc;
     if (!equalEmpty(at.Templates, bt.Templates)) return 'task templates';
     if (!equalEmpty(at.CSIPluginConfig, bt.CSIPluginConfig)) return 'task csi config';

@@ -148,8 +148,27 @@ function interpolate(name: string, vars: Record<string, string>): string {
   });
 }
 
-function check(c: Obj, serviceOnUpdate: string, serviceName: string, taskName: string): Obj {
-  const restart = merge({ Limit: 0, Grace: S, IgnoreWarnings: false }, c.CheckRestart);
+/**
+ * A check's `CheckRestart`: the service's block with the check's own over it, `null` when neither sets
+ * one, `Grace` 1s when unset (api/services.go: `Service.Canonicalize` calls `CheckRestart.Merge` then
+ * `CheckRestart.Canonicalize`; command/agent/job_endpoint.go `ApiServicesToStructs` copies it only when set).
+ * Of the check's block a positive `Limit`, a set `Grace` and a true `IgnoreWarnings` win.
+ */
+function checkRestart(service: unknown, own: unknown): Obj | null {
+  const base = isObj(service) ? service : isObj(own) ? own : null;
+  if (!base) return null;
+  const out: Obj = { Limit: num(base.Limit), Grace: base.Grace, IgnoreWarnings: bool(base.IgnoreWarnings) };
+  if (isObj(service) && isObj(own)) {
+    if (num(own.Limit) > 0) out.Limit = own.Limit;
+    if (own.Grace !== undefined && own.Grace !== null) out.Grace = own.Grace;
+    if (own.IgnoreWarnings === true) out.IgnoreWarnings = true;
+  }
+  out.Grace = out.Grace === undefined || out.Grace === null ? S : num(out.Grace);
+  return out;
+}
+
+function check(c: Obj, serviceOnUpdate: string, serviceName: string, taskName: string, serviceRestart: unknown): Obj {
+  const restart = checkRestart(serviceRestart, c.CheckRestart);
   return {
     Name: str(c.Name) || `service: "${serviceName}" check`,
     Type: str(c.Type),
@@ -194,7 +213,7 @@ function service(s: Obj, vars: Record<string, string>, defaultName: string, task
     EnableTagOverride: bool(s.EnableTagOverride),
     Tags: strList(s.Tags),
     CanaryTags: strList(s.CanaryTags),
-    Checks: listOrNull(arr(s.Checks).map((c) => check(c, onUpdate, name, taskName))),
+    Checks: listOrNull(arr(s.Checks).map((c) => check(c, onUpdate, name, taskName, s.CheckRestart))),
     Connect: isObj(s.Connect) ? s.Connect : null,
     Meta: mapOrNull(s.Meta),
     CanaryMeta: mapOrNull(s.CanaryMeta),
@@ -207,6 +226,17 @@ function service(s: Obj, vars: Record<string, string>, defaultName: string, task
     Identity: isObj(s.Identity) ? s.Identity : null,
     Kind: str(s.Kind),
   };
+}
+
+/**
+ * A group's or task's `consul` block (api/consul.go `Consul.Canonicalize`, nomad/job_endpoint_hook_consul.go
+ * `mutateImpl`: `Cluster` ← `default`); `inherited` is the job's `ConsulNamespace`, merged only into a
+ * group's existing block without a namespace (api/tasks.go `TaskGroup.Canonicalize`, `Consul.MergeNamespace`).
+ * No block stays `null`.
+ */
+function consul(c: unknown, inherited = ''): Obj | null {
+  if (!isObj(c)) return null;
+  return { Namespace: str(c.Namespace) || inherited, Cluster: str(c.Cluster) || 'default', Partition: str(c.Partition) };
 }
 
 function template(t: Obj): Obj {
@@ -296,7 +326,7 @@ function task(t: Obj, groupRestart: Obj, vars: Record<string, string>, ctx: Cano
     Services: listOrNull(services),
     Vault: vault(t.Vault, ctx.version),
     Secrets: listOrNull(arr(t.Secrets)),
-    Consul: isObj(t.Consul) ? t.Consul : null,
+    Consul: consul(t.Consul),
     Templates: listOrNull(arr(t.Templates).map(template)),
     Constraints: constraints(t.Constraints),
     Affinities: affinities(t.Affinities),
@@ -402,7 +432,7 @@ function group(g: Obj, job: Obj, type: string, ctx: CanonicalizeContext): Obj {
     Affinities: affinities(g.Affinities),
     Spreads: spreads(g.Spreads),
     Networks: listOrNull(networks),
-    Consul: isObj(g.Consul) ? g.Consul : null,
+    Consul: consul(g.Consul, str(job.ConsulNamespace)),
     Services: listOrNull(services),
     Volumes: mapOrNull(g.Volumes),
     ShutdownDelay: g.ShutdownDelay ?? null,

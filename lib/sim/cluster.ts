@@ -10,6 +10,7 @@ import { allocFull, allocStub, hasAllocNetwork, rfc3339, taskEvent, type SimAllo
 import { nodeInDatacenters, nodeInPool, tasksUpdated } from './alloc-update';
 import { ChangeFeed } from './blocking';
 import { canonicalizeJob, multiError, validateJob } from './canonicalize';
+import { deepEqual } from './deep-equal';
 import { EventBroker } from './events';
 import { HttpError } from './http-server';
 import { nextAllocAddress, nextAllocIPv4, type SimNode } from './nodes';
@@ -116,14 +117,17 @@ const SERVER_FIELDS = ['Status', 'StatusDescription', 'Stable', 'Version', 'Crea
  */
 const SPEC_CHANGED_IGNORES = ['Status', 'StatusDescription', 'Stable', 'Version', 'CreateIndex', 'ModifyIndex', 'JobModifyIndex', 'SubmitTime'];
 
-/** Whether two canonical jobs differ as Nomad's `Job.SpecChanged` sees it. */
+/**
+ * Whether two canonical jobs differ as Nomad's `Job.SpecChanged` sees it: `reflect.DeepEqual` of the rest
+ * (`deepEqual`), so a map's key order never counts, a list's order does, and an empty list or map is not nil.
+ */
 export function specChanged(a: Job, b: Job): boolean {
-  const strip = (j: Job): string => {
+  const strip = (j: Job): Record<string, unknown> => {
     const copy: Record<string, unknown> = { ...j };
     for (const k of SPEC_CHANGED_IGNORES) delete copy[k];
-    return JSON.stringify(copy);
+    return copy;
   };
-  return strip(a) !== strip(b);
+  return !deepEqual(strip(a), strip(b));
 }
 
 /** `JobDefaultTrackedVersions` (nomad/structs): how many untagged versions of a job are kept. */
@@ -136,9 +140,17 @@ export const JOB_TRACKED_VERSIONS = 6;
  * version, in which case the one before it goes.
  */
 export function retainVersions(previous: readonly Job[], job: Job): Job[] {
-  const all = [job, ...previous];
+  return trimVersions([job, ...previous]);
+}
+
+/**
+ * The garbage collection `upsertJobVersion` runs after every version row it writes, also when a tag is set
+ * on or removed from a stored version (`updateJobVersionTagImpl` / `unsetJobVersionTagImpl`): of `all`
+ * (newest first) at most one untagged version is dropped, chosen as `retainVersions` says.
+ */
+export function trimVersions(all: readonly Job[]): Job[] {
   const untagged = all.filter((v) => !v.VersionTag);
-  if (untagged.length <= JOB_TRACKED_VERSIONS) return all;
+  if (untagged.length <= JOB_TRACKED_VERSIONS) return [...all];
   const stableIdx = untagged.findIndex((v) => v.Stable);
   const victim = stableIdx === JOB_TRACKED_VERSIONS ? untagged[JOB_TRACKED_VERSIONS - 1] : untagged[JOB_TRACKED_VERSIONS];
   return all.filter((v) => v !== victim);
@@ -371,7 +383,8 @@ export class Cluster {
    * Tags (or, with `tag` undefined, untags) a stored version as `Job.TagVersion` does (nomad/state/state_store.go
    * `updateJobVersionTagImpl` / `unsetJobVersionTagImpl`): the version row gets the tag and the write's
    * `ModifyIndex`; when it is the latest version the job row too, without touching its `Version` or
-   * `JobModifyIndex` nor the `jobs` table index. No evaluation, no event. Returns the write's index.
+   * `JobModifyIndex` nor the `jobs` table index. No evaluation, no event. The versions are then trimmed
+   * as after any version write (`trimVersions`), so an untagged version may go. Returns the write's index.
    */
   tagVersion(ns: string, id: string, name: string, version: number, tag: JobVersionTag | undefined): number {
     const rec = this.jobs.get(jobKey(ns, id));
@@ -389,7 +402,7 @@ export class Cluster {
     if (!rec) throw new HttpError(500, `job "${id}" version ${version} not found`);
     const index = this.bump('job_version');
     const tagged: Job = { ...target, VersionTag: tag ?? null, ModifyIndex: index };
-    rec.versions = rec.versions.map((v) => (v === target ? tagged : v));
+    rec.versions = trimVersions(rec.versions.map((v) => (v === target ? tagged : v)));
     if (rec.job.Version === tagged.Version) {
       rec.job = { ...rec.job, VersionTag: tagged.VersionTag, ModifyIndex: index };
       rec.stubMeta = rec.stubPlain = undefined;
@@ -987,7 +1000,7 @@ export class Cluster {
 
   /** The networks a service of `a` (a task's when `task` is given) resolves its address from. */
   private addressSources(a: SimAlloc, task: Task | undefined): AddressSources {
-    const sources: AddressSources = { ports: a.Ports.map((p) => ({ ...p, HostIP: a.HostAddress })) };
+    const sources: AddressSources = { ports: a.Ports.map((p) => ({ ...p, HostIP: a.HostAddress })), networks: !task && a.hasNetwork ? [a.HostAddress] : [] };
     // Group services see the allocation's network status, task services their driver's network
     // (allocrunner/group_service_hook.go, taskrunner/service_hook.go).
     if (!task && hasAllocNetwork(a)) sources.netStatus = { address: a.AddressIPv4, addressIPv6: a.Address };

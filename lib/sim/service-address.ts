@@ -1,7 +1,8 @@
 /**
  * The address and port a Nomad client registers a service at, by `address_mode`, as
  * `client/serviceregistration/address.go` (`GetAddress`) resolves them, over the simulator's networks:
- * - `host`: the port's host IP (the node's address) and its host (dynamic or reserved) value;
+ * - `host`: the port's host IP (the node's address) and its host (dynamic or reserved) value; with no port
+ *   label, the IP of the one network the service sees (none with no network or more than one) and no port;
  * - `driver`: the driver network's IP and the port's `To`: for docker, the container's IPv6 out of the
  *   node's /80 when `advertise_ipv6_address` is true, else its IPv4 on docker's bridge (none when the
  *   task joins the group's bridge or CNI network, or runs in the host's network);
@@ -18,6 +19,12 @@ export interface AddressSources {
   ports: ReadonlyArray<{ Label: string; Value: number; To: number; HostIP: string }>;
   /** The task's driver network; undefined for group services and drivers that report none. */
   driver?: { ip: string; autoAdvertise: boolean; portMap?: Record<string, number> };
+  /**
+   * The IPs of the networks the service's hook hands `GetAddress`: a group service's the allocation's
+   * shared networks (allocrunner/group_service_hook.go), a task service's its task's own networks
+   * (taskrunner/service_hook.go; the simulator gives tasks none).
+   */
+  networks?: readonly string[];
   /** The allocation's network status (group bridge/CNI networks only). */
   netStatus?: { address: string; addressIPv6: string };
 }
@@ -41,7 +48,7 @@ export function serviceAddress(mode: string, portLabel: string, src: AddressSour
     case 'auto':
       return serviceAddress(src.driver?.autoAdvertise ? 'driver' : 'host', portLabel, src);
     case 'host': {
-      if (!portLabel) return { address: '', port: 0 };
+      if (!portLabel) return { address: src.networks?.length === 1 ? src.networks[0] : '', port: 0 };
       if (port) return { address: port.HostIP, port: port.Value };
       const n = numericPort(portLabel);
       return n === undefined ? undefined : { address: '', port: n };

@@ -72,6 +72,25 @@ describe('simulator: service addresses by address_mode', () => {
     expect(shared.Networks[0].IP).toBe(node.Address);
   });
 
+  test.each(['auto', 'host'])('group service, %s, no port label: the address of its one network and no port', async (mode) => {
+    await start('1.10.3');
+    const job = serviceJob('web', {}, { Count: 1, Update: { MaxParallel: 0 }, Services: [{ Name: 'web', AddressMode: mode }] });
+    const { alloc, node, entries } = await run(job);
+    expect((alloc.AllocatedResources as { Shared: { Networks: Array<{ IP: string }> } }).Shared.Networks.map((n) => n.IP)).toEqual([node.Address]);
+    expect(entries.map((e) => [e.Service.Address, e.Service.Port])).toEqual([[node.Address, 0]]);
+  });
+
+  test('task service, host, no port label, no network of its own: no address (Consul uses its agent\'s) and no port', async () => {
+    await start('1.10.3');
+    const job = serviceJob('web', {}, {
+      Count: 1,
+      Update: { MaxParallel: 0 },
+      Services: null,
+      Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: 'ghcr.io/acme/web:1.0.0' }, Services: [{ Name: 'web', AddressMode: 'host' }] }],
+    });
+    expect((await run(job)).entries.map((e) => [e.Service.Address, e.Service.Port])).toEqual([['', 0]]);
+  });
+
   test('group service, alloc: the allocation network address (IPv4) and the port To', async () => {
     await start('1.10.4');
     const { alloc, entries } = await run(groupServiceJob('alloc'));

@@ -77,6 +77,52 @@ describe('canonicalisation', () => {
   });
 });
 
+describe('consul blocks', () => {
+  test("a group's block takes the job's Consul namespace when it names none; no block stays none; the cluster is default", () => {
+    const job = {
+      ID: 'x',
+      ConsulNamespace: 'platform',
+      TaskGroups: [
+        { Name: 'a', Consul: {}, Tasks: [{ Name: 't', Driver: 'docker', Consul: { Partition: 'p1' } }] },
+        { Name: 'b', Consul: { Namespace: 'own', Cluster: 'default' }, Tasks: [{ Name: 't', Driver: 'docker' }] },
+        { Name: 'c', Tasks: [{ Name: 't', Driver: 'docker' }] },
+      ],
+    };
+    const c = canonicalizeJob(job, ctx);
+    expect(c.ConsulNamespace).toBe('platform');
+    expect(c.TaskGroups.map((g) => g.Consul)).toEqual([{ Namespace: 'platform', Cluster: 'default', Partition: '' }, { Namespace: 'own', Cluster: 'default', Partition: '' }, null]);
+    expect(c.TaskGroups[0].Tasks[0].Consul).toEqual({ Namespace: '', Cluster: 'default', Partition: 'p1' });
+    expect(c.TaskGroups[1].Tasks[0].Consul).toBeNull();
+  });
+});
+
+describe('check restart', () => {
+  const restartOf = (service: Record<string, unknown>, checks: Array<Record<string, unknown>>): unknown[] => {
+    const job = { ID: 'x', TaskGroups: [{ Name: 'g', Services: [{ Name: 's', ...service, Checks: checks }], Tasks: [{ Name: 't', Driver: 'docker' }] }] };
+    const svc = canonicalizeJob(job, ctx).TaskGroups[0].Services?.[0] as unknown as Record<string, unknown>;
+    expect(svc).not.toHaveProperty('CheckRestart');
+    return ((svc.Checks ?? []) as Array<Record<string, unknown>>).map((c) => c.CheckRestart);
+  };
+
+  test('a check with no check_restart of its own or of its service has none', () => {
+    expect(restartOf({}, [{ Type: 'tcp' }])).toEqual([null]);
+  });
+
+  test("the service's check_restart is given to every check, the check's own winning where set", () => {
+    const service = { CheckRestart: { Limit: 3, Grace: 10e9, IgnoreWarnings: false } };
+    expect(restartOf(service, [{ Type: 'tcp' }, { Type: 'http', CheckRestart: { Limit: 5 } }, { Type: 'http', CheckRestart: { Limit: 0, Grace: 2e9, IgnoreWarnings: true } }])).toEqual([
+      { Limit: 3, Grace: 10e9, IgnoreWarnings: false },
+      { Limit: 5, Grace: 10e9, IgnoreWarnings: false },
+      { Limit: 3, Grace: 2e9, IgnoreWarnings: true },
+    ]);
+  });
+
+  test("a check's own check_restart alone is kept, its grace 1s when unset", () => {
+    expect(restartOf({}, [{ Type: 'tcp', CheckRestart: { Limit: 2 } }])).toEqual([{ Limit: 2, Grace: 1e9, IgnoreWarnings: false }]);
+    expect(restartOf({ CheckRestart: { IgnoreWarnings: true } }, [{ Type: 'tcp' }])).toEqual([{ Limit: 0, Grace: 1e9, IgnoreWarnings: true }]);
+  });
+});
+
 describe('simulator determinism and register options', () => {
   test('the same seed gives the same IDs and placements', async () => {
     const run = async (): Promise<string[]> => {

@@ -43,7 +43,7 @@ describe('simulator: jobs API', () => {
     expect(g.EphemeralDisk).toEqual({ Sticky: false, SizeMB: 300, Migrate: false });
     expect(g.Constraints).toContainEqual({ LTarget: '${attr.consul.version}', RTarget: '>= 1.8.0', Operand: 'semver' });
     expect(g.Services?.[0]).toMatchObject({ AddressMode: 'auto', OnUpdate: 'require_healthy', Provider: 'consul', Cluster: 'default', Namespace: 'default', CanaryTags: null });
-    expect(g.Services?.[0].Checks?.[0]).toMatchObject({ Name: 'service: "web" check', OnUpdate: 'require_healthy', CheckRestart: { Limit: 0, Grace: 1e9, IgnoreWarnings: false } });
+    expect(g.Services?.[0].Checks?.[0]).toMatchObject({ Name: 'service: "web" check', OnUpdate: 'require_healthy', CheckRestart: null });
     const t = g.Tasks[0];
     expect(t).toMatchObject({ KillTimeout: 5e9, LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false }, Env: null, Meta: null });
     expect(t.Resources).toMatchObject({ CPU: 200, MemoryMB: 256, Cores: 0, MemoryMaxMB: 0 });

@@ -63,6 +63,43 @@ describe('simulator: version retention and auto-revert', () => {
     }
   });
 
+  test('untagging a version past the six newest untagged ones drops the oldest, as any version write does', async () => {
+    const sim = await Simulator.start({ clock: new FakeClock(Date.UTC(2026, 0, 1)), seed: 6 });
+    try {
+      const job = (rev: number) => serviceJob('web', { Meta: { rev: String(rev) } }, { Update: { MaxParallel: 0 } });
+      await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: job(0) });
+      expect((await http('PUT', `${sim.nomadUrl}/v1/job/web/versions/golden/tag`, { Version: 0 })).status).toBe(200);
+      for (let rev = 1; rev <= 6; rev++) await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: job(rev) });
+      const versions = async () => (await http<{ Versions: Job[] }>('GET', `${sim.nomadUrl}/v1/job/web/versions`)).json.Versions.map((j) => j.Version);
+      expect(await versions()).toEqual([6, 5, 4, 3, 2, 1, 0]);
+      expect((await http('DELETE', `${sim.nomadUrl}/v1/job/web/versions/golden/tag`)).status).toBe(200);
+      expect(await versions()).toEqual([6, 5, 4, 3, 2, 1]);
+      // Tagging again writes the version row and trims once more: six untagged versions stay.
+      expect((await http('PUT', `${sim.nomadUrl}/v1/job/web/versions/again/tag`, { Version: 1 })).status).toBe(200);
+      expect(await versions()).toEqual([6, 5, 4, 3, 2, 1]);
+      await sim.settle();
+      expect(sim.errors).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  test('untagging the newest stable version past the six newest untagged ones keeps it and drops the one before', async () => {
+    const sim = await Simulator.start({ clock: new FakeClock(Date.UTC(2026, 0, 1)), seed: 6 });
+    try {
+      const job = (rev: number) => serviceJob('web', { Meta: { rev: String(rev) } });
+      await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: job(0) });
+      await sim.settle();
+      expect((await http('PUT', `${sim.nomadUrl}/v1/job/web/versions/golden/tag`, { Version: 0 })).status).toBe(200);
+      for (let rev = 1; rev <= 6; rev++) await http('POST', `${sim.nomadUrl}/v1/jobs`, { Job: job(rev) });
+      await http('DELETE', `${sim.nomadUrl}/v1/job/web/versions/golden/tag`);
+      const held = (await http<{ Versions: Job[] }>('GET', `${sim.nomadUrl}/v1/job/web/versions`)).json.Versions;
+      expect(held.map((j) => [j.Version, j.Stable, j.VersionTag])).toEqual([[6, false, null], [5, false, null], [4, false, null], [3, false, null], [2, false, null], [0, true, null]]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
   test('a version tagged on the stored job is never dropped', async () => {
     const sim = await Simulator.start({ clock: new FakeClock(Date.UTC(2026, 0, 1)), seed: 6 });
     try {
