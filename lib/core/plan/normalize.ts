@@ -408,7 +408,7 @@ function check(c: Obj, serviceName: string, serviceTask: string, groupService: b
     Args: nonEmpty(c.Args ?? null),
     Header: isObj(c.Header) && nonEmpty(c.Header) ? headers(c.Header) : null,
     // api/services.go: CheckRestart is the service's merged with the check's, and stays nil when neither
-    // sets one. NOMAD-API.md §3 says every check gets `{Limit 0, Grace 1s}`; the source says otherwise.
+    // sets one. NOMAD-API.md §3 says every check gets `{Limit 0, Grace 1s}`; the source says otherwise (test/contracts/README.md).
     CheckRestart: checkRestart(serviceRestart, isObj(c.CheckRestart) ? c.CheckRestart : null),
     TaskName: own || serviceTask,
     SuccessBeforePassing: Math.max(0, or<number>(c.SuccessBeforePassing, 0)),
