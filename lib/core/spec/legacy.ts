@@ -89,7 +89,12 @@ function convertTask(t: LegacyTask, v1: SpecPath, legacy: SpecPath, aliases: Arr
   return task;
 }
 
-/** The v1 check a legacy task implies: none without a port; http when porttype or checkpath says so, else tcp. */
+/**
+ * The v1 check a legacy task implies: none without a port; http when porttype or checkpath says so, else tcp.
+ * `checkpath` is carried over verbatim, so the checks validator judges it by the check path grammar
+ * (`isCheckPath`) and reports it at `checkpath`'s position through the alias; the generator never emits a
+ * path that fails that grammar.
+ */
 function legacyCheck(t: LegacyTask): CheckSpec | undefined {
   if (t.port === undefined) return undefined;
   const http = t.porttype === 'http' || (t.porttype === undefined && t.checkpath !== undefined);
