@@ -133,9 +133,17 @@ function perTier<T extends z.ZodType>(schema: T, defaults: Partial<Record<Tier, 
 
 /**
  * Docker options a spec may ever set (`devices` is not among them: host devices are never passed through).
- * The default policy allows all of them, each within the docker rule's limits on its value.
+ * The policy lists those it allows in `rules.docker.options`, each within the docker rule's limits on its value.
  */
 export const DOCKER_OPTIONS = ['entrypoint', 'work_dir', 'hostname', 'labels', 'privileged', 'network_mode', 'pid_mode', 'ipc_mode', 'userns_mode', 'cap_add', 'cap_drop', 'security_opt', 'shm_size', 'ulimit', 'sysctl'] as const;
+
+/**
+ * The docker options allowed when the policy names none: what a plain service needs, nothing that loosens
+ * the container's isolation. `security_opt` is limited to `securityOpts` (no-new-privileges by default).
+ * Every other option (hostname, labels, namespaces, network mode, added capabilities, shared memory,
+ * ulimits, sysctls) must be listed by the policy.
+ */
+export const DEFAULT_DOCKER_OPTIONS: ReadonlyArray<(typeof DOCKER_OPTIONS)[number]> = ['entrypoint', 'work_dir', 'cap_drop', 'security_opt'];
 
 /** Every rule by name with `enabled`, optional `severity` and its parameters; all default to on. */
 export const RulesSchema = z
@@ -169,8 +177,8 @@ export const RulesSchema = z
         allowedCapabilities: z.array(z.string()).default([]).describe('Linux capabilities cap_add may name.'),
         options: z
           .array(z.enum(DOCKER_OPTIONS))
-          .default([...DOCKER_OPTIONS])
-          .describe('Docker options a spec may set at all; the other parameters limit their values. Host devices, privileged = true and the host\'s namespaces are never allowed.'),
+          .default([...DEFAULT_DOCKER_OPTIONS])
+          .describe('Docker options a spec may set at all (default: entrypoint, work_dir, cap_drop, security_opt); the other parameters limit their values. Host devices, privileged = true and the host\'s namespaces are never allowed.'),
         networkModes: z.array(z.string()).default(['', 'default', 'bridge']).describe('Values network_mode may take.'),
         securityOpts: z
           .array(z.string())

@@ -150,7 +150,9 @@ export class DesiredState {
     const namespace = job?.Namespace || s.team;
     const jobId = job?.ID ?? result.jobId;
     if (!result.ok || !job) {
-      return { state: 'invalid', spec: s.path, team: s.team, key: jobId ? jobKey(namespace, jobId) : undefined, diagnostics: result.diagnostics };
+      // What the render would hold, so the repository rules keep it for the job that may still run.
+      const claims = job ? { hosts: exposedHosts(job), services: serviceNamesOf(job) } : {};
+      return { state: 'invalid', spec: s.path, team: s.team, key: jobId ? jobKey(namespace, jobId) : undefined, ...claims, diagnostics: result.diagnostics };
     }
     const sync = result.spec?.sync;
     const valid: DesiredValid = {
@@ -186,7 +188,9 @@ export class DesiredState {
    * held the key in the previous index, else the first by path (lib/core/policy/cross-spec.ts); the other
    * becomes invalid with a diagnostic naming the holder, keyed by its own job when no other entry holds
    * that key. A displaced spec is judged again from its rendered entry on every rebuild, so it deploys as
-   * soon as the holder goes. Returns the keys whose entry changed.
+   * soon as the holder goes. An invalid spec is summarised with what its render holds, and the job it holds
+   * keeps every name that job may have registered (cross-spec.ts), so nobody takes a service of a job that
+   * keeps running while its spec is broken. Returns the keys whose entry changed.
    */
   private rebuildIndex(): Set<JobKey> {
     const before = new Map(this.byKey);
@@ -202,7 +206,7 @@ export class DesiredState {
     const summaries: RenderedSpecSummary[] = [];
     for (const d of entries.values()) {
       if (d.state === 'valid') summaries.push({ file: d.spec, jobId: d.jobId, key: d.key, hosts: exposedHosts(d.job), services: serviceNamesOf(d.job) });
-      else if (d.key) summaries.push({ file: d.spec, jobId: d.key.slice(d.key.indexOf('/') + 1), key: d.key, hosts: [] });
+      else summaries.push({ file: d.spec, ...(d.key ? { jobId: d.key.slice(d.key.indexOf('/') + 1), key: d.key } : {}), hosts: d.hosts ?? [], services: d.services ?? [], invalid: true });
     }
     const findings = crossSpecRules(summaries, this.opts.policy ?? defaultPolicy(), holders);
     const claimed = new Set<JobKey>();

@@ -124,3 +124,33 @@ export function isReservedMetaKey(key: string): boolean {
   const k = key.toLowerCase();
   return RESERVED_META_PREFIXES.some((p) => k.startsWith(p));
 }
+
+/** Longest HTTP check path (with its query) a spec may set. */
+export const CHECK_PATH_MAX = 256;
+/**
+ * An HTTP check path: "/" followed by URL path characters (RFC 3986 unreserved, percent-encoded octets, the
+ * sub-delimiters except "$", the quote and parentheses, ":", "@" and "/"), then optionally "?" and a query of
+ * the same characters plus "?". No "$", "{", "}", backslash, "#", whitespace or control character.
+ */
+const CHECK_PATH_RE = /^\/(?:[A-Za-z0-9\-._~!&*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!&*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/;
+
+/**
+ * Whether `p` follows the HTTP check path grammar (see CHECK_PATH_RE), with no empty segment ("//"
+ * anywhere in the path part) and no "." or ".." segment (written plainly or as "%2e"). Nomad accepts any path that is not an absolute
+ * URL (nomad/structs/services.go, ServiceCheck.validateCommon: only `url.Parse(path).IsAbs()` is
+ * refused) and the client builds the URL the node's Consul agent fetches with
+ * `base.ResolveReference(relative)` (command/agent/consul/service_client.go, createCheckReg): a path
+ * beginning "//" is a network-path reference whose host replaces the task's, so the agent would fetch a
+ * host the spec chose. Nomad also fills `${…}` in the path from the task's environment before that
+ * (client/taskenv/services.go, InterpolateService), and the environment includes the spec's `env`, so "$"
+ * and braces are refused as well.
+ */
+export function isCheckPath(p: string): boolean {
+  if (p.length > CHECK_PATH_MAX || !CHECK_PATH_RE.test(p)) return false;
+  const path = p.split('?', 1)[0];
+  if (path.includes('//')) return false;
+  return path.split('/').every((segment) => {
+    const s = segment.replace(/%2e/gi, '.');
+    return s !== '.' && s !== '..';
+  });
+}

@@ -5,7 +5,7 @@
 import type { CheckSpec, TaskSpec } from '../../../crd-schemas/spec-v1';
 import type { Service, ServiceCheck } from '../nomad/types';
 import { parseDuration } from '../spec/duration';
-import { isTag, isTraefikTag } from './grammar';
+import { isCheckPath, isTag, isTraefikTag } from './grammar';
 
 /** Check defaults, as durations. */
 export const CHECK_DEFAULTS = { interval: '10s', timeout: '2s', grace: '60s', restartLimit: 3 } as const;
@@ -20,10 +20,12 @@ function nanos(text: string | undefined, fallback: string): number {
   return (text !== undefined ? parseDuration(text) : undefined) ?? DEFAULT_NANOS.get(fallback) ?? (parseDuration(fallback) as number);
 }
 
-/** The service check of a task's `check`. */
+/** The service check of a task's `check`; an http check's path is the spec's when it follows the check path grammar, else "/". */
 export function serviceCheck(check: CheckSpec, taskName: string): ServiceCheck {
   const out: ServiceCheck = { Name: `${taskName}-${check.type}`, Type: check.type };
-  if (check.type === 'http') out.Path = check.path ?? '/';
+  // Only a path that follows the check path grammar is emitted (the policy reports any other); Nomad would
+  // interpolate it and resolve it against the task's address, see isCheckPath.
+  if (check.type === 'http') out.Path = check.path !== undefined && isCheckPath(check.path) ? check.path : '/';
   if (check.type === 'script') {
     if (check.command !== undefined) out.Command = check.command;
     if (check.args) out.Args = [...check.args];

@@ -64,6 +64,10 @@ export interface DesiredInvalid {
   team: string;
   /** Known when the spec got far enough to name its job. */
   key?: JobKey;
+  /** The traefik hosts of the job the spec rendered to despite its errors (`exposedHosts`), when it rendered one. */
+  hosts?: string[];
+  /** The Consul service names of that job (`serviceNamesOf`), when it rendered one. */
+  services?: string[];
   diagnostics: Diagnostic[];
 }
 

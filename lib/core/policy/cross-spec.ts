@@ -12,6 +12,15 @@
  * or none of the claimants holds a live job, it is the first claimant by path. So a spec added later, at
  * whatever path, never takes a job ID or host from a running service.
  *
+ * A spec that is not deployed as rendered (`invalid`: it has errors, or rendered nothing) leaves its live
+ * job as it is, and that job keeps every service it registered, whatever the spec says now. So for every
+ * held job whose spec is such a spec, the job ID `J` (the part of the key after "/") stands for what that
+ * job may have registered: the generator names a job's services `J` or `J-<task>` (`J-<group>-<task>`)
+ * and routes it only on `J.<domain>` (generate/job-id.ts serviceNames, modifiers/traefik.ts). Every other
+ * spec that does not hold its own job is refused a job ID or service name equal to `J` or beginning with
+ * `J-`, and a host whose first label is `J`, until that spec is valid or gone. A spec that holds its own
+ * job live keeps what it has: the two jobs already run side by side.
+ *
  * Codes: DUPLICATE_JOB_ID, DUPLICATE_SERVICE, DUPLICATE_HOST. Diagnostics carry `file` and `path: ['name']`; the caller
  * resolves the position with the spec's own position index.
  */
@@ -29,6 +38,8 @@ export interface RenderedSpecSummary {
   hosts: string[];
   /** The Consul service names of the job (see serviceNamesOf); compared with every job ID and service name. */
   services?: string[];
+  /** The spec is not deployed as rendered (errors, or nothing rendered): its live job keeps what it registered. */
+  invalid?: boolean;
 }
 
 /** The Consul service names a job registers, sorted. */
@@ -89,6 +100,26 @@ function groupBy(items: readonly RenderedSpecSummary[], keys: (r: RenderedSpecSu
   return groups;
 }
 
+/** A held job whose spec is not deployed as rendered: its file and job ID. */
+interface HeldUnrendered {
+  file: string;
+  jobId: string;
+}
+
+/** The held jobs of specs that are not deployed as rendered (see the file comment). */
+function heldUnrendered(sorted: readonly RenderedSpecSummary[], holders: LiveHolders | undefined): HeldUnrendered[] {
+  if (!holders) return [];
+  const invalid = new Set(sorted.filter((r) => r.invalid === true).map((r) => r.file));
+  const out: HeldUnrendered[] = [];
+  for (const [key, file] of holders) if (invalid.has(file)) out.push({ file, jobId: key.slice(key.indexOf('/') + 1) });
+  return out;
+}
+
+/** Whether `name` (a job ID or service name) may be registered by the job `jobId`: it is `jobId` or begins with `jobId-`. */
+function mayBeOf(name: string, jobId: string): boolean {
+  return name === jobId || (name.length > jobId.length && name.startsWith(jobId) && name[jobId.length] === '-');
+}
+
 /**
  * Findings per file (only files with findings are in the map), for every spec of one repository.
  * `holders` is the live view when the caller has one (the operator); without it the first by path holds.
@@ -136,6 +167,44 @@ export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy:
           file: r.file,
           path: ['name'],
         });
+      }
+    }
+  }
+  const held = heldUnrendered(sorted, holders);
+  if (held.length > 0) {
+    for (const r of sorted) {
+      if (lostId.has(r) || holdsLive(r, holders)) continue;
+      for (const h of held) {
+        if (h.file === r.file) continue;
+        if (policy.rules.uniqueJobId.enabled) {
+          const name = [...(r.jobId !== undefined ? [r.jobId] : []), ...(r.services ?? [])].find((n) => mayBeOf(n, h.jobId));
+          if (name !== undefined) {
+            lostId.add(r);
+            const what = name === r.jobId && name === h.jobId ? `job ID ${JSON.stringify(name)}` : `the Consul service name ${JSON.stringify(name)}`;
+            add(out, {
+              code: name === r.jobId && name === h.jobId ? 'DUPLICATE_JOB_ID' : 'DUPLICATE_SERVICE',
+              severity: policy.rules.uniqueJobId.severity ?? 'error',
+              message: `${what} may be registered by the running job ${JSON.stringify(h.jobId)} of ${h.file}, which is invalid and keeps running as it is; that job may register ${JSON.stringify(h.jobId)} and every name beginning with ${JSON.stringify(`${h.jobId}-`)}. Change name (or the task's name) here, or wait until ${h.file} is valid or deleted.`,
+              file: r.file,
+              path: ['name'],
+            });
+            break;
+          }
+        }
+        if (policy.rules.uniqueHost.enabled) {
+          const host = r.hosts.find((x) => x.toLowerCase().split(/[./]/, 1)[0] === h.jobId.toLowerCase());
+          if (host !== undefined) {
+            lostId.add(r);
+            add(out, {
+              code: 'DUPLICATE_HOST',
+              severity: policy.rules.uniqueHost.severity ?? 'error',
+              message: `traefik host ${JSON.stringify(host.toLowerCase())} may be routed to the running job ${JSON.stringify(h.jobId)} of ${h.file}, which is invalid and keeps running as it is. Change name here, or wait until ${h.file} is valid or deleted.`,
+              file: r.file,
+              path: ['name'],
+            });
+            break;
+          }
+        }
       }
     }
   }

@@ -3,10 +3,12 @@
  * tier comes from `tier` or the job name's tier letter; `port`/`porttype`/`checkpath`/`grace` become `port`
  * and `check`; `firewall = "g/x"` becomes ingress; nagios thresholds become task meta. The converted spec
  * carries aliases from v1 paths back to the legacy keys, so later diagnostics still point at real lines.
+ * A `checkpath` outside the HTTP check path grammar (`isCheckPath`) is not converted (CHECK_HTTP_PATH).
  */
 import type { Diagnostic, SpecPath } from '../diagnostics';
 import { TIERS, TIER_LETTER, type SpecV1, type TaskSpec, type Tier, type CheckSpec } from '../../../crd-schemas/spec-v1';
 import type { LegacyTask, SpecLegacy } from '../../../crd-schemas/spec-legacy';
+import { isCheckPath } from '../generate/grammar';
 
 /** The result of a conversion: a v1 spec (undefined when impossible), path aliases, and diagnostics. */
 export interface LegacyConversion {
@@ -41,6 +43,12 @@ export function convertLegacy(doc: SpecLegacy, file: string, team?: string): Leg
     if (tasks.length === 0) {
       diagnostics.push({ code: 'LEGACY_NO_TASKS', severity: 'error', file, path: ['taskgroup', gi], message: `task group \`${g.name}\` has no [[task.${g.name}]]` });
     }
+    tasks.forEach((t, ti) => {
+      const check = legacyCheck(t);
+      if (check?.type === 'http' && check.path !== undefined && !isCheckPath(check.path)) {
+        diagnostics.push({ code: 'CHECK_HTTP_PATH', severity: 'error', file, path: ['task', g.name, ti, 'checkpath'], message: `checkpath ${JSON.stringify(check.path)} of task ${JSON.stringify(t.name)} is not a plain URL path on the task's own address`, hint: 'write "/" followed by letters, digits and - . _ ~ ! & * + , ; = : @ / or %XX, optionally ?query; no "//", no "." or ".." segment, no "$", "{", "}", "\\", "#" or whitespace' });
+      }
+    });
     tasks.forEach((_, ti) => aliases.push([['group', gi, 'task'], ['task', g.name]], [['group', gi, 'task', ti], ['task', g.name, ti]]));
     groups.push({ name: g.name, ...(g.count !== undefined ? { count: g.count } : {}), task: tasks.map((t, ti) => convertTask(t, [...['group', gi, 'task', ti]], ['task', g.name, ti], aliases)) });
   });

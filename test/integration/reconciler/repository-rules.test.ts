@@ -70,6 +70,47 @@ describe('reconciler: two specs claiming one job ID or one host', () => {
     expect(loser?.conditions.find((c) => c.type === 'Synced')?.message).toContain('x/y/nomadgen.toml');
   });
 
+  /** x/app: job t-x-app with tasks web and api, so its services are t-x-app-api and t-x-app-web. */
+  const appWebApi = (cpu = 100) =>
+    `${spec('app')}\n  [[group.task]]\n  name   = "api"\n  image  = "registry.internal/acme/api:1.0.0"\n  cpu    = ${cpu}\n  memory = 128\n  port   = 8081\n  check  = { type = "http", path = "/health" }\n`.replace('name   = "app"', 'name   = "web"');
+
+  it.each([
+    ['a validator error', appWebApi(10_000_000)],
+    ['a spec that renders nothing', `${appWebApi()}  memroy = 512\n`],
+  ])("a running job whose spec turns invalid (%s) keeps its services: another team's new job cannot take one", async (_what, broken) => {
+    h.repo.write('x/app/nomadgen.toml', appWebApi());
+    h.repo.commitAndPush('two tasks');
+    await h.converge();
+    const holder = await h.nomad.readJob('x', 't-x-app');
+    expect(holder?.TaskGroups[0].Tasks.map((t) => t.Services?.[0].Name)).toEqual(['t-x-app-web', 't-x-app-api']);
+    h.repo.write('x/app/nomadgen.toml', broken).write('x-app/web/nomadgen.toml', spec('web'));
+    h.repo.commitAndPush('the holder breaks; a job named like its service');
+    await h.converge();
+    expect(statusOf(h, 'x/t-x-app')?.phase ?? statusOf(h, 'x/x/app/nomadgen.toml')?.phase).toBe('Invalid');
+    expect((await h.nomad.readJob('x', 't-x-app'))?.JobModifyIndex).toBe(holder?.JobModifyIndex);
+    expect(await h.nomad.readJob('x-app', 't-x-app-web')).toBeUndefined();
+    const loser = statusOf(h, 'x-app/t-x-app-web');
+    expect(loser?.phase).toBe('Invalid');
+    expect(loser?.conditions.find((c) => c.type === 'Synced')?.message).toContain('x/app/nomadgen.toml');
+
+    h.repo.write('x/app/nomadgen.toml', spec('app'));
+    h.repo.commitAndPush('the holder is valid again, with one task');
+    await h.converge();
+    expect((await h.nomad.readJob('x', 't-x-app'))?.TaskGroups[0].Tasks.map((t) => t.Services?.[0].Name)).toEqual(['t-x-app']);
+    expect((await h.nomad.readJob('x-app', 't-x-app-web'))?.Meta?.['nomadguard.spec']).toBe('x-app/web/nomadgen.toml');
+  });
+
+  it('a running job named like the service of a job whose spec turns invalid keeps deploying', async () => {
+    h.repo.write('x/app/nomadgen.toml', spec('app')).write('x-app/web/nomadgen.toml', spec('web'));
+    h.repo.commitAndPush('two jobs side by side');
+    await h.converge();
+    h.repo.write('x/app/nomadgen.toml', `${spec('app')}  memroy = 512\n`).write('x-app/web/nomadgen.toml', spec('web', { memory: 256 }));
+    h.repo.commitAndPush('one breaks, the other changes');
+    await h.converge();
+    expect((await h.nomad.readJob('x-app', 't-x-app-web'))?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(256);
+    expect(statusOf(h, 'x-app/t-x-app-web')?.phase).toBe('Healthy');
+  });
+
   it('two specs of one team naming one job: the running one keeps it, the later one is Invalid naming it', async () => {
     h.repo.write('web/shop-b/nomadgen.toml', spec('shop'));
     h.repo.commitAndPush('shop');

@@ -77,6 +77,13 @@ describe('generateJob', () => {
     expect(s.Checks![0]).toEqual({ Name: 'app-http', Type: 'http', Path: '/h', Interval: 10e9, Timeout: 2e9, CheckRestart: { Limit: 3, Grace: 120e9, IgnoreWarnings: false }, AddressMode: 'driver' });
   });
 
+  it('never emits an http check path outside the check path grammar, whatever the policy lets through', () => {
+    for (const path of ['//169.254.169.254/latest/meta-data/', '/${X}', '/a/../b', '/a b']) {
+      const c = generateJob(spec({}, { port: 8080, check: { type: 'http', path } }), ctx()).TaskGroups[0].Tasks[0].Services![0].Checks![0];
+      expect(c.Path).toBe('/');
+    }
+  });
+
   it('gives script checks no address mode', () => {
     const t = full(spec({}, { check: { type: 'script', command: '/bin/true' } }), ctx()).TaskGroups[0].Tasks[0];
     expect(t.Services![0].Checks![0].AddressMode).toBeUndefined();

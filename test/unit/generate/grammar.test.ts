@@ -1,4 +1,4 @@
-import { goStringLiteral, isPathPrefix, isSecretPath, isTag, isTraefikTag, ruleLiteral } from '../../../lib/core/generate/grammar';
+import { goStringLiteral, isCheckPath, isPathPrefix, isSecretPath, isTag, isTraefikTag, ruleLiteral } from '../../../lib/core/generate/grammar';
 import { secretTemplate } from '../../../lib/core/generate/secrets';
 
 describe('grammars of values that reach another syntax', () => {
@@ -14,6 +14,15 @@ describe('grammars of values that reach another syntax', () => {
     ['/', true], ['/api', true], ['/a/b-c_d.e~f', true], ['/%2F', true], ['/a:b@c!$&*+,;=', true], ['api', false], ['', false], ['/a`b', false],
     ['/a"b', false], ["/a'b", false], ['/a\\b', false], ['/a b', false], ['/a\tb', false], ['/%zz', false], ['/(a)', false], [`/${'a'.repeat(256)}`, false],
   ])('path prefix %j -> %s', (p, ok) => expect(isPathPrefix(p)).toBe(ok));
+
+  it.each([
+    ['/', true], ['/health', true], ['/.well-known/ready', true], ['/a/b-c_d.e~f', true], ['/%2F', true], ['/a:b@c!&*+,;=', true],
+    ['/health?full=1&x=a/b', true], ['/status?', true], ['health', false], ['', false], ['//169.254.169.254/latest/meta-data/', false],
+    ['///x', false], ['/a//b', false], ['/${X}', false], ['/$X', false], ['/a{b}', false], ['/a\\b', false], ['/\\\\host/x', false],
+    ['/a b', false], ['/a\tb', false], ['/a\nb', false], ['/a\u0000', false], ['/a#frag', false], ['/a"b', false], ['/a`b', false],
+    ['/..', false], ['/a/../b', false], ['/./a', false], ['/%2e%2E/x', false], ['/a/..b', true], ['/%zz', false], ['/x?a b', false],
+    ['/x?${Y}', false], ['http://evil/', false], [`/${'a'.repeat(255)}`, true], [`/${'a'.repeat(256)}`, false],
+  ])('check path %j -> %s', (p, ok) => expect(isCheckPath(p)).toBe(ok));
 
   it.each([
     ['es/cerebro', true], ['es/shared/ldap.v2', true], ['es', true], ['es/', false], ['/es/a', false], ['es//a', false], ['es/./a', false],

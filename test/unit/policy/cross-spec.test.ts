@@ -105,6 +105,29 @@ describe('cross-spec rules', () => {
     expect(live.get('x-y/z/nomadgen.toml')?.[0]).toMatchObject({ code: 'DUPLICATE_SERVICE', message: expect.stringContaining('"t-x-y-z"') });
   });
 
+  it('a held job whose spec is invalid keeps every name it may have registered: its ID, "<id>-…" and its host', () => {
+    const broken = { file: 'x/app/nomadgen.toml', hosts: [], services: [], invalid: true };
+    const holders = new Map([['x/t-x-app', 'x/app/nomadgen.toml']]);
+    const claimants = [
+      { file: 'x-app/web/nomadgen.toml', jobId: 't-x-app-web', key: 'x-app/t-x-app-web', hosts: ['t-x-app-web.d'], services: ['t-x-app-web'] },
+      { file: 'y/app/nomadgen.toml', jobId: 't-x-app', key: 'y/t-x-app', hosts: [], services: [] },
+      { file: 'z/host/nomadgen.toml', jobId: 't-z-host', key: 'z/t-z-host', hosts: ['T-X-APP.d/api'], services: [] },
+      { file: 'x/apple/nomadgen.toml', jobId: 't-x-apple', key: 'x/t-x-apple', hosts: ['t-x-apple.d'], services: ['t-x-apple'] },
+    ];
+    const out = crossSpecRules([broken, ...claimants], undefined, holders);
+    expect([...out.entries()].map(([f, ds]) => [f, ds.map((d) => d.code)]).sort()).toEqual([
+      ['x-app/web/nomadgen.toml', ['DUPLICATE_SERVICE']],
+      ['y/app/nomadgen.toml', ['DUPLICATE_JOB_ID']],
+      ['z/host/nomadgen.toml', ['DUPLICATE_HOST']],
+    ]);
+    expect(out.get('x-app/web/nomadgen.toml')?.[0].message).toContain('x/app/nomadgen.toml');
+    // Without a live view, or once the spec is valid (its render is what runs), only exact names count.
+    expect(crossSpecRules([broken, ...claimants]).size).toBe(0);
+    expect(crossSpecRules([{ ...broken, invalid: false, jobId: 't-x-app', key: 'x/t-x-app', services: ['t-x-app'] }, claimants[0]], undefined, holders).size).toBe(0);
+    // A job that already runs beside it keeps what it has.
+    expect(crossSpecRules([broken, claimants[0]], undefined, new Map([...holders, ['x-app/t-x-app-web', 'x-app/web/nomadgen.toml']])).size).toBe(0);
+  });
+
   it('the live view counts running jobs this source manages, by key', () => {
     const stub = (ns: string, id: string, meta: Record<string, string> | undefined, stop = false) => ({ ID: id, Namespace: ns, Stop: stop, Meta: meta }) as unknown as JobListStub;
     const ours = (spec: string) => ({ 'nomadguard.managed': 'true', 'nomadguard.source': 'specs', 'nomadguard.spec': spec });

@@ -2,7 +2,7 @@
 import type { SpecV1 } from '../../../crd-schemas/spec-v1';
 import { loadSpec } from '../../../lib/core/spec/load';
 import type { PositionIndex } from '../../../lib/core/spec/positions';
-import { policyFrom, type Policy, type PolicyInput } from '../../../crd-schemas/policy';
+import { DOCKER_OPTIONS, policyFrom, type Policy, type PolicyInput } from '../../../crd-schemas/policy';
 import { defaultOperatorConfig, type OperatorConfig } from '../../../crd-schemas/operator-config';
 import type { PolicyContext } from '../../../lib/core/policy';
 import type { Job } from '../../../lib/core/nomad/types';
@@ -66,7 +66,7 @@ export function positionOf(text: string, needle: string): { line: number; col: n
   return { line, col: at - before.lastIndexOf('\n') };
 }
 
-/** A policy with declared teams, known firewall groups, a registry allowlist and host path prefixes. */
+/** A policy with declared teams, known firewall groups, a registry allowlist, host path prefixes and every docker option. */
 export const DECLARED: PolicyInput = {
   teams: {
     es: { tiers: ['production', 'quality', 'test'], vaultPolicies: ['es-read'], secretPrefixes: ['es/'], firewallGroups: ['g/es-internal'] },
@@ -77,7 +77,8 @@ export const DECLARED: PolicyInput = {
   rules: {
     images: { registries: ['registry.internal', 'ghcr.io/acme'] },
     volumes: { hostPathPrefixes: ['/srv/shared'] },
-    docker: { allowedCapabilities: ['NET_BIND_SERVICE'] },
+    // Every option a spec may ever set, so the limits on each option's value are what is judged.
+    docker: { allowedCapabilities: ['NET_BIND_SERVICE'], options: [...DOCKER_OPTIONS] },
   },
 };
 

@@ -3,6 +3,7 @@
  * environment, meta read by node agents or the docker driver is checked against a strict grammar or an
  * allow-list, reported at its position with its value, and kept out of the generated job.
  */
+import { defaultPolicy } from '../../../crd-schemas/policy';
 import { renderSpec } from '../../../lib/core/pipeline';
 import type { Job } from '../../../lib/core/nomad/types';
 import { CONFIG, declaredPolicy, positionOf, specText, type SpecParts } from './harness';
@@ -141,6 +142,22 @@ describe('hostile input', () => {
     const r = renderSpec({ text, file: 'es/cerebro/nomadgen.toml', team: 'es' }, { config, policy: declaredPolicy() });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['TRAEFIK_CONFIG']);
     expect(allTags(r.job).some((t) => t.startsWith('traefik.'))).toBe(false);
+  });
+
+  it.each([
+    ['hostname = "cerebro"', 'hostname'], ['labels = { team = "es" }', 'labels'], ['network_mode = "default"', 'network_mode'],
+    ['pid_mode = ""', 'pid_mode'], ['ipc_mode = "private"', 'ipc_mode'], ['userns_mode = ""', 'userns_mode'], ['cap_add = []', 'cap_add'],
+    ['shm_size = 67108864', 'shm_size'], ['ulimit = { nofile = "1024" }', 'ulimit'], ['sysctl = { "net.core.somaxconn" = "1024" }', 'sysctl'],
+  ])('with no policy file, docker %s is refused: only a plain service\'s options are allowed by default', (option, key) => {
+    const text = specText({ task: `  docker = { ${option} }` });
+    const r = renderSpec({ text, file: 'es/cerebro/nomadgen.toml', team: 'es' }, { config: CONFIG, policy: defaultPolicy() });
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.col])).toEqual([['DOCKER_OPTION', ...Object.values(positionOf(text, key))]]);
+  });
+
+  it('with no policy file, a plain service\'s docker options are allowed', () => {
+    const text = specText({ task: '  docker = { entrypoint = ["/bin/sh", "-c"], work_dir = "/app", cap_drop = ["ALL"], security_opt = ["no-new-privileges"], privileged = false }' });
+    const r = renderSpec({ text, file: 'es/cerebro/nomadgen.toml', team: 'es' }, { config: CONFIG, policy: defaultPolicy() });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
   it('the docker allow-list is the policy\'s: an option left out of options is refused where it is written', () => {

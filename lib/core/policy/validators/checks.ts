@@ -1,9 +1,11 @@
 /**
- * checks: a `script` check needs a command, an `http` check needs an absolute path, `tcp` and `http` checks
+ * checks: a `script` check needs a command, an `http` check needs a path following the check path grammar
+ * (`isCheckPath` in generate/grammar.ts: a path on the task's own address, nothing Nomad interpolates), `tcp` and `http` checks
  * need the task's port, and interval, timeout and grace are durations Nomad understands (`10s`, `1m30s`).
  * Codes: CHECK_SCRIPT_COMMAND, CHECK_HTTP_PATH, CHECK_PORT, CHECK_DURATION.
  */
 import type { Diagnostic } from '../../diagnostics';
+import { CHECK_PATH_MAX, isCheckPath } from '../../generate/grammar';
 import { parseDuration } from '../../spec/duration';
 import type { ValidatorRule } from '../types';
 
@@ -38,6 +40,13 @@ export const checks: ValidatorRule<'checks'> = {
               code: 'CHECK_HTTP_PATH',
               severity: 'error',
               message: `the http check path ${JSON.stringify(c.path)} of task ${JSON.stringify(t.name)} must start with "/", e.g. "/${c.path}".`,
+              path: [...at, 'path'],
+            });
+          } else if (!isCheckPath(c.path)) {
+            out.push({
+              code: 'CHECK_HTTP_PATH',
+              severity: 'error',
+              message: `the http check path ${JSON.stringify(c.path)} of task ${JSON.stringify(t.name)} is not a plain URL path: write "/" followed by letters, digits and - . _ ~ ! & * + , ; = : @ / or %XX, at most ${CHECK_PATH_MAX} characters, optionally ?query of the same characters; no "//", no "." or ".." segment, no "$", "{", "}", "\\", "#" or whitespace.`,
               path: [...at, 'path'],
             });
           }
