@@ -13,6 +13,7 @@ import { loadSpec, resolvePositions } from './spec/load';
 import { generateJob } from './generate';
 import type { PositionIndex } from './spec/positions';
 import { jobHash } from './hash';
+import { declaredTeam } from './policy/helpers';
 import { applyModifiers, crossSpecRules, exposedHosts, serviceNamesOf, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
@@ -63,7 +64,7 @@ function render(input: RenderInput, env: PipelineEnv): { result: RenderResult; p
   if (!loaded.ok) return { result: { ok: false, diagnostics: loaded.diagnostics, modifications: [], legacy: loaded.legacy }, positions: loaded.positions };
   const { spec, positions } = loaded;
   const diagnostics = [...loaded.diagnostics];
-  const team = env.policy.teams?.[input.team];
+  const team = declaredTeam(env.policy, input.team);
   const ctx: PolicyContext = { team: input.team, file: input.file, config: env.config, vaultMode: env.config.vault.mode };
 
   // Policy: validators judge the spec.

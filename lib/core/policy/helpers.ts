@@ -22,12 +22,21 @@ export interface EffectiveTeam {
 
 const teamCache = new WeakMap<Policy, Map<string, EffectiveTeam>>();
 
+/**
+ * The team `name` as the policy declares it, or undefined. Team names come from spec folders, so only the
+ * policy's own keys count: `constructor`, `__proto__` or `toString` never find an inherited member.
+ */
+export function declaredTeam(policy: Policy, name: string): TeamPolicy | undefined {
+  const teams = policy.teams;
+  return teams !== undefined && Object.hasOwn(teams, name) ? teams[name] : undefined;
+}
+
 /** The team `name` under `policy`; undeclared teams get the open defaults (every tier, secrets under `<team>/`). */
 export function effectiveTeam(policy: Policy, name: string): EffectiveTeam {
   let byName = teamCache.get(policy);
   if (!byName) teamCache.set(policy, (byName = new Map()));
   let team = byName.get(name);
-  if (!team) byName.set(name, (team = computeTeam(policy.teams?.[name], name)));
+  if (!team) byName.set(name, (team = computeTeam(declaredTeam(policy, name), name)));
   return team;
 }
 
