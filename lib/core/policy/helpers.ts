@@ -56,6 +56,18 @@ function computeTeam(t: TeamPolicy | undefined, name: string): EffectiveTeam {
   };
 }
 
+/**
+ * True when Nomad could rewrite `s` on the client before the task starts. The task driver's config
+ * (image, volumes and every other docker option) is decoded as HCL with the task environment as
+ * variables (client/allocrunner/taskrunner/task_runner.go `buildTaskConfig` -> helper/pluginutils/hclutils
+ * `ParseHclInterface`: every string is a template, `${...}` and `%{...}`), and services and checks go
+ * through `taskenv.InterpolateService` (client/taskenv/services.go, `ReplaceEnv`). A value a rule judges
+ * must reach the node as judged, so it may hold no `$`, `{` or `}`.
+ */
+export function interpolates(s: string): boolean {
+  return /[${}]/.test(s);
+}
+
 /** The job ID a spec produces: `<tier letter>-<team>-<name>`. */
 export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name'>, team: string): string {
   return `${TIER_LETTER[spec.tier]}-${team}-${spec.name}`;
