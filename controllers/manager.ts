@@ -13,6 +13,7 @@ import { isManaged, type JobKey } from '../lib/core/plan';
 import { JobSyncController, type PassSummary } from './job-sync/controller';
 import { listLive } from './job-sync/live-cache';
 import { onceOutcome, type OnceOutcome } from './once-report';
+import { repoHasCredentials } from '../lib/core/source-id';
 export { CONVERGED_PHASES } from './once-report';
 import type { OperatorDeps } from './job-sync/types';
 
@@ -263,6 +264,9 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
     () => undefined,
     (e: unknown) => deps.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'operator loop failed'),
   );
+  if (repoHasCredentials(deps.source.repo)) {
+    deps.logger.warn({ source: manager.controller.sourceId }, 'the spec repository URL carries credentials; they are kept out of job meta, status, metrics and logs, but belong in a git credential helper or an ssh key instead');
+  }
   deps.logger.info({ source: manager.controller.sourceId, branch: deps.source.branch, workers: deps.config.reconcile.workers }, 'operator started');
   return {
     manager,

@@ -10,6 +10,7 @@ import { NotFoundError } from '../lib/ports/errors';
 import { parseDurationMs } from '../lib/runtime/triggers';
 import { formatDiagnostic } from '../lib/core/diagnostics';
 import { liveHolders } from '../lib/core/policy';
+import { sourceIdentity } from '../lib/core/source-id';
 import { DesiredState } from './job-sync/desired-state';
 import { LiveCache, listLive } from './job-sync/live-cache';
 import type { OperatorDeps } from './job-sync/types';
@@ -35,7 +36,7 @@ export interface PlanReportOptions {
  * prune guard, and `judgePlan` on Nomad's plan diff.
  */
 export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | 'state' | 'clock' | 'config' | 'policy' | 'render' | 'suspendedTeams'>, opts: PlanReportOptions = {}): Promise<PlanReport> {
-  const sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
+  const sourceId = sourceIdentity(deps.config.source, deps.source.repo);
   const cache = new LiveCache();
   const desired = new DesiredState(deps.source, deps.render, {
     sourceId,

@@ -18,6 +18,7 @@ import type { Job } from '../../lib/core/nomad/types';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { isManaged, META } from '../../lib/core/plan';
 import { liveHolders } from '../../lib/core/policy';
+import { repoWithoutCredentials, sourceIdentity } from '../../lib/core/source-id';
 import { Applier } from './apply';
 import { DesiredState } from './desired-state';
 import { HealthFollower } from './follow';
@@ -43,7 +44,7 @@ export class JobSyncController implements SyncContext {
   private readonly applier: Applier;
 
   constructor(readonly deps: OperatorDeps) {
-    this.sourceId = deps.config.source.name ?? deps.config.source.repo ?? deps.source.repo;
+    this.sourceId = sourceIdentity(deps.config.source, deps.source.repo);
     this.tuning = { ...DEFAULT_TUNING, ...deps.tuning };
     this.desired = new DesiredState(deps.source, deps.render, {
       sourceId: this.sourceId,
@@ -53,7 +54,7 @@ export class JobSyncController implements SyncContext {
       // The holder of a job ID, host or service is the spec the running job names (once Nomad was listed).
       holders: () => (this.live.loaded ? liveHolders(this.live.all(), this.sourceId) : undefined),
     });
-    this.status = new StatusStore(deps.clock, { name: this.sourceId, repo: deps.source.repo, branch: deps.source.branch });
+    this.status = new StatusStore(deps.clock, { name: this.sourceId, repo: repoWithoutCredentials(deps.source.repo), branch: deps.source.branch });
     this.pass = new PassRunner(this);
     this.follower = new HealthFollower(this);
     this.applier = new Applier(this, this.follower);
@@ -167,7 +168,7 @@ export class JobSyncController implements SyncContext {
 export function pruneRefusal(job: Job | undefined, source: string, decidedIndex: number | undefined): string | undefined {
   if (!job) return 'job is gone';
   if (!isManaged({ Meta: job.Meta ?? undefined })) return 'job is not managed by nomadguard';
-  if (job.Meta?.[META.source] !== source) return `job is managed by another source (${job.Meta?.[META.source] ?? 'unknown'})`;
+  if (job.Meta?.[META.source] !== source) return `job is managed by another source (${job.Meta?.[META.source] === undefined ? 'unknown' : repoWithoutCredentials(job.Meta[META.source])})`;
   if ((job.ParentID ?? '') !== '') return 'job is a child job';
   if (job.Stop) return 'job is already stopped';
   if (job.JobModifyIndex !== decidedIndex) return `JobModifyIndex moved from ${decidedIndex} to ${job.JobModifyIndex}`;

@@ -24,21 +24,48 @@ export function findRepoRoot(dir: string): string | undefined {
   }
 }
 
+/** A folder a walk could not read, with the system's error code (`EACCES`, `ENAMETOOLONG`, ...). */
+export interface UnreadableFolder {
+  dir: string;
+  errno: string;
+}
+
+/** What a walk found: the spec files, and the folders it could not read (their specs are not listed). */
+export interface SpecWalk {
+  files: string[];
+  unreadable: UnreadableFolder[];
+}
+
+const byName = (a: fs.Dirent, b: fs.Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /**
- * Every entry named `nomadgen.toml` under `dir`, sorted, skipping `.git` and `node_modules`. Symlinked
- * folders are not entered; an entry that is not a regular file is listed (the reader refuses it by name).
+ * Every entry named `nomadgen.toml` under `dir`, in depth-first order of sorted names, skipping `.git`
+ * and `node_modules`. Symlinked folders are not entered; an entry that is not a regular file is listed
+ * (the reader refuses it by name). The walk keeps its own stack, so no depth of folders exhausts the
+ * call stack, and a folder that cannot be read (permissions, a path longer than the system allows) is
+ * reported in `unreadable` while the walk goes on with the others.
  */
-export function walkSpecs(dir: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string): void => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) visit(path.join(d, entry.name));
-      } else if (entry.name === SPEC_FILE) out.push(path.join(d, entry.name));
+export function walkSpecs(dir: string): SpecWalk {
+  const files: string[] = [];
+  const unreadable: UnreadableFolder[] = [];
+  const stack: string[] = [dir];
+  for (let d = stack.pop(); d !== undefined; d = stack.pop()) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true }).sort(byName);
+    } catch (err) {
+      unreadable.push({ dir: d, errno: (err as NodeJS.ErrnoException).code ?? String(err) });
+      continue;
     }
-  };
-  visit(dir);
-  return out;
+    const subdirs: string[] = [];
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) subdirs.push(path.join(d, entry.name));
+      } else if (entry.name === SPEC_FILE) files.push(path.join(d, entry.name));
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+  }
+  return { files, unreadable };
 }
 
 /** The content of a spec file, or the diagnostic saying why it is not read. */

@@ -13,6 +13,8 @@ import { loadSpec, resolvePositions } from './spec/load';
 import { generateJob } from './generate';
 import type { PositionIndex } from './spec/positions';
 import { jobHash } from './hash';
+import { declaredTeam } from './policy/helpers';
+import { sourceIdentity } from './source-id';
 import { applyModifiers, crossSpecRules, exposedHosts, serviceNamesOf, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
@@ -28,7 +30,7 @@ export interface RenderInput {
   team: string;
   /** SHA of the commit that last changed this spec; "" (the default) outside git. */
   commit?: string;
-  /** Source identity for `nomadguard.source`; defaults to the config's source name or repo, else "local". */
+  /** Source identity for `nomadguard.source`; defaults to the config's source name or repo without credentials, else "local". */
   source?: string;
 }
 
@@ -47,9 +49,9 @@ export interface RenderResult {
   legacy: boolean;
 }
 
-/** The source identity when the input names none. */
+/** The source identity when the input names none: the config's, without credentials (source-id.ts). */
 function sourceOf(input: RenderInput, config: OperatorConfig): string {
-  return input.source ?? config.source.name ?? config.source.repo ?? 'local';
+  return input.source ?? sourceIdentity(config.source);
 }
 
 /** Renders one spec to its desired job. Pure. */
@@ -63,7 +65,7 @@ function render(input: RenderInput, env: PipelineEnv): { result: RenderResult; p
   if (!loaded.ok) return { result: { ok: false, diagnostics: loaded.diagnostics, modifications: [], legacy: loaded.legacy }, positions: loaded.positions };
   const { spec, positions } = loaded;
   const diagnostics = [...loaded.diagnostics];
-  const team = env.policy.teams?.[input.team];
+  const team = declaredTeam(env.policy, input.team);
   const ctx: PolicyContext = { team: input.team, file: input.file, config: env.config, vaultMode: env.config.vault.mode };
 
   // Policy: validators judge the spec.

@@ -28,11 +28,13 @@ interface Found {
 }
 
 /**
- * Resolves PATH arguments to spec files with their repository roots. Arguments are looked at with
- * `lstat`: a symlink is never followed, it is a spec the reader refuses by name.
+ * Resolves PATH arguments to spec files with their repository roots, and a `DIR_UNREADABLE` diagnostic
+ * for each folder a walk could not read. Arguments are looked at with `lstat`: a symlink is never
+ * followed, it is a spec the reader refuses by name.
  */
-function collect(paths: string[], cwd: string): Found[] {
+function collect(paths: string[], cwd: string): { found: Found[]; folders: FolderReport[] } {
   const found = new Map<string, Found>();
+  const folders = new Map<string, FolderReport>();
   for (const p of paths) {
     const abs = path.resolve(cwd, p);
     let stat: fs.Stats;
@@ -41,20 +43,38 @@ function collect(paths: string[], cwd: string): Found[] {
     } catch {
       throw new CliError(`${displayName(p)}: no such file or directory`);
     }
-    const files = stat.isDirectory() ? walkSpecs(abs) : [abs];
-    if (stat.isDirectory() && files.length === 0) throw new CliError(`${displayName(p)}: no nomadgen.toml found`);
+    const walk = stat.isDirectory() ? walkSpecs(abs) : { files: [abs], unreadable: [] };
+    const files = walk.files;
+    for (const u of walk.unreadable) {
+      const folder = shortened(displayName(path.relative(cwd, u.dir) || u.dir));
+      folders.set(u.dir, { folder, diagnostics: [{ code: 'DIR_UNREADABLE', severity: 'error', file: folder, message: `cannot read the folder: ${u.errno}; specs below it are not checked` }] });
+    }
+    if (stat.isDirectory() && files.length === 0 && walk.unreadable.length === 0) throw new CliError(`${displayName(p)}: no nomadgen.toml found`);
     const dirRoot = stat.isDirectory() ? findRepoRoot(abs) ?? abs : undefined;
     for (const f of files) {
       if (found.has(f)) continue;
       found.set(f, { abs: f, root: dirRoot ?? findRepoRoot(path.dirname(f)), display: displayName(path.relative(cwd, f) || f) });
     }
   }
-  return [...found.values()];
+  return { found: [...found.values()], folders: [...folders.values()] };
+}
+
+/** A name for one output line: at most 241 characters, its start and end kept around an ellipsis. */
+function shortened(name: string): string {
+  return name.length <= 241 ? name : `${name.slice(0, 120)}…${name.slice(-120)}`;
+}
+
+/** A folder `validate` could not read, with its diagnostic. */
+export interface FolderReport {
+  folder: string;
+  diagnostics: Diagnostic[];
 }
 
 /** The JSON shape of `validate --json`. */
 export interface ValidateReport {
   specs: Array<{ file: string; jobId?: string; ok: boolean; legacy: boolean; diagnostics: Diagnostic[] }>;
+  /** Folders that could not be read (present only when there are any); their errors count in `errors`. */
+  folders?: FolderReport[];
   errors: number;
   warnings: number;
 }
@@ -64,7 +84,9 @@ export function runValidate(paths: string[], options: ValidateOptions, ctx: CliC
   const env = loadPipelineEnv(options.config, ctx.cwd, ctx.env);
   const byRoot = new Map<string, Array<RepoFile & { display: string }>>();
   const report: ValidateReport = { specs: [], errors: 0, warnings: 0 };
-  for (const f of collect(paths.length > 0 ? paths : ['.'], ctx.cwd)) {
+  const { found, folders } = collect(paths.length > 0 ? paths : ['.'], ctx.cwd);
+  if (folders.length > 0) report.folders = folders;
+  for (const f of found) {
     const read = readSpecFile(f.abs, f.display);
     if (!read.ok) {
       report.specs.push({ file: f.display, ok: false, legacy: false, diagnostics: [read.diagnostic] });
@@ -92,7 +114,7 @@ export function runValidate(paths: string[], options: ValidateOptions, ctx: CliC
     }
   }
   report.specs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  for (const s of report.specs) for (const d of s.diagnostics) {
+  for (const s of [...(report.folders ?? []), ...report.specs]) for (const d of s.diagnostics) {
     if (d.severity === 'error') report.errors++;
     else report.warnings++;
   }
@@ -136,7 +158,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
       const report = runValidate(paths, options, ctx);
       if (options.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);
       else {
-        for (const s of report.specs) for (const d of s.diagnostics) ctx.stdout(`${formatDiagnostic(d)}\n`);
+        for (const s of [...(report.folders ?? []), ...report.specs]) for (const d of s.diagnostics) ctx.stdout(`${formatDiagnostic(d)}\n`);
         ctx.stdout(`${report.specs.length} spec${report.specs.length === 1 ? '' : 's'} checked: ${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}\n`);
       }
       ctx.exitCode = report.errors > 0 || (options.strict && report.warnings > 0) ? 1 : 0;

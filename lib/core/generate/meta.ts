@@ -6,6 +6,7 @@ import type { SpecV1, TaskSpec } from '../../../crd-schemas/spec-v1';
 import { META } from '../plan/types';
 import { sortRecord } from '../hash';
 import type { GenerateContext } from './context';
+import { canonicalFirewallEntry } from './firewall-entry';
 
 /** Task Meta keys the node firewall reads (comma-separated lists). */
 export const FIREWALL_META = { ingress: 'firewall.ingress', egress: 'firewall.egress' } as const;
@@ -28,11 +29,14 @@ export function jobMeta(spec: SpecV1, ctx: GenerateContext): Record<string, stri
   });
 }
 
-/** Task Meta: the spec's task meta (nagios thresholds live here) plus the firewall rules. Undefined when empty. */
+/**
+ * Task Meta: the spec's task meta (nagios thresholds live here) plus the firewall rules, each prefix in
+ * canonical form (`2001:0db8::/048` is written `2001:db8::/48`). Undefined when empty.
+ */
 export function taskMeta(task: TaskSpec): Record<string, string> | undefined {
   const fw = task.firewall;
-  const ingress = fw?.ingress && fw.ingress.length > 0 ? fw.ingress.join(',') : undefined;
-  const egress = fw?.egress && fw.egress.length > 0 ? fw.egress.join(',') : undefined;
+  const ingress = fw?.ingress && fw.ingress.length > 0 ? fw.ingress.map(canonicalFirewallEntry).join(',') : undefined;
+  const egress = fw?.egress && fw.egress.length > 0 ? fw.egress.map(canonicalFirewallEntry).join(',') : undefined;
   if (ingress === undefined && egress === undefined) return task.meta && Object.keys(task.meta).length > 0 ? sortRecord(task.meta) : undefined;
   const meta: Record<string, string> = { ...(task.meta ?? {}) };
   if (ingress !== undefined) meta[FIREWALL_META.ingress] = ingress;

@@ -11,6 +11,7 @@
 import { isManaged, pairJobs, type Pair } from './pair';
 import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanItem } from './types';
 import { HASH_SCHEME } from '../hash';
+import { repoWithoutCredentials } from '../source-id';
 import type { JobListStub } from '../nomad/types';
 
 /** Options of a decision pass. */
@@ -54,6 +55,11 @@ function isForced(forced: DecideOptions['forced'], key: JobKey): boolean {
   return forced === true || (forced instanceof Set && forced.has(key));
 }
 
+/** Another source's identity as messages show it: a repository URL it names loses its credentials. */
+function otherSource(source: string | undefined): string {
+  return source === undefined ? 'unknown' : repoWithoutCredentials(source);
+}
+
 /** Decides one key. */
 export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   const { namespace, jobId } = splitKey(p.key);
@@ -64,7 +70,7 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
 
   if (d) {
     if (live && !isManaged(live)) return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
-    if (live && live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${live.Meta?.[META.source] ?? 'unknown'})`);
+    if (live && live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
       if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
       if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);

@@ -22,12 +22,21 @@ export interface EffectiveTeam {
 
 const teamCache = new WeakMap<Policy, Map<string, EffectiveTeam>>();
 
+/**
+ * The team `name` as the policy declares it, or undefined. Team names come from spec folders, so only the
+ * policy's own keys count: `constructor`, `__proto__` or `toString` never find an inherited member.
+ */
+export function declaredTeam(policy: Policy, name: string): TeamPolicy | undefined {
+  const teams = policy.teams;
+  return teams !== undefined && Object.hasOwn(teams, name) ? teams[name] : undefined;
+}
+
 /** The team `name` under `policy`; undeclared teams get the open defaults (every tier, secrets under `<team>/`). */
 export function effectiveTeam(policy: Policy, name: string): EffectiveTeam {
   let byName = teamCache.get(policy);
   if (!byName) teamCache.set(policy, (byName = new Map()));
   let team = byName.get(name);
-  if (!team) byName.set(name, (team = computeTeam(policy.teams?.[name], name)));
+  if (!team) byName.set(name, (team = computeTeam(declaredTeam(policy, name), name)));
   return team;
 }
 
@@ -45,6 +54,18 @@ function computeTeam(t: TeamPolicy | undefined, name: string): EffectiveTeam {
     vaultRoles: [role, ...(t?.vaultRoles ?? [])],
     firewallGroups: t?.firewallGroups ?? [],
   };
+}
+
+/**
+ * True when Nomad could rewrite `s` on the client before the task starts. The task driver's config
+ * (image, volumes and every other docker option) is decoded as HCL with the task environment as
+ * variables (client/allocrunner/taskrunner/task_runner.go `buildTaskConfig` -> helper/pluginutils/hclutils
+ * `ParseHclInterface`: every string is a template, `${...}` and `%{...}`), and services and checks go
+ * through `taskenv.InterpolateService` (client/taskenv/services.go, `ReplaceEnv`). A value a rule judges
+ * must reach the node as judged, so it may hold no `$`, `{` or `}`.
+ */
+export function interpolates(s: string): boolean {
+  return /[${}]/.test(s);
 }
 
 /** The job ID a spec produces: `<tier letter>-<team>-<name>`. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Diagnostic, SpecPath } from '../diagnostics';
 import { didYouMean } from './suggest';
+import { isSecretKey } from '../plan/compare';
 
 /** The zod issue type. */
 export type Issue = z.core.$ZodIssue;
@@ -17,12 +18,31 @@ export function formatPath(path: SpecPath): string {
   return out === '' ? '(top level)' : out;
 }
 
-/** Describes a received value for a type error: "a string", "an integer", "a table". */
-export function describeValue(value: unknown): string {
+/** Keys whose values (at any depth below them) are secret: environment, meta maps, Vault paths, templates. */
+const SECRET_CONTAINERS: ReadonlySet<string> = new Set(['env', 'meta', 'secrets', 'template', 'templates']);
+
+/**
+ * True when the value at `path` may be secret and must never be quoted: the path runs through `env`, a `meta`
+ * map, `secrets` or a template, or one of its keys is secret-named (`isSecretKey`, the rule diffs use too).
+ */
+export function isSecretPath(path: SpecPath): boolean {
+  for (const seg of path) {
+    if (typeof seg !== 'string') continue;
+    if (SECRET_CONTAINERS.has(seg.toLowerCase()) || isSecretKey(seg)) return true;
+  }
+  return false;
+}
+
+/**
+ * Describes a received value for a type error: "a string", "an integer", "a table". The value itself is
+ * quoted only when `secret` is false.
+ */
+export function describeValue(value: unknown, secret = false): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return 'a date';
+  if (secret) return typeof value === 'number' ? (Number.isInteger(value) ? 'an integer' : 'a float') : typeof value === 'object' ? 'a table' : `a ${typeof value}`;
   switch (typeof value) {
     case 'string': return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
     case 'number': return Number.isInteger(value) ? `an integer (${value})` : `a float (${value})`;
@@ -69,6 +89,8 @@ export function issuesToDiagnostics(issues: readonly Issue[], schema: z.ZodType,
   for (const issue of issues) {
     const path = issue.path as Array<string | number>;
     const where = formatPath(path);
+    const secret = isSecretPath(path);
+    const got = (v: unknown): string => describeValue(v, secret);
     const base = { severity: 'error' as const, file, path };
     switch (issue.code) {
       case 'unrecognized_keys': {
@@ -94,23 +116,23 @@ export function issuesToDiagnostics(issues: readonly Issue[], schema: z.ZodType,
           out.push({ ...base, code: 'SCHEMA_REQUIRED', message: `missing required key \`${String(key)}\` (${expected}) in ${parent.length === 0 ? 'the spec' : `\`${formatPath(parent)}\``}` });
         } else if (issue.code === 'invalid_type') {
           const expected = EXPECTED[issue.expected] ?? issue.expected;
-          out.push({ ...base, code: 'SCHEMA_TYPE', message: `\`${where}\` must be ${expected}, got ${describeValue(issue.input)}` });
+          out.push({ ...base, code: 'SCHEMA_TYPE', message: `\`${where}\` must be ${expected}, got ${got(issue.input)}` });
         } else {
           const values = issue.values.map((v) => String(v));
-          const guess = typeof issue.input === 'string' ? didYouMean(issue.input, values) : undefined;
-          out.push({ ...base, code: 'SCHEMA_ENUM', message: `\`${where}\` must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${describeValue(issue.input)}`, ...(guess ? { hint: `did you mean "${guess}"?` } : {}) });
+          const guess = typeof issue.input === 'string' && !secret ? didYouMean(issue.input, values) : undefined;
+          out.push({ ...base, code: 'SCHEMA_ENUM', message: `\`${where}\` must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${got(issue.input)}`, ...(guess ? { hint: `did you mean "${guess}"?` } : {}) });
         }
         break;
       }
       case 'too_small':
       case 'too_big': {
         const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
-        const what = issue.origin === 'array' ? `\`${where}\` needs ${bound} ${issue.code === 'too_small' && issue.minimum === 1 ? 'entry' : 'entries'}` : `\`${where}\` must be ${bound}, got ${describeValue(issue.input)}`;
+        const what = issue.origin === 'array' ? `\`${where}\` needs ${bound} ${issue.code === 'too_small' && issue.minimum === 1 ? 'entry' : 'entries'}` : `\`${where}\` must be ${bound}, got ${got(issue.input)}`;
         out.push({ ...base, code: 'SCHEMA_RANGE', message: what });
         break;
       }
       case 'invalid_union':
-        out.push({ ...base, code: 'SCHEMA_TYPE', message: `\`${where}\` has the wrong type: got ${describeValue(issue.input)}` });
+        out.push({ ...base, code: 'SCHEMA_TYPE', message: `\`${where}\` has the wrong type: got ${got(issue.input)}` });
         break;
       case 'invalid_format':
         out.push({ ...base, code: 'SCHEMA_FORMAT', message: `\`${where}\`: ${issue.message}` });

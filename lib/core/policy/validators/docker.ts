@@ -44,8 +44,11 @@ const RESERVED_LABEL = /^(?:com\.hashicorp\.|traefik|nomadguard\.)/i;
 /** A ulimit value: `n` or `soft:hard`. */
 const ULIMIT_RE = /^(\d{1,19})(?::(\d{1,19}))?$/;
 
-/** A sysctl value: printable ASCII, at most 128 characters. */
-const SYSCTL_VALUE_RE = /^[ -~]{1,128}$/;
+/**
+ * A sysctl value: printable ASCII without `$`, `{` or `}` (Nomad fills `${...}` in driver config from the task
+ * environment: see `interpolates` in ../helpers), at most 128 characters.
+ */
+const SYSCTL_VALUE_RE = /^[ -#%-z|~]{1,128}$/;
 
 type Params = Rules['docker'];
 
@@ -134,7 +137,7 @@ function checkTask(d: DockerSpec, task: string, jobId: string, at: ReadonlyArray
       if (!params.sysctls.includes(name)) {
         push('DOCKER_SYSCTL', `sets the kernel parameter ${q(name)}; the platform allows ${params.sysctls.length > 0 ? `only ${listText(params.sysctls)}` : 'none'}. Remove it.`, path);
       } else if (!SYSCTL_VALUE_RE.test(value)) {
-        push('DOCKER_SYSCTL', `sets the kernel parameter ${q(name)} to ${q(value)}, which is not a printable value of at most 128 characters.`, path);
+        push('DOCKER_SYSCTL', `sets the kernel parameter ${q(name)} to ${q(value)}, which is not a printable value of at most 128 characters without "$", "{" or "}".`, path);
       }
     }
   }

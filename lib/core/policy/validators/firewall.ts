@@ -1,65 +1,21 @@
 /**
  * firewall: every entry is a known firewall group (`g/<name>`) or an IP prefix, printed back in canonical
- * form. Ingress is IPv6-only (containers have no IPv4 address to reach); egress may be dual-stack; `::/0`
- * ingress (the whole internet) only for a task exposed with `http.internet = true`.
+ * form (and written to task Meta in that form by the generator). Ingress is IPv6-only (containers have no
+ * IPv4 address to reach); egress may be dual-stack; an ingress prefix shorter than /16 (`::/0`, `::/1`,
+ * `2000::/3`: the whole internet or a large share of it) only for a task exposed with
+ * `http.internet = true`.
  * Codes: FIREWALL_UNKNOWN_GROUP, FIREWALL_INVALID_PREFIX, FIREWALL_IPV4_INGRESS, FIREWALL_OPEN_INGRESS.
  */
-import ipaddr from 'ipaddr.js';
 import type { Diagnostic } from '../../diagnostics';
 import { effectiveTeam, listText, type EffectiveTeam } from '../helpers';
 import type { Policy } from '../../../../crd-schemas/policy';
 import type { ValidatorRule } from '../types';
+import { parseFirewallEntry } from '../../generate/firewall-entry';
 
-const GROUP_RE = /^g\/[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
+export { parseFirewallEntry, type FirewallEntry } from '../../generate/firewall-entry';
 
-/** A firewall entry understood: a group, or a prefix with its family and canonical text. */
-export type FirewallEntry =
-  | { kind: 'group'; name: string }
-  | { kind: 'prefix'; family: 'ipv4' | 'ipv6'; canonical: string; length: number; hostBits: boolean }
-  | { kind: 'invalid'; reason: string };
-
-const parsedCache = new Map<string, FirewallEntry>();
-const CACHE_LIMIT = 10_000;
-
-/** Parse one firewall entry; bare addresses count as host prefixes (/32, /128). Results are memoised (entries repeat across specs). */
-export function parseFirewallEntry(entry: string): FirewallEntry {
-  let parsed = parsedCache.get(entry);
-  if (parsed === undefined) {
-    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
-    parsed = parseEntry(entry);
-    parsedCache.set(entry, parsed);
-  }
-  return parsed;
-}
-
-function parseEntry(entry: string): FirewallEntry {
-  if (entry.startsWith('g/')) return GROUP_RE.test(entry) ? { kind: 'group', name: entry } : { kind: 'invalid', reason: 'group' };
-  let addr: ipaddr.IPv4 | ipaddr.IPv6;
-  let length: number;
-  try {
-    if (entry.includes('/')) [addr, length] = ipaddr.parseCIDR(entry);
-    else {
-      addr = ipaddr.parse(entry);
-      length = addr.kind() === 'ipv6' ? 128 : 32;
-    }
-  } catch {
-    return { kind: 'invalid', reason: 'prefix' };
-  }
-  if (addr.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(entry.split('/')[0])) return { kind: 'invalid', reason: 'prefix' };
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-    const v4 = (addr as ipaddr.IPv6).toIPv4Address();
-    const v4len = Math.max(length - 96, 0);
-    return { kind: 'prefix', family: 'ipv4', canonical: `${v4.toString()}/${v4len}`, length: v4len, hostBits: false };
-  }
-  const network = addr.kind() === 'ipv6' ? ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${length}`) : ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${length}`);
-  return {
-    kind: 'prefix',
-    family: addr.kind(),
-    canonical: `${network.toString()}/${length}`,
-    length,
-    hostBits: network.toString() !== addr.toString(),
-  };
-}
+/** Ingress prefixes shorter than this are open to most of the internet: only for an internet-facing task. */
+export const MIN_INGRESS_PREFIX = 16;
 
 const knownCache = new WeakMap<Policy, Map<string, ReadonlySet<string>>>();
 /** The groups a team may name: the policy's list and the team's own; undefined when the policy lists none (any group). */
@@ -133,11 +89,12 @@ export const firewall: ValidatorRule<'firewall'> = {
               });
               return;
             }
-            if (direction === 'ingress' && parsed.length === 0 && t.http?.internet !== true) {
+            if (direction === 'ingress' && parsed.length < MIN_INGRESS_PREFIX && t.http?.internet !== true) {
+              const what = parsed.length === 0 ? 'every address' : `a /${parsed.length}, a large share of all addresses`;
               out.push({
                 code: 'FIREWALL_OPEN_INGRESS',
                 severity: 'error',
-                message: `firewall ingress ${JSON.stringify(parsed.canonical)} opens task ${JSON.stringify(t.name)} to every address, which is allowed only for an internet-facing task; set http = { internet = true } or name the clients' prefixes or groups.`,
+                message: `firewall ingress ${JSON.stringify(parsed.canonical)} opens task ${JSON.stringify(t.name)} to ${what}, which is allowed only for an internet-facing task (prefixes of /${MIN_INGRESS_PREFIX} or longer are allowed for any task); set http = { internet = true } or name the clients' prefixes or groups.`,
                 path,
               });
             }

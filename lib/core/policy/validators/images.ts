@@ -1,9 +1,11 @@
 /**
  * images: the image comes from an allowed registry, and its tag is immutable (`latest` or no tag moves
- * under you: a reschedule may start a different build). Codes: IMAGE_REGISTRY, IMAGE_MUTABLE_TAG.
+ * under you: a reschedule may start a different build). The image holds no `$`, `{` or `}`: Nomad fills
+ * `${...}` from the task environment on the node (see `interpolates`), after both checks.
+ * Codes: IMAGE_INTERPOLATION, IMAGE_REGISTRY, IMAGE_MUTABLE_TAG.
  */
 import type { Diagnostic } from '../../diagnostics';
-import { listText } from '../helpers';
+import { interpolates, listText } from '../helpers';
 import type { ValidatorRule } from '../types';
 
 /** An image reference split the way docker does: registry (docker.io when absent), repository, tag, digest. */
@@ -52,6 +54,15 @@ export const images: ValidatorRule<'images'> = {
     const mutable = params.mutableTags[spec.tier] ?? params.mutableTags.default;
     spec.group.forEach((g, gi) =>
       g.task.forEach((t, ti) => {
+        if (interpolates(t.image)) {
+          out.push({
+            code: 'IMAGE_INTERPOLATION',
+            severity: 'error',
+            message: `image ${JSON.stringify(t.image)} contains "$", "{" or "}"; Nomad would fill \`\${…}\` from the task's environment on the node, so neither the registry nor the tag could be checked. Write the image reference literally.`,
+            path: ['group', gi, 'task', ti, 'image'],
+          });
+          return;
+        }
         const ref = parseImage(t.image);
         if (params.registries.length > 0 && !params.registries.some((r) => fromRegistry(ref, r))) {
           out.push({

@@ -1,10 +1,11 @@
 /**
  * volumes: `"name:/container/path[:ro|rw]"` mounts a named volume; `"/host/path:/container/path[:ro|rw]"`
- * mounts a host directory and is allowed only under the policy's host path prefixes; `..` is never allowed.
- * Codes: VOLUME_FORMAT, VOLUME_TRAVERSAL, VOLUME_HOST_PATH.
+ * mounts a host directory and is allowed only under the policy's host path prefixes; `..` is never allowed,
+ * nor `$`, `{` or `}` (Nomad fills `${...}` from the task environment on the node: see `interpolates`).
+ * Codes: VOLUME_INTERPOLATION, VOLUME_FORMAT, VOLUME_TRAVERSAL, VOLUME_HOST_PATH.
  */
 import type { Diagnostic } from '../../diagnostics';
-import { listText } from '../helpers';
+import { interpolates, listText } from '../helpers';
 import type { ValidatorRule } from '../types';
 
 const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -29,6 +30,15 @@ export const volumes: ValidatorRule<'volumes'> = {
       g.task.forEach((t, ti) =>
         (t.volumes ?? []).forEach((v, vi) => {
           const path = ['group', gi, 'task', ti, 'volumes', vi];
+          if (interpolates(v)) {
+            out.push({
+              code: 'VOLUME_INTERPOLATION',
+              severity: 'error',
+              message: `volume ${JSON.stringify(v)} contains "$", "{" or "}"; Nomad would fill \`\${…}\` from the task's environment on the node, after the source and target are checked. Write the volume literally.`,
+              path,
+            });
+            return;
+          }
           const parts = v.split(':');
           const [source, target, mode] = parts;
           if (parts.length < 2 || parts.length > 3 || source === '' || !target?.startsWith('/') || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
