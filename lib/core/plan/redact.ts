@@ -31,6 +31,21 @@ const SECRET_OBJECTS = new Set(['vault', 'secret']);
 
 const WORDS = new RegExp(SECRET_WORDS.join('|'), 'i');
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*:[^/?#\s@]*@/i;
+const URL_CREDENTIALS_ALL = new RegExp(URL_CREDENTIALS.source, 'gi');
+
+/** True when `text` holds a URL with credentials in it (`scheme://user:pass@host`), anywhere in the text. */
+export function hasUrlCredentials(text: string): boolean {
+  return URL_CREDENTIALS.test(text);
+}
+
+/**
+ * `text` with the user information of every URL holding credentials left out
+ * (`https://bob:pw@git.internal/x.tgz` gives `https://git.internal/x.tgz`); other text is returned as it is.
+ */
+export function stripUrlCredentials(text: string): string {
+  if (!URL_CREDENTIALS.test(text)) return text;
+  return text.replace(URL_CREDENTIALS_ALL, (m) => m.slice(0, m.indexOf('://') + 3));
+}
 
 /**
  * True when a field's values are secret. `objects` are the Nomad object names the field sits in, outermost
@@ -41,7 +56,7 @@ export function isSecretField(objects: readonly string[], field: FieldDiff): boo
   if (name.startsWith('Env[') || name === 'EmbeddedTmpl') return true;
   if (objects.some((o) => SECRET_OBJECTS.has(o.toLowerCase()) || WORDS.test(o))) return true;
   if (WORDS.test(name)) return true;
-  return URL_CREDENTIALS.test(field.Old ?? '') || URL_CREDENTIALS.test(field.New ?? '');
+  return hasUrlCredentials(field.Old ?? '') || hasUrlCredentials(field.New ?? '');
 }
 
 /** True when a field was redacted by `redactDiff`. */
