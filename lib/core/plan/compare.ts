@@ -9,10 +9,10 @@
  * datacenters are sets, as Nomad's diff treats them; spreads pair by attribute. A field the server leaves
  * at its zero value equals an absent one. Secret values never leave this module: a change under `Env`,
  * template data, Vault, task secrets, or any key `isSecretKey` names carries `secret: true` and no values;
- * so does a change whose value holds a URL with credentials (`https://user:pass@host/...`, an artifact
- * source, a Meta connection string) or an `args` list with a secret option (`isSecretArgs`). No path
- * segment carries credentials: a URL in a name or key (artifacts are keyed by their source) is shown
- * without its user information.
+ * so does a change whose value holds a URL with credentials (`https://user:pass@host/...` or a secret
+ * query parameter, `hasUrlCredentials`: an artifact source, a Meta connection string) or an `args` list
+ * with a secret option (`isSecretArgs`). No path segment carries credentials: a URL in a name or key
+ * (artifacts are keyed by their source) is shown as `stripUrlCredentials` leaves it.
  *
  * Linear in the size of the two jobs; a path is only built for a change.
  */

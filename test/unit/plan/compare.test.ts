@@ -248,6 +248,14 @@ describe('compareJobs: credentials in hand-made live changes never leave it', ()
     expect(changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[https://git.internal/x.tgz].GetterSource', kind: 'changed', secret: true }]);
   });
 
+  it('keys an artifact by its source with secret query values replaced, and hides the source values', () => {
+    const live = liveWith((j) => { task(j).Artifacts = [{ GetterSource: 'git::https://git.internal/x?ref=v1&sshkey=S3CRETPW', RelativeDest: 'local/' }]; });
+    const changes = compareJobs(DESIRED, live, OPTS).changes;
+    expect(changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[git::https://git.internal/x?ref=v1&sshkey=(redacted)]', kind: 'removed' }]);
+    const desired = desiredWith((j) => { task(j).Artifacts = [{ GetterSource: 'git::https://git.internal/x?ref=v1&sshkey=KEYPW', RelativeDest: 'local/' }]; });
+    expect(compareJobs(desired, live, OPTS).changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[git::https://git.internal/x?ref=v1&sshkey=(redacted)].GetterSource', kind: 'changed', secret: true }]);
+  });
+
   it('hides a Meta value holding a URL with credentials, on either side', () => {
     const live = liveWith((j) => { j.Meta = { ...(j.Meta as object), dsn: 'postgres://u:METAPW@h/db' }; });
     expect(compareJobs(DESIRED, live, OPTS).changes).toEqual([{ path: 'Meta.dsn', kind: 'removed', secret: true }]);
