@@ -104,8 +104,8 @@ export class DesiredState {
       }
     }
     if (toRender.length > 0) {
-      // An entry that can never be a spec (control characters in its path, a symlink or submodule) is
-      // an invalid spec of its own; the others are read by object ID.
+      // An entry that can never be a spec (control characters in its path, a symlink or submodule, a
+      // file above the size limit) is an invalid spec of its own, never read; the others are read by object ID.
       const readable = toRender.filter((s) => s.problem === undefined);
       let texts: Map<string, Buffer>;
       let commits: Map<string, string>;
@@ -242,9 +242,13 @@ export class DesiredState {
   }
 }
 
-/** The invalid entry of a listed path that is not a readable spec; its diagnostic names the path JSON-escaped. */
+/**
+ * The invalid entry of a listed path that is not a readable spec (never read: a bad path or entry, a file
+ * above the size limit); its diagnostic names the path JSON-escaped, at the problem's position if it has one.
+ */
 function refused(s: SpecFile, problem: SpecEntryProblem): Desired {
-  return { state: 'invalid', spec: s.path, team: s.team, diagnostics: [{ code: problem.code, severity: 'error', message: problem.message, file: JSON.stringify(s.path).slice(1, -1) }] };
+  const at = problem.line !== undefined && problem.col !== undefined ? { line: problem.line, col: problem.col } : {};
+  return { state: 'invalid', spec: s.path, team: s.team, diagnostics: [{ code: problem.code, severity: 'error', message: problem.message, file: JSON.stringify(s.path).slice(1, -1), ...at }] };
 }
 
 function keysOf(d: Desired): JobKey[] {

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { branchProblem, repoProblem } from '../../../crd-schemas/operator-config';
+import { MAX_SPEC_BYTES, tooLarge } from '../../core/spec/text';
 import { GitError, OBJECT_ID, catFileBatch, git, gitStream } from './git';
 
 /** A spec file at a commit. */
@@ -20,20 +21,26 @@ export interface SpecFile {
   team: string;
   /** The blob's object ID at the commit (absent only for entries not from a listing). */
   oid?: string;
+  /** The blob's size in bytes, as listed (absent for entries that are not blobs or not from a listing). */
+  size?: number;
   /** Set when the entry can never be read as a spec (see {@link SpecEntryProblem}); it is not read. */
   problem?: SpecEntryProblem;
 }
 
 /**
  * Why a listed spec path is not a readable spec: the path holds control characters (a newline in a
- * name must never reach a line-based protocol or a log line), or the entry is a symlink or a submodule
- * (gitlink) rather than a file. Such an entry is one invalid spec of its own; the rest of the commit
- * applies.
+ * name must never reach a line-based protocol or a log line), the entry is a symlink or a submodule
+ * (gitlink) rather than a file, or the file is above the spec size limit (`MAX_SPEC_BYTES`, known from
+ * the listing, so it is never read). Such an entry is one invalid spec of its own; the rest of the
+ * commit applies.
  */
 export interface SpecEntryProblem {
-  code: 'SPEC_PATH_INVALID' | 'SPEC_NOT_A_FILE';
-  /** Names the path JSON-escaped. */
+  code: 'SPEC_PATH_INVALID' | 'SPEC_NOT_A_FILE' | 'FILE_TOO_LARGE';
+  /** Names the path JSON-escaped (a size problem names the size; the path is the diagnostic's file). */
   message: string;
+  /** Where in the file the problem is, when it is about the content (`FILE_TOO_LARGE`: 1:1). */
+  line?: number;
+  col?: number;
 }
 
 /** A spec that changed between two commits. */
@@ -184,12 +191,13 @@ export class GitSpecSource {
   }
 
   /**
-   * Every spec file at `commit`, sorted by path, with its object ID (`git ls-tree -r -z`: mode, type,
-   * ID and a NUL-terminated path, so any name is read whole). A path with control characters, a
-   * symlink or a submodule at a spec path is listed with its `problem` and never read.
+   * Every spec file at `commit`, sorted by path, with its object ID and size (`git ls-tree -r -z -l`:
+   * mode, type, ID, size and a NUL-terminated path, so any name is read whole). A path with control
+   * characters, a symlink or a submodule at a spec path, or a file above the spec size limit is listed
+   * with its `problem` and never read.
    */
   async listSpecs(commit: string): Promise<SpecFile[]> {
-    const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', commit];
+    const args = ['ls-tree', '-r', '-z', '-l', '--full-tree', '--end-of-options', commit];
     if (this.root !== '') args.push('--', this.root);
     const out = (await git(this.gitDir, args)).toString('utf8');
     const specs: SpecFile[] = [];
@@ -197,10 +205,11 @@ export class GitSpecSource {
       if (record === '') continue;
       const m = LS_TREE_RECORD.exec(record);
       if (!m) throw new GitError(['ls-tree'], `unexpected ls-tree record ${JSON.stringify(record)}`, 0);
-      const [, mode, type, oid, p] = m;
+      const [, mode, type, oid, sizeText, p] = m;
       if (!this.isSpec(p)) continue;
       const spec: SpecFile = { path: p, team: this.teamOf(p), oid };
-      const problem = entryProblem(p, mode, type);
+      if (/^\d+$/.test(sizeText)) spec.size = Number(sizeText);
+      const problem = entryProblem(p, mode, type, spec.size);
       if (problem) spec.problem = problem;
       specs.push(spec);
     }
@@ -238,16 +247,17 @@ export class GitSpecSource {
 
   /**
    * The contents of listed specs, read by object ID with one `git cat-file --batch`. Specs with a
-   * `problem` or no ID are not read; a listed blob missing from the checkout is absent from the map
-   * (the caller decides what that means); a wrong answer from git rejects.
+   * `problem`, no ID or a listed size above the limit are not read; a listed blob missing from the
+   * checkout is absent from the map (the caller decides what that means), and so is a blob git
+   * announces above the limit, which is streamed past, never held; a wrong answer from git rejects.
    */
   async readSpecs(specs: readonly SpecFile[]): Promise<Map<string, Buffer>> {
-    const wanted = specs.filter((s): s is SpecFile & { oid: string } => s.problem === undefined && s.oid !== undefined);
-    const blobs = await catFileBatch(this.gitDir, wanted.map((s) => s.oid));
+    const wanted = specs.filter((s): s is SpecFile & { oid: string } => s.problem === undefined && s.oid !== undefined && (s.size === undefined || s.size <= MAX_SPEC_BYTES));
+    const blobs = await catFileBatch(this.gitDir, wanted.map((s) => s.oid), { maxBytes: MAX_SPEC_BYTES });
     const out = new Map<string, Buffer>();
     wanted.forEach((s, i) => {
       const b = blobs[i];
-      if (b) out.set(s.path, b);
+      if (Buffer.isBuffer(b)) out.set(s.path, b);
     });
     return out;
   }
@@ -386,8 +396,13 @@ export class GitSpecSource {
   }
 }
 
-/** One `ls-tree -z` record: `<mode> SP <type> SP <object id> TAB <path>`. */
-const LS_TREE_RECORD = /^([0-7]{6}) ([a-z]+) ([0-9a-f]{40}|[0-9a-f]{64})\t([\s\S]+)$/;
+/**
+ * One `ls-tree -z -l` record: `<mode> SP <type> SP <object id> SP+ <size> TAB <path>`, the size padded
+ * on the left to 7 characters, `-` for entries that are not blobs and `BAD` for a blob git cannot read
+ * (git's builtin/ls-tree.c, `show_tree_long`). An unreadable blob is requested like any other, and
+ * answered missing.
+ */
+const LS_TREE_RECORD = /^([0-7]{6}) ([a-z]+) ([0-9a-f]{40}|[0-9a-f]{64}) +(\d+|-|BAD)\t([\s\S]+)$/;
 
 /** C0 controls, DEL and C1 controls: never part of a spec path. */
 // eslint-disable-next-line no-control-regex
@@ -395,10 +410,10 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * What makes a listed spec unreadable: control characters or bytes that are not UTF-8 in its path; a symlink (mode 120000) or a
- * submodule (mode 160000, type commit) where a file is expected. Modes are git's tree entry modes
+ * submodule (mode 160000, type commit) where a file is expected; a file above `MAX_SPEC_BYTES`. Modes are git's tree entry modes
  * (git's object.h / tree-walk: S_IFLNK 0120000, S_IFGITLINK 0160000).
  */
-function entryProblem(p: string, mode: string, type: string): SpecEntryProblem | undefined {
+function entryProblem(p: string, mode: string, type: string, size: number | undefined): SpecEntryProblem | undefined {
   const name = JSON.stringify(p);
   if (CONTROL_CHARS.test(p)) return { code: 'SPEC_PATH_INVALID', message: `the spec path ${name} contains control characters; rename it` };
   // Bytes that are not UTF-8 decode to U+FFFD: two such names could not be told apart.
@@ -406,6 +421,7 @@ function entryProblem(p: string, mode: string, type: string): SpecEntryProblem |
   if (mode === '160000' || type === 'commit') return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is a submodule (gitlink), not a file` };
   if (mode === '120000') return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is a symbolic link, not a file` };
   if (type !== 'blob' || !mode.startsWith('100')) return { code: 'SPEC_NOT_A_FILE', message: `the spec path ${name} is not a regular file (mode ${mode})` };
+  if (size !== undefined && size > MAX_SPEC_BYTES) return { code: 'FILE_TOO_LARGE', message: tooLarge(size, p).message, line: 1, col: 1 };
   return undefined;
 }
 

@@ -8,12 +8,17 @@
  * DestPath, volume mounts by Destination), other lists by index. Constraints, affinities, tags and
  * datacenters are sets, as Nomad's diff treats them; spreads pair by attribute. A field the server leaves
  * at its zero value equals an absent one. Secret values never leave this module: a change under `Env`,
- * template data, Vault, task secrets, or any key `isSecretKey` names carries `secret: true` and no values.
+ * template data, Vault, task secrets, or any key `isSecretKey` names carries `secret: true` and no values;
+ * so does a change whose value holds a URL with credentials (`https://user:pass@host/...` or a secret
+ * query parameter, `hasUrlCredentials`: an artifact source, a Meta connection string) or an `args` list
+ * with a secret option (`isSecretArgs`). No path segment carries credentials: a URL in a name or key
+ * (artifacts are keyed by their source) is shown as `stripUrlCredentials` leaves it.
  *
  * Linear in the size of the two jobs; a path is only built for a change.
  */
 import type { Job } from '../nomad/types';
 import { normalizeJob, type NormalizeOptions } from './normalize';
+import { hasUrlCredentials, stripUrlCredentials } from './redact';
 
 type Obj = Record<string, unknown>;
 
@@ -61,6 +66,38 @@ export function isSecretKey(name: string): boolean {
   const lower = name.toLowerCase();
   for (const w of SECRET_KEY_WORDS) if (lower.includes(w)) return true;
   return false;
+}
+
+/** An argument that sets an option inline: `--name=value`, `-name=value` or `name=value`. */
+const INLINE_OPTION = /^-{0,2}([^=\s]+)=/;
+/** An option alone, its value in the next argument: `--name`, `-name`. */
+const BARE_OPTION = /^-{1,2}([^=\s]+)$/;
+
+/**
+ * True when a command's argument list carries a secret: an argument setting an option whose name
+ * `isSecretKey` names (`--db-password=x`, `api_token=x`), or the argument after such an option given alone
+ * (`--password`, `x`). Like `isSecretKey`, it errs toward hiding.
+ *
+ * @example isSecretArgs(['--port=80', '--api-token=abc']) === true
+ */
+export function isSecretArgs(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== 'string') continue;
+    const inline = INLINE_OPTION.exec(a);
+    if (inline && isSecretKey(inline[1])) return true;
+    const bare = BARE_OPTION.exec(a);
+    if (bare && i + 1 < args.length && isSecretKey(bare[1])) return true;
+  }
+  return false;
+}
+
+/** True when a value, as a change would show it, must not be shown: a URL with credentials, secret arguments. */
+function secretValue(field: string, v: unknown): boolean {
+  if (typeof v === 'string') return hasUrlCredentials(v);
+  if (!Array.isArray(v)) return false;
+  if (field.toLowerCase() === 'args' && isSecretArgs(v)) return true;
+  return v.some((x) => typeof x === 'string' && hasUrlCredentials(x));
 }
 
 /** Fields whose whole content is secret, whatever their keys are called. */
@@ -135,7 +172,7 @@ function sameFlat(a: Obj, b: Obj): boolean {
 function uniqueKeys(list: readonly unknown[], key: string): string[] | null {
   const keys: string[] = [];
   for (const m of list) {
-    const k = isObj(m) ? render(m[key]) : '';
+    const k = isObj(m) ? stripUrlCredentials(render(m[key])) : '';
     if (keys.includes(k)) return null;
     keys.push(k);
   }
@@ -168,9 +205,9 @@ class Walker {
     return p;
   }
 
-  private emit(kind: FieldChange['kind'], a: unknown, b: unknown, secret: boolean, withValues: boolean): void {
+  private emit(kind: FieldChange['kind'], a: unknown, b: unknown, secret: boolean, withValues: boolean, field: string): void {
     const c: FieldChange = { path: this.path(), kind };
-    if (secret) c.secret = true;
+    if (secret || (withValues && (secretValue(field, a) || secretValue(field, b)))) c.secret = true;
     else if (withValues) {
       if (kind !== 'added') c.old = render(b);
       if (kind !== 'removed') c.new = render(a);
@@ -178,8 +215,9 @@ class Walker {
     this.changes.push(c);
   }
 
+  /** A path segment never carries credentials: a URL in a name or key is kept without its user information. */
   private push(seg: string, kind: number): void {
-    this.segs.push(seg);
+    this.segs.push(stripUrlCredentials(seg));
     this.kinds.push(kind);
   }
 
@@ -210,11 +248,11 @@ class Walker {
       return;
     }
     if (opaque ? bNil : absent(b)) {
-      this.emit('added', a, b, secret, scalar(a) || this.scalarList(a));
+      this.emit('added', a, b, secret, scalar(a) || this.scalarList(a), field);
       return;
     }
     if (opaque ? aNil : absent(a)) {
-      this.emit('removed', a, b, secret, scalar(b) || this.scalarList(b));
+      this.emit('removed', a, b, secret, scalar(b) || this.scalarList(b), field);
       return;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
@@ -225,7 +263,7 @@ class Walker {
       this.object(a, b, secret, opaque, special === 'group' ? (k) => (k === 'Count' ? 'skip' : undefined) : undefined);
       return;
     }
-    this.emit('changed', a, b, secret, (scalar(a) || this.scalarList(a)) && (scalar(b) || this.scalarList(b)));
+    this.emit('changed', a, b, secret, (scalar(a) || this.scalarList(a)) && (scalar(b) || this.scalarList(b)), field);
   }
 
   /** A list present on one side only whose members are reported one by one (sets and lists of objects). */
@@ -272,7 +310,7 @@ class Walker {
     }
     if (a.every(scalar) && b.every(scalar)) {
       if (a.length === b.length && a.every((x, i) => x === b[i])) return;
-      this.emit('changed', a, b, secret, true);
+      this.emit('changed', a, b, secret, true, field);
       return;
     }
     const n = Math.max(a.length, b.length);
@@ -306,12 +344,12 @@ class Walker {
     const text = (x: unknown): string => (flat && isObj(x) ? constraintText(x) : render(x));
     for (const x of a) {
       if (b.some((y) => same(x, y))) continue;
-      this.changes.push(secret ? { path: this.path(), kind: 'added', secret: true } : { path: this.path(), kind: 'added', new: text(x) });
+      this.changes.push(secret || hasUrlCredentials(text(x)) ? { path: this.path(), kind: 'added', secret: true } : { path: this.path(), kind: 'added', new: text(x) });
     }
     for (const y of b) {
       if (a.some((x) => same(x, y))) continue;
       if (field === 'Constraints' && this.implicitIdentities && isObj(y) && sameFlat(y, IMPLICIT_IDENTITY_CONSTRAINT)) continue;
-      this.changes.push(secret ? { path: this.path(), kind: 'removed', secret: true } : { path: this.path(), kind: 'removed', old: text(y) });
+      this.changes.push(secret || hasUrlCredentials(text(y)) ? { path: this.path(), kind: 'removed', secret: true } : { path: this.path(), kind: 'removed', old: text(y) });
     }
   }
 

@@ -11,7 +11,8 @@
  * - its name, or the name of an object it sits in, contains a word of `SECRET_WORDS` (case-insensitive):
  *   docker `auth` blocks (`Config` fields `auth[0][password]`), `Meta[db_password]`, check headers such as
  *   `Header[Authorization]`, ...;
- * - its value is a URL with credentials in it (`https://user:pass@host/...`, e.g. an artifact source).
+ * - its value is a URL with credentials in it (`https://user:pass@host/...`, e.g. an artifact source, or a
+ *   query parameter named by a secret word, `?sshkey=...`).
  *
  * Group and task names are the spec's own words and are never matched, so a task named `auth` does not
  * hide its image. Field names follow Nomad's `nomad/structs/diff.go` (`Task.Diff` flattens the task with
@@ -31,6 +32,31 @@ const SECRET_OBJECTS = new Set(['vault', 'secret']);
 
 const WORDS = new RegExp(SECRET_WORDS.join('|'), 'i');
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*:[^/?#\s@]*@/i;
+const URL_CREDENTIALS_ALL = new RegExp(URL_CREDENTIALS.source, 'gi');
+/**
+ * A URL query parameter whose name holds a secret word, with its value: go-getter takes credentials
+ * there (`?sshkey=<key>`, `&aws_access_key_secret=...`, `?token=...`), as do many signed URLs.
+ */
+const QUERY_SECRET = new RegExp(`([?&][^=&#\\s]*(?:${SECRET_WORDS.join('|')})[^=&#\\s]*=)[^&#\\s]*`, 'i');
+const QUERY_SECRET_ALL = new RegExp(QUERY_SECRET.source, 'gi');
+
+/**
+ * True when `text` holds credentials in a URL, anywhere in the text: user information with a password
+ * (`scheme://user:pass@host`) or a query parameter named by a word of `SECRET_WORDS` (`?sshkey=...`).
+ */
+export function hasUrlCredentials(text: string): boolean {
+  return URL_CREDENTIALS.test(text) || QUERY_SECRET.test(text);
+}
+
+/**
+ * `text` without the credentials `hasUrlCredentials` finds: user information left out and secret query
+ * values replaced by `REDACTED` (`https://bob:pw@git.internal/x.tgz?sshkey=abc` gives
+ * `https://git.internal/x.tgz?sshkey=(redacted)`); other text is returned as it is.
+ */
+export function stripUrlCredentials(text: string): string {
+  if (!hasUrlCredentials(text)) return text;
+  return text.replace(URL_CREDENTIALS_ALL, (m) => m.slice(0, m.indexOf('://') + 3)).replace(QUERY_SECRET_ALL, (_m, name: string) => `${name}${REDACTED}`);
+}
 
 /**
  * True when a field's values are secret. `objects` are the Nomad object names the field sits in, outermost
@@ -41,7 +67,7 @@ export function isSecretField(objects: readonly string[], field: FieldDiff): boo
   if (name.startsWith('Env[') || name === 'EmbeddedTmpl') return true;
   if (objects.some((o) => SECRET_OBJECTS.has(o.toLowerCase()) || WORDS.test(o))) return true;
   if (WORDS.test(name)) return true;
-  return URL_CREDENTIALS.test(field.Old ?? '') || URL_CREDENTIALS.test(field.New ?? '');
+  return hasUrlCredentials(field.Old ?? '') || hasUrlCredentials(field.New ?? '');
 }
 
 /** True when a field was redacted by `redactDiff`. */

@@ -93,7 +93,7 @@ describe('GitSpecSource', () => {
     const s = new GitSpecSource({ repo: repo.remote, branch: 'main', workDir: repo.tempDir('w2.git'), path: './specs/' });
     const p = await s.poll();
     if (!p.ok) throw new Error('poll');
-    expect(p.specs).toEqual([{ path: 'specs/ops/x/nomadgen.toml', team: 'ops', oid: repo.git('rev-parse', 'HEAD:specs/ops/x/nomadgen.toml') }]);
+    expect(p.specs).toEqual([{ path: 'specs/ops/x/nomadgen.toml', team: 'ops', oid: repo.git('rev-parse', 'HEAD:specs/ops/x/nomadgen.toml'), size: Number(repo.git('cat-file', '-s', 'HEAD:specs/ops/x/nomadgen.toml')) }]);
   });
 
   it('detects a force-push: full re-render, healthy only when verified', async () => {

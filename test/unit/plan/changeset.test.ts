@@ -152,6 +152,16 @@ describe('secrets in diffs', () => {
     expect(isSecretField(objects, f(name, 'a', 'b'))).toBe(secret);
   });
 
+  it.each([
+    ['https://deploy:pw@files.internal/app.tgz', true],
+    ['git::https://git.internal/app?sshkey=LS0tLS1CRUdJTg&ref=v1', true],
+    ['s3::https://s3.amazonaws.com/b/app.tgz?aws_access_key_id=AKIA&aws_access_key_secret=SECRETX', true],
+    ['https://files.internal/app.tgz?ref=v1', false],
+    ['ssh://git@git.internal/app', false],
+  ] as const)('the value %s in an artifact source is secret: %s', (value, secret) => {
+    expect(isSecretField(['Artifact'], f('GetterSource', '', value, 'Added'))).toBe(secret);
+  });
+
   it('formatChangeset and plan entries carry the redacted diff', () => {
     const item = decide([valid('es', 'a', 'h2')], [stub('es', 'a', { hash: 'h1', index: 10 })], new Map([['es/a', { jobModifyIndex: 10, hash: 'h1' }]]), { source: SOURCE, now: 0, sourceHealthy: true, prune: { enabled: true, graceMs: 0 } })[0];
     const entry = changeEntry(item, 0, judgePlan(item, taskDiff)) as ChangeEntry;

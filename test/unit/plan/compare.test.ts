@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Job } from '../../../lib/core/nomad/types';
-import { compareJobs, isSecretKey, type CompareOptions, type FieldChange } from '../../../lib/core/plan';
+import { compareJobs, isSecretArgs, isSecretKey, type CompareOptions, type FieldChange } from '../../../lib/core/plan';
 import { renderSpec } from '../../../lib/core/pipeline';
 import { teamFromPath } from '../../../lib/core/spec/load';
 import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
@@ -227,6 +227,78 @@ describe('compareJobs: what is not a difference', () => {
       { path: 'TaskGroups[web].Constraints', kind: 'added', new: '${attr.nomad.version} semver >= 1.7.0-a' },
       { path: 'TaskGroups[web].Tasks[app].Identities[aws]', kind: 'added' },
     ]);
+  });
+});
+
+describe('compareJobs: credentials in hand-made live changes never leave it', () => {
+  const PW = /S3CRETPW|METAPW|ARGPW|TAGPW|KEYPW/;
+  const shown = (changes: FieldChange[]): string => JSON.stringify(changes);
+
+  it('keys an artifact by its source without credentials and hides the source values', () => {
+    const live = liveWith((j) => { task(j).Artifacts = [{ GetterSource: 'https://bob:S3CRETPW@git.internal/x.tgz', RelativeDest: 'local/' }]; });
+    const changes = compareJobs(DESIRED, live, OPTS).changes;
+    expect(changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[https://git.internal/x.tgz]', kind: 'removed' }]);
+    expect(shown(changes)).not.toMatch(PW);
+  });
+
+  it('pairs an artifact whose credentials changed by its stripped source and marks the change secret', () => {
+    const desired = desiredWith((j) => { task(j).Artifacts = [{ GetterSource: 'https://bob:KEYPW@git.internal/x.tgz', RelativeDest: 'local/' }]; });
+    const live = liveWith((j) => { task(j).Artifacts = [{ GetterSource: 'https://bob:S3CRETPW@git.internal/x.tgz', RelativeDest: 'local/' }]; });
+    const changes = compareJobs(desired, live, OPTS).changes;
+    expect(changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[https://git.internal/x.tgz].GetterSource', kind: 'changed', secret: true }]);
+  });
+
+  it('keys an artifact by its source with secret query values replaced, and hides the source values', () => {
+    const live = liveWith((j) => { task(j).Artifacts = [{ GetterSource: 'git::https://git.internal/x?ref=v1&sshkey=S3CRETPW', RelativeDest: 'local/' }]; });
+    const changes = compareJobs(DESIRED, live, OPTS).changes;
+    expect(changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[git::https://git.internal/x?ref=v1&sshkey=(redacted)]', kind: 'removed' }]);
+    const desired = desiredWith((j) => { task(j).Artifacts = [{ GetterSource: 'git::https://git.internal/x?ref=v1&sshkey=KEYPW', RelativeDest: 'local/' }]; });
+    expect(compareJobs(desired, live, OPTS).changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Artifacts[git::https://git.internal/x?ref=v1&sshkey=(redacted)].GetterSource', kind: 'changed', secret: true }]);
+  });
+
+  it('hides a Meta value holding a URL with credentials, on either side', () => {
+    const live = liveWith((j) => { j.Meta = { ...(j.Meta as object), dsn: 'postgres://u:METAPW@h/db' }; });
+    expect(compareJobs(DESIRED, live, OPTS).changes).toEqual([{ path: 'Meta.dsn', kind: 'removed', secret: true }]);
+    const desired = desiredWith((j) => { j.Meta = { ...(j.Meta as object), dsn: 'postgres://u:KEYPW@h/db' }; });
+    expect(compareJobs(desired, live, OPTS).changes).toEqual([{ path: 'Meta.dsn', kind: 'changed', secret: true }]);
+  });
+
+  it('strips credentials from any key segment', () => {
+    const live = liveWith((j) => { j.Meta = { ...(j.Meta as object), 'https://a:hunter2@h/': 'x' }; });
+    expect(compareJobs(DESIRED, live, OPTS).changes).toEqual([{ path: 'Meta.https://h/', kind: 'removed', old: 'x' }]);
+  });
+
+  it('hides a tag holding a URL with credentials', () => {
+    const live = liveWith((j) => { svc(j).Tags = [...(svc(j).Tags as string[]), 'https://u:TAGPW@h/']; });
+    const changes = compareJobs(DESIRED, live, OPTS).changes;
+    expect(changes).toEqual([{ path: 'TaskGroups[web].Services[web].Tags', kind: 'removed', secret: true }]);
+  });
+
+  it.each([
+    ['--db-password=ARGPW'],
+    ['-api_token=ARGPW'],
+    ['SECRET=ARGPW'],
+    ['--password', 'ARGPW'],
+    ['--registry', 'https://u:ARGPW@h/'],
+  ])('hides Config.args holding %s', (...secretArgs: string[]) => {
+    const live = liveWith((j) => { task(j).Config = { ...(task(j).Config as object), args: ['--port=80', ...secretArgs] }; });
+    const desired = desiredWith((j) => { task(j).Config = { ...(task(j).Config as object), args: ['--port=80'] }; });
+    const changes = compareJobs(desired, live, OPTS).changes;
+    expect(changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Config.args', kind: 'changed', secret: true }]);
+    expect(compareJobs(DESIRED, live, OPTS).changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Config.args', kind: 'removed', secret: true }]);
+  });
+
+  it('still shows arguments that set no secret option', () => {
+    const live = liveWith((j) => { task(j).Config = { ...(task(j).Config as object), args: ['--port=80', '--verbose', 'serve'] }; });
+    expect(compareJobs(DESIRED, live, OPTS).changes).toEqual([{ path: 'TaskGroups[web].Tasks[app].Config.args', kind: 'removed', old: '["--port=80","--verbose","serve"]' }]);
+  });
+});
+
+describe('isSecretArgs', () => {
+  it.each([
+    [['--db-password=x'], true], [['token=x'], true], [['-auth', 'x'], true], [['--port=80', 'serve'], false], [['--password'], false], [[], false],
+  ])('%j -> %s', (args, secret) => {
+    expect(isSecretArgs(args)).toBe(secret);
   });
 });
 
