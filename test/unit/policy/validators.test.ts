@@ -22,6 +22,10 @@ const cases: Array<[string, Case]> = [
   ['authorisation: open policy accepts any team', { parts: {}, team: 'ghost', policy: open, expect: null }],
   ['authorisation: a tier the team may not use', { parts: {}, team: 'web', expect: { code: 'AUTH_TIER_DENIED', path: ['tier'], message: /may deploy to "quality" and "test"/, at: "tier    =" } }],
   ['authorisation: a tier the team may use', { parts: { tier: 'test' }, team: 'web', expect: null }],
+  ['authorisation: a declared team allowed the internet may face it', { parts: { task: '  http = { internet = true }' }, expect: null }],
+  ['authorisation: a declared team not allowed the internet', { parts: { tier: 'test', task: '  http = { internet = true }' }, team: 'web', expect: { code: 'INTERNET_NOT_ALLOWED', path: [...T, 'http', 'internet'], message: /team "web" may not publish on the public entrypoint/, at: "internet = true" } }],
+  ['authorisation: internet = false needs no allowance', { parts: { tier: 'test', task: '  http = { internet = false }' }, team: 'web', expect: null }],
+  ['authorisation: open policy lets any team face the internet', { parts: { task: '  http = { internet = true }' }, team: 'ghost', policy: open, expect: null }],
   ['authorisation: the shared default namespace', { parts: {}, team: 'default', policy: open, expect: { code: 'AUTH_NAMESPACE', path: ['name'], at: "name    =" } }],
   // names
   ['names: DNS-safe names pass', { parts: { name: 'cerebro-2' }, expect: null }],
