@@ -173,7 +173,18 @@ export const RulesSchema = z
       })
       .prefault({}),
     resources: z
-      .strictObject({ ...ruleBase, tiers: perTier(TierRanges, { production: defaultRanges, quality: defaultRanges, test: defaultRanges }) })
+      .strictObject({
+        ...ruleBase,
+        tiers: perTier(TierRanges, { production: defaultRanges, quality: defaultRanges, test: defaultRanges }),
+        maxGroups: z.number().int().min(1).default(20).describe('Most groups one spec may declare.'),
+        maxTasksPerGroup: z.number().int().min(1).default(20).describe('Most tasks one group may declare.'),
+        maxInstances: z
+          .number()
+          .int()
+          .min(1)
+          .default(200)
+          .describe('Most instances one spec may run: the sum over its groups of count, or of scaling.max when that is higher.'),
+      })
       .prefault({}),
     volumes: z
       .strictObject({ ...ruleBase, hostPathPrefixes: z.array(z.string()).default([]).describe('Host directories containers may mount (none by default).') })
