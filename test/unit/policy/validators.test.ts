@@ -115,6 +115,7 @@ const cases: Array<[string, Case]> = [
   ['firewall: IPv4 ingress', { parts: { task: '  firewall = { ingress = ["10.0.0.0/8"] }' }, expect: { code: 'FIREWALL_IPV4_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /"10.0.0.0\/8" is IPv4/, at: "\"10.0.0.0/8\"" } }],
   ['firewall: IPv4-mapped IPv6 ingress is IPv4', { parts: { task: '  firewall = { ingress = ["::ffff:10.0.0.0/104"] }' }, expect: { code: 'FIREWALL_IPV4_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /"10.0.0.0\/8"/, at: "\"::ffff" } }],
   ['firewall: ::/0 ingress without internet', { parts: { task: '  firewall = { ingress = ["0::0/0"] }' }, expect: { code: 'FIREWALL_OPEN_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /"::\/0"/, at: "\"0::0/0\"" } }],
+  ['firewall: ::/0 ingress for a team that may not face the internet', { parts: { tier: 'test', task: '  firewall = { ingress = ["::/0"] }' }, team: 'web', expect: { code: 'FIREWALL_OPEN_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /team "web" may not be internet-facing/, at: "\"::/0\"" } }],
   ['firewall: ::/0 ingress for an internet-facing task', { parts: { task: '  http = { internet = true }\n  firewall = { ingress = ["::/0"], egress = ["0.0.0.0/0", "::/0"] }' }, expect: null }],
   // secrets
   ['secrets: paths under the team prefix', { parts: { task: '  secrets = ["es/cerebro", "es/shared/db"]' }, expect: null }],
@@ -170,6 +171,16 @@ describe('validator rules', () => {
     const terse = Array.from({ length: 11_999 }, (_, i) => `[[group]]\nname="g${i}"\ncount=50\n[[group.task]]\nname="x"\nimage="registry.internal/x:1"`).join('\n');
     const many = parseSpec(specText({ count: 50, tail: terse }));
     expect(validateSpec(many, ctxFor(), policy).filter((d) => d.code.endsWith('_LIMIT')).map((d) => d.code)).toEqual(['GROUP_LIMIT', 'COUNT_LIMIT']);
+  });
+
+  it('a team that may not face the internet gets neither the public entrypoint nor open ingress', () => {
+    const text = specText({ tier: 'test', task: '  http = { internet = true }\n  firewall = { ingress = ["::/0"] }' });
+    const { spec, positions } = loadText(text, 'web/cerebro/nomadgen.toml');
+    const diags = resolvePositions(validateSpec(spec, ctxFor('web'), declared), positions);
+    expect(diags.map((d) => `${d.code} ${d.line}:${d.col}`)).toEqual([
+      `INTERNET_NOT_ALLOWED ${Object.values(positionOf(text, 'internet = true')).join(':')}`,
+      `FIREWALL_OPEN_INGRESS ${Object.values(positionOf(text, '"::/0"')).join(':')}`,
+    ]);
   });
 
   it('a rule switched off reports nothing', () => {
