@@ -34,9 +34,16 @@ const Range = z.strictObject({
   max: z.number().int().min(0).optional(),
 });
 
-/** A declared team: the tiers it may deploy to, its Vault allowance, secret prefixes and extra firewall groups. */
+/**
+ * A declared team: the tiers it may deploy to, whether it may face the internet, its Vault allowance, secret
+ * prefixes and extra firewall groups.
+ */
 export const TeamSchema = z.strictObject({
   tiers: z.array(TierEnum).default([...TIERS]).describe('Tiers the team may deploy to.'),
+  internet: z
+    .boolean()
+    .default(false)
+    .describe('Whether tasks of the team may be internet-facing (http.internet = true: the public entrypoint, open ingress).'),
   vaultPolicies: z.array(z.string()).optional().describe('Vault policies jobs of the team may ask for (policies mode).'),
   vaultRole: z.string().optional().describe('Vault role jobs of the team use (workload-identity mode; default: the team name).'),
   vaultRoles: z.array(z.string()).optional().describe('Further Vault roles the team may use.'),
@@ -166,7 +173,18 @@ export const RulesSchema = z
       })
       .prefault({}),
     resources: z
-      .strictObject({ ...ruleBase, tiers: perTier(TierRanges, { production: defaultRanges, quality: defaultRanges, test: defaultRanges }) })
+      .strictObject({
+        ...ruleBase,
+        tiers: perTier(TierRanges, { production: defaultRanges, quality: defaultRanges, test: defaultRanges }),
+        maxGroups: z.number().int().min(1).default(20).describe('Most groups one spec may declare.'),
+        maxTasksPerGroup: z.number().int().min(1).default(20).describe('Most tasks one group may declare.'),
+        maxInstances: z
+          .number()
+          .int()
+          .min(1)
+          .default(200)
+          .describe('Most instances one spec may run: the sum over its groups of count, or of scaling.max when that is higher.'),
+      })
       .prefault({}),
     volumes: z
       .strictObject({ ...ruleBase, hostPathPrefixes: z.array(z.string()).default([]).describe('Host directories containers may mount (none by default).') })

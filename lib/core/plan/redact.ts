@@ -11,8 +11,9 @@
  * - its name, or the name of an object it sits in, contains a word of `SECRET_WORDS` (case-insensitive):
  *   docker `auth` blocks (`Config` fields `auth[0][password]`), `Meta[db_password]`, check headers such as
  *   `Header[Authorization]`, ...;
- * - its value is a URL with credentials in it (`https://user:pass@host/...`, e.g. an artifact source, or a
- *   query parameter named by a secret word, `?sshkey=...`).
+ * - its value is a URL with credentials in it (`https://user:pass@host/...`, e.g. an artifact source, a
+ *   token as the user name of an HTTP(S) or FTP(S) URL, `https://TOKEN@host/...`, or a query parameter
+ *   named by a secret word, `?sshkey=...`).
  *
  * Group and task names are the spec's own words and are never matched, so a task named `auth` does not
  * hide its image. Field names follow Nomad's `nomad/structs/diff.go` (`Task.Diff` flattens the task with
@@ -31,7 +32,13 @@ export const SECRET_WORDS: readonly string[] = ['password', 'passwd', 'secret', 
 const SECRET_OBJECTS = new Set(['vault', 'secret']);
 
 const WORDS = new RegExp(SECRET_WORDS.join('|'), 'i');
-const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*:[^/?#\s@]*@/i;
+/**
+ * User information in a URL that is a credential, as lib/core/source-id.ts judges it: with an HTTP(S) or
+ * FTP(S) scheme (also as the last part of a compound one, `git+https://`) any user information at all, since
+ * forges take a token as the user name alone; with any other scheme a `user:password` pair (`ssh://git@host`
+ * is only a login name). The user information runs to the authority's last `@` (a password may hold one).
+ */
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])(?:(?:[a-z][a-z0-9+.-]*\+)?(?:https?|ftps?):\/\/[^/?#\s]+@|[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]*:[^/?#\s]*@)/i;
 const URL_CREDENTIALS_ALL = new RegExp(URL_CREDENTIALS.source, 'gi');
 /**
  * A URL query parameter whose name holds a secret word, with its value: go-getter takes credentials
@@ -42,7 +49,8 @@ const QUERY_SECRET_ALL = new RegExp(QUERY_SECRET.source, 'gi');
 
 /**
  * True when `text` holds credentials in a URL, anywhere in the text: user information with a password
- * (`scheme://user:pass@host`) or a query parameter named by a word of `SECRET_WORDS` (`?sshkey=...`).
+ * (`scheme://user:pass@host`), any user information of an HTTP(S) or FTP(S) URL (`https://TOKEN@host`) or a
+ * query parameter named by a word of `SECRET_WORDS` (`?sshkey=...`).
  */
 export function hasUrlCredentials(text: string): boolean {
   return URL_CREDENTIALS.test(text) || QUERY_SECRET.test(text);

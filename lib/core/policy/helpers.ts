@@ -11,6 +11,8 @@ export interface EffectiveTeam {
   name: string;
   declared: boolean;
   tiers: readonly Tier[];
+  /** Whether the team's tasks may be internet-facing: a declared team only when the policy says so; open mode allows it. */
+  internet: boolean;
   /** The Nomad namespace: the team folder's name. */
   namespace: string;
   secretPrefixes: readonly string[];
@@ -47,6 +49,7 @@ function computeTeam(t: TeamPolicy | undefined, name: string): EffectiveTeam {
     name,
     declared: t !== undefined,
     tiers: t?.tiers ?? TIERS,
+    internet: t?.internet ?? true,
     namespace: name,
     secretPrefixes: prefixes.length > 0 ? prefixes : [`${name}/`],
     vaultPolicies: t?.vaultPolicies,

@@ -104,8 +104,8 @@ describe('generateJob', () => {
       ]);
     });
     it('opts out with http.expose = false and in with http.expose = true', () => {
-      expect(tags({ check: { type: 'http' }, http: { expose: false } })).toEqual([]);
-      expect(tags({ check: { type: 'tcp' } })).toEqual([]);
+      expect(tags({ check: { type: 'http' }, http: { expose: false } })).toEqual(['traefik.enable=false']);
+      expect(tags({ check: { type: 'tcp' } })).toEqual(['traefik.enable=false']);
       expect(tags({ check: { type: 'tcp' }, http: { expose: true } })).toContain('traefik.enable=true');
     });
     it('adds the public entrypoint for internet and a PathPrefix when asked', () => {

@@ -154,6 +154,8 @@ describe('secrets in diffs', () => {
 
   it.each([
     ['https://deploy:pw@files.internal/app.tgz', true],
+    ['https://TOKEN123@files.internal/app.tgz', true],
+    ['git::https://TOKEN123@git.internal/app?ref=v1', true],
     ['git::https://git.internal/app?sshkey=LS0tLS1CRUdJTg&ref=v1', true],
     ['s3::https://s3.amazonaws.com/b/app.tgz?aws_access_key_id=AKIA&aws_access_key_secret=SECRETX', true],
     ['https://files.internal/app.tgz?ref=v1', false],

@@ -69,7 +69,7 @@ export function positionOf(text: string, needle: string): { line: number; col: n
 /** A policy with declared teams, known firewall groups, a registry allowlist, host path prefixes and every docker option. */
 export const DECLARED: PolicyInput = {
   teams: {
-    es: { tiers: ['production', 'quality', 'test'], vaultPolicies: ['es-read'], secretPrefixes: ['es/'], firewallGroups: ['g/es-internal'] },
+    es: { tiers: ['production', 'quality', 'test'], internet: true, vaultPolicies: ['es-read'], secretPrefixes: ['es/'], firewallGroups: ['g/es-internal'] },
     web: { tiers: ['quality', 'test'], vaultRole: 'web-apps' },
     ops: { tiers: ['test'] },
   },

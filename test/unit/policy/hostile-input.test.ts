@@ -141,7 +141,7 @@ describe('hostile input', () => {
     const text = specText();
     const r = renderSpec({ text, file: 'es/cerebro/nomadgen.toml', team: 'es' }, { config, policy: declaredPolicy() });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['TRAEFIK_CONFIG']);
-    expect(allTags(r.job).some((t) => t.startsWith('traefik.'))).toBe(false);
+    expect(allTags(r.job).filter((t) => t.startsWith('traefik.'))).toEqual(['traefik.enable=false']);
   });
 
   it.each([

@@ -149,8 +149,30 @@ const cases: Array<[string, Case]> = [
       ]],
     },
   }],
-  ['traefik: expose = false opts an http task out', { rule: 'traefik', parts: { task: '  http = { expose = false }' }, changes: {} }],
-  ['traefik: a tcp-checked task is not exposed', { rule: 'traefik', parts: { check: '{ type = "tcp" }' }, changes: {} }],
+  ['traefik: expose = false opts an http task out; its service is kept off traefik\'s default router', {
+    rule: 'traefik', parts: { task: '  http = { expose = false }' },
+    changes: { [`${T0}.Services[0].Tags`]: [[], ['traefik.enable=false']] },
+  }],
+  ['traefik: a tcp-checked task is not exposed; its service is kept off traefik\'s default router', {
+    rule: 'traefik', parts: { check: '{ type = "tcp" }', task: '  tags = ["ui"]' },
+    changes: { [`${T0}.Services[0].Tags`]: [['ui'], ['ui', 'traefik.enable=false']] },
+  }],
+  ['traefik: a task without a port has no service to disable', { rule: 'traefik', parts: { port: null, check: null }, changes: {} }],
+  ['traefik: next to an exposed task, the unexposed one is disabled', {
+    rule: 'traefik', parts: { tail: '  [[group.task]]\n  name = "worker"\n  image = "registry.internal/es/worker:1.0.0"\n  port = 9100\n  check = { type = "tcp" }' },
+    changes: {
+      [`${T0}.Services[0].Tags`]: [[], [
+        'traefik.enable=true',
+        'traefik.http.routers.p-es-cerebro.rule=Host(`p-es-cerebro.cloud.internal.domain`)',
+        'traefik.http.routers.p-es-cerebro.entrypoints=websecure',
+        'traefik.http.routers.p-es-cerebro.tls=true',
+        'traefik.http.routers.p-es-cerebro.tls.certresolver=internal',
+        'traefik.http.routers.p-es-cerebro.service=p-es-cerebro',
+        'traefik.http.services.p-es-cerebro.loadbalancer.server.port=9000',
+      ]],
+      'TaskGroups[0].Tasks[1].Services[0].Tags': [[], ['traefik.enable=false']],
+    },
+  }],
   // ipv6
   ['ipv6: advertise the container address; services and checks use it', {
     rule: 'ipv6', parts: {},

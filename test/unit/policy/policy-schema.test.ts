@@ -8,6 +8,7 @@ describe('policy schema', () => {
     for (const name of RULE_NAMES) expect(p.rules[name].enabled).toBe(true);
     expect(p.rules.images.mutableTags).toEqual({ production: 'error', default: 'warning' });
     expect(p.rules.spread.oddCount).toBe('reject');
+    expect(p.rules.resources).toMatchObject({ maxGroups: 20, maxTasksPerGroup: 20, maxInstances: 200 });
   });
 
   it('the docker rule is an allow-list whose defaults are what a plain service needs', () => {
@@ -26,7 +27,7 @@ describe('policy schema', () => {
       'kind: Policy',
       'teams:',
       '  es:  { tiers: [production, quality, test], vaultPolicies: [es-ro], secretPrefix: es/ }',
-      '  web: { tiers: [quality, test] }',
+      '  web: { tiers: [quality, test], internet: true }',
       'firewallGroups: [g/netscaler, g/elasticsearch]',
       'rules:',
       '  spread: { oddCount: roundUp }',
@@ -39,6 +40,7 @@ describe('policy schema', () => {
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
     expect(r.policy.teams?.web.tiers).toEqual(['quality', 'test']);
     expect(r.policy.teams?.es.firewallGroups).toEqual([]);
+    expect([r.policy.teams?.es.internet, r.policy.teams?.web.internet]).toEqual([false, true]);
     expect(r.policy.rules.spread.oddCount).toBe('roundUp');
     expect(r.policy.rules.images.mutableTags.production).toBe('error');
     expect(r.policy.placement[0].constraint).toEqual({ attribute: '${node.class}', value: 'es', operator: '=' });

@@ -15,6 +15,25 @@ const T = ['group', 0, 'task', 0];
 const declared = declaredPolicy();
 const open = defaultPolicy();
 
+/** Groups `g<from>`..`g<to>`, one task each (`x<n>`), with `extra` lines after each group's name. */
+function groups(from: number, to: number, extra = ''): string {
+  const out: string[] = [];
+  for (let i = from; i <= to; i++) out.push(`[[group]]\nname = "g${i}"${extra}\n  [[group.task]]\n  name = "x${i}"\n  image = "registry.internal/es/x:1.0.0"`);
+  return out.join('\n\n');
+}
+
+/** Further tasks `t<from>`..`t<to>` of the first group. */
+function tasks(from: number, to: number): string {
+  const out: string[] = [];
+  for (let i = from; i <= to; i++) out.push(`  [[group.task]]\n  name = "t${i}"\n  image = "registry.internal/es/x:1.0.0"`);
+  return out.join('\n');
+}
+
+/** The declared policy with these limits on a spec's size. */
+function sized(limits: { maxGroups?: number; maxTasksPerGroup?: number; maxInstances?: number }): Policy {
+  return declaredPolicy((p) => { p.rules!.resources = limits; });
+}
+
 const cases: Array<[string, Case]> = [
   // authorisation
   ['authorisation: declared team in an allowed tier passes', { parts: {}, expect: null }],
@@ -22,6 +41,10 @@ const cases: Array<[string, Case]> = [
   ['authorisation: open policy accepts any team', { parts: {}, team: 'ghost', policy: open, expect: null }],
   ['authorisation: a tier the team may not use', { parts: {}, team: 'web', expect: { code: 'AUTH_TIER_DENIED', path: ['tier'], message: /may deploy to "quality" and "test"/, at: "tier    =" } }],
   ['authorisation: a tier the team may use', { parts: { tier: 'test' }, team: 'web', expect: null }],
+  ['authorisation: a declared team allowed the internet may face it', { parts: { task: '  http = { internet = true }' }, expect: null }],
+  ['authorisation: a declared team not allowed the internet', { parts: { tier: 'test', task: '  http = { internet = true }' }, team: 'web', expect: { code: 'INTERNET_NOT_ALLOWED', path: [...T, 'http', 'internet'], message: /team "web" may not publish on the public entrypoint/, at: "internet = true" } }],
+  ['authorisation: internet = false needs no allowance', { parts: { tier: 'test', task: '  http = { internet = false }' }, team: 'web', expect: null }],
+  ['authorisation: open policy lets any team face the internet', { parts: { task: '  http = { internet = true }' }, team: 'ghost', policy: open, expect: null }],
   ['authorisation: the shared default namespace', { parts: {}, team: 'default', policy: open, expect: { code: 'AUTH_NAMESPACE', path: ['name'], at: "name    =" } }],
   // names
   ['names: DNS-safe names pass', { parts: { name: 'cerebro-2' }, expect: null }],
@@ -49,6 +72,14 @@ const cases: Array<[string, Case]> = [
   ['resources: memory below the tier minimum', { parts: { task: '  memory = 8' }, expect: { code: 'RESOURCE_MEMORY_RANGE', path: [...T, 'memory'], at: "memory =" } }],
   ['resources: memory_max below memory', { parts: { task: '  memory = 1024\n  memory_max = 512' }, expect: { code: 'RESOURCE_MEMORY_MAX', path: [...T, 'memory_max'], at: "memory_max =" } }],
   ['resources: memory_max below the default memory', { parts: { task: '  memory_max = 128' }, expect: { code: 'RESOURCE_MEMORY_MAX', path: [...T, 'memory_max'], message: /\(the default\)/, at: "memory_max =" } }],
+  ['resources: groups up to the limit', { parts: { tail: groups(1, 1) }, policy: sized({ maxGroups: 2 }), expect: null }],
+  ['resources: a group beyond the limit', { parts: { tail: groups(1, 2) }, policy: sized({ maxGroups: 2 }), expect: { code: 'GROUP_LIMIT', path: ['group', 2, 'name'], message: /3 groups; the platform allows at most 2/, at: 'name = "g2"' } }],
+  ['resources: tasks up to the limit', { parts: { tail: tasks(1, 1) }, policy: sized({ maxTasksPerGroup: 2 }), expect: null }],
+  ['resources: a task beyond the limit', { parts: { tail: tasks(1, 3) }, policy: sized({ maxTasksPerGroup: 2 }), expect: { code: 'TASK_LIMIT', path: ['group', 0, 'task', 2, 'name'], message: /group "main" declares 4 tasks; the platform allows at most 2/, at: 'name = "t2"' } }],
+  ['resources: instances up to the limit', { parts: { count: 4, tail: groups(1, 1, '\ncount = 2') }, policy: sized({ maxInstances: 6 }), expect: null }],
+  ['resources: the count that goes beyond the instance limit', { parts: { count: 4, tail: groups(1, 2, '\ncount = 2') }, policy: sized({ maxInstances: 6 }), expect: { code: 'COUNT_LIMIT', path: ['group', 2, 'count'], message: /add up to 8 instances by group "g2"/, at: 'count = 2\n  [[group.task]]\n  name = "x2"' } }],
+  ['resources: a group without count is one instance', { parts: { count: 6, tail: groups(1, 1) }, policy: sized({ maxInstances: 6 }), expect: { code: 'COUNT_LIMIT', path: ['group', 1, 'name'], at: 'name = "g1"' } }],
+  ['resources: scaling.max counts when it is higher than count', { parts: { count: 2, group: 'scaling = { max = 8 }' }, policy: sized({ maxInstances: 6 }), expect: { code: 'COUNT_LIMIT', path: ['group', 0, 'scaling', 'max'], at: 'max = 8' } }],
   ['resources: count above the tier maximum', { parts: { count: 60 }, expect: { code: 'COUNT_RANGE', path: ['group', 0, 'count'], at: "count =" } }],
   ['resources: scaling max above the tier maximum', { parts: { group: '[group.scaling]\nmax = 80' }, expect: { code: 'COUNT_RANGE', path: ['group', 0, 'scaling', 'max'], at: "max = 80" } }],
   ['resources: a tier-specific range', { parts: { tier: 'test', task: '  cpu = 3000' }, policy: declaredPolicy((p) => { p.rules!.resources = { tiers: { test: { cpu: { max: 2000 } } } }; }), expect: { code: 'RESOURCE_CPU_RANGE', path: [...T, 'cpu'], message: /between 10 and 2000 MHz/, at: "cpu =" } }],
@@ -84,6 +115,7 @@ const cases: Array<[string, Case]> = [
   ['firewall: IPv4 ingress', { parts: { task: '  firewall = { ingress = ["10.0.0.0/8"] }' }, expect: { code: 'FIREWALL_IPV4_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /"10.0.0.0\/8" is IPv4/, at: "\"10.0.0.0/8\"" } }],
   ['firewall: IPv4-mapped IPv6 ingress is IPv4', { parts: { task: '  firewall = { ingress = ["::ffff:10.0.0.0/104"] }' }, expect: { code: 'FIREWALL_IPV4_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /"10.0.0.0\/8"/, at: "\"::ffff" } }],
   ['firewall: ::/0 ingress without internet', { parts: { task: '  firewall = { ingress = ["0::0/0"] }' }, expect: { code: 'FIREWALL_OPEN_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /"::\/0"/, at: "\"0::0/0\"" } }],
+  ['firewall: ::/0 ingress for a team that may not face the internet', { parts: { tier: 'test', task: '  firewall = { ingress = ["::/0"] }' }, team: 'web', expect: { code: 'FIREWALL_OPEN_INGRESS', path: [...T, 'firewall', 'ingress', 0], message: /team "web" may not be internet-facing/, at: "\"::/0\"" } }],
   ['firewall: ::/0 ingress for an internet-facing task', { parts: { task: '  http = { internet = true }\n  firewall = { ingress = ["::/0"], egress = ["0.0.0.0/0", "::/0"] }' }, expect: null }],
   // secrets
   ['secrets: paths under the team prefix', { parts: { task: '  secrets = ["es/cerebro", "es/shared/db"]' }, expect: null }],
@@ -126,6 +158,29 @@ describe('validator rules', () => {
     expect(d.severity).toBe(c.expect.severity ?? 'error');
     expect(d.file).toBe(`${team}/cerebro/nomadgen.toml`);
     if (c.expect.message) expect(d.message).toMatch(c.expect.message);
+  });
+
+  it('bounds a spec\'s size by default: 20 groups, 20 tasks a group, 200 instances', () => {
+    const policy = defaultPolicy();
+    const at = (text: string) => resolvePositions(validateSpec(loadText(text).spec, ctxFor(), policy), loadText(text).positions).map((d) => d.code);
+    expect(at(specText({ count: 10, tail: groups(1, 19, '\ncount = 10') }))).toEqual([]);
+    expect(at(specText({ count: 10, tail: groups(1, 20, '\ncount = 10') }))).toEqual(['GROUP_LIMIT', 'COUNT_LIMIT']);
+    expect(at(specText({ tail: tasks(1, 19) }))).toEqual([]);
+    expect(at(specText({ tail: tasks(1, 20) }))).toEqual(['TASK_LIMIT']);
+    // 12,000 groups of 50 instances, written tersely to stay under the loader's size limit.
+    const terse = Array.from({ length: 11_999 }, (_, i) => `[[group]]\nname="g${i}"\ncount=50\n[[group.task]]\nname="x"\nimage="registry.internal/x:1"`).join('\n');
+    const many = parseSpec(specText({ count: 50, tail: terse }));
+    expect(validateSpec(many, ctxFor(), policy).filter((d) => d.code.endsWith('_LIMIT')).map((d) => d.code)).toEqual(['GROUP_LIMIT', 'COUNT_LIMIT']);
+  });
+
+  it('a team that may not face the internet gets neither the public entrypoint nor open ingress', () => {
+    const text = specText({ tier: 'test', task: '  http = { internet = true }\n  firewall = { ingress = ["::/0"] }' });
+    const { spec, positions } = loadText(text, 'web/cerebro/nomadgen.toml');
+    const diags = resolvePositions(validateSpec(spec, ctxFor('web'), declared), positions);
+    expect(diags.map((d) => `${d.code} ${d.line}:${d.col}`)).toEqual([
+      `INTERNET_NOT_ALLOWED ${Object.values(positionOf(text, 'internet = true')).join(':')}`,
+      `FIREWALL_OPEN_INGRESS ${Object.values(positionOf(text, '"::/0"')).join(':')}`,
+    ]);
   });
 
   it('a rule switched off reports nothing', () => {

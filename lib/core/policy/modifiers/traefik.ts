@@ -10,8 +10,12 @@
  * into tags only when they follow their grammar (a path prefix, a DNS name for the domain, traefik names
  * for entrypoints and the resolver) and are quoted as backtick literals in the rule; a task whose route
  * cannot be written that way gets no route and a diagnostic: HTTP_PATH_PREFIX at the spec's path_prefix,
- * TRAEFIK_CONFIG when the operator config's domain, entrypoints or resolver are not names. A task without a
- * service (the generator registers one for every task with a port) is skipped.
+ * TRAEFIK_CONFIG when the operator config's domain, entrypoints or resolver are not names. Every service
+ * that gets no route (a task that is not exposed, a route that cannot be written, a further service of an
+ * exposed task) is tagged `traefik.enable=false`: traefik's catalog providers expose every service by default
+ * (`exposedByDefault` is true, see test/contracts/TRAEFIK-TAGS.md §3) with a default router, so only that tag
+ * keeps an unexposed service off traefik. A task without a service (the generator registers one for every
+ * task with a port) is skipped.
  * Codes: HTTP_PATH_PREFIX, TRAEFIK_CONFIG.
  */
 import type { TaskSpec } from '../../../../crd-schemas/spec-v1';
@@ -61,6 +65,9 @@ export function routeProblem(o: TraefikRoute): string | undefined {
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) return `port ${o.port} is not a port number`;
   return undefined;
 }
+
+/** The tag a service that gets no route carries, so traefik's `exposedByDefault` gives it no default router. */
+export const TRAEFIK_DISABLED = 'traefik.enable=false';
 
 /** The traefik tags of one exposed task; throws when a part does not follow its grammar (see routeProblem). */
 export function traefikTags(o: TraefikRoute): string[] {
@@ -143,19 +150,26 @@ export const traefik: ModifierRule<'traefik'> = {
       }
       routes.set(svc, traefikTags(route));
     }
-    // Every service of every task: traefik tags from the spec never stay, routed or not.
+    // Every service of every task: traefik tags from the spec never stay, routed or not; one without a route is disabled.
     job.TaskGroups.forEach((tg, gi) =>
       tg.Tasks.forEach((t, ti) =>
         (t.Services ?? []).forEach((svc, si) => {
-          const tags = routes.get(svc) ?? [];
+          const route = routes.get(svc) ?? [];
+          const tags = route.length > 0 ? route : [TRAEFIK_DISABLED];
           const before = svc.Tags ?? [];
           const after = [...before.filter((tag) => !isTraefikTag(tag)), ...tags];
           if (sameJson(before, after)) return;
           svc.Tags = after;
           const e = exposed.find((x) => x.gi === gi && x.ti === ti);
           const at = `TaskGroups[${gi}].Tasks[${ti}].Services[${si}].Tags`;
-          if (!e || tags.length === 0) {
-            modifications.push({ rule: 'traefik', path: at, message: `task ${JSON.stringify(t.Name)}: tags in traefik's namespace removed; routes come only from the platform`, before, after });
+          if (!e || route.length === 0) {
+            modifications.push({
+              rule: 'traefik',
+              path: at,
+              message: `task ${JSON.stringify(t.Name)}: service ${JSON.stringify(svc.Name)} not routed (${TRAEFIK_DISABLED}); routes come only from the platform`,
+              before,
+              after,
+            });
             return;
           }
           const where = e.task.http?.internet === true ? `internal and public entrypoints (${entrypoints.internal}, ${entrypoints.public})` : `internal entrypoint (${entrypoints.internal})`;

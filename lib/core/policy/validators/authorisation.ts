@@ -1,7 +1,9 @@
 /**
- * authorisation: the spec's team exists, may deploy to the spec's tier, and its folder name is a namespace
- * of its own (a valid Nomad namespace name, not the shared `default`).
- * Codes: AUTH_UNKNOWN_TEAM, AUTH_TIER_DENIED, AUTH_NAMESPACE.
+ * authorisation: the spec's team exists, may deploy to the spec's tier, may be internet-facing when a task
+ * sets `http.internet = true` (a declared team only with `internet: true` in the policy; open mode allows
+ * every team), and its folder name is a namespace of its own (a valid Nomad namespace name, not the shared
+ * `default`).
+ * Codes: AUTH_UNKNOWN_TEAM, AUTH_TIER_DENIED, INTERNET_NOT_ALLOWED, AUTH_NAMESPACE.
  */
 import type { Diagnostic } from '../../diagnostics';
 import { effectiveTeam, listText } from '../helpers';
@@ -32,6 +34,19 @@ export const authorisation: ValidatorRule<'authorisation'> = {
         message: `team ${JSON.stringify(ctx.team)} may not deploy to tier ${JSON.stringify(spec.tier)}; it may deploy to ${listText(team.tiers)}. Change tier, or ask the platform team to allow ${JSON.stringify(spec.tier)} for ${JSON.stringify(ctx.team)}.`,
         path: ['tier'],
       });
+    }
+    if (!team.internet) {
+      spec.group.forEach((g, gi) =>
+        g.task.forEach((t, ti) => {
+          if (t.http?.internet !== true) return;
+          out.push({
+            code: 'INTERNET_NOT_ALLOWED',
+            severity: 'error',
+            message: `task ${JSON.stringify(t.name)} asks to be internet-facing, but team ${JSON.stringify(ctx.team)} may not publish on the public entrypoint. Remove http.internet, or ask the platform team to allow internet exposure for ${JSON.stringify(ctx.team)}.`,
+            path: ['group', gi, 'task', ti, 'http', 'internet'],
+          });
+        }),
+      );
     }
     const ns = team.namespace;
     if (!NAMESPACE_RE.test(ns)) {

@@ -3,7 +3,7 @@
  * form (and written to task Meta in that form by the generator). Ingress is IPv6-only (containers have no
  * IPv4 address to reach); egress may be dual-stack; an ingress prefix shorter than /16 (`::/0`, `::/1`,
  * `2000::/3`: the whole internet or a large share of it) only for a task exposed with
- * `http.internet = true`.
+ * `http.internet = true` of a team the policy lets face the internet (see the authorisation rule).
  * Codes: FIREWALL_UNKNOWN_GROUP, FIREWALL_INVALID_PREFIX, FIREWALL_IPV4_INGRESS, FIREWALL_OPEN_INGRESS.
  */
 import type { Diagnostic } from '../../diagnostics';
@@ -89,12 +89,13 @@ export const firewall: ValidatorRule<'firewall'> = {
               });
               return;
             }
-            if (direction === 'ingress' && parsed.length < MIN_INGRESS_PREFIX && t.http?.internet !== true) {
+            if (direction === 'ingress' && parsed.length < MIN_INGRESS_PREFIX && !(t.http?.internet === true && team.internet)) {
               const what = parsed.length === 0 ? 'every address' : `a /${parsed.length}, a large share of all addresses`;
+              const fix = team.internet ? "set http = { internet = true } or name the clients' prefixes or groups" : `team ${JSON.stringify(ctx.team)} may not be internet-facing, so name the clients' prefixes or groups`;
               out.push({
                 code: 'FIREWALL_OPEN_INGRESS',
                 severity: 'error',
-                message: `firewall ingress ${JSON.stringify(parsed.canonical)} opens task ${JSON.stringify(t.name)} to ${what}, which is allowed only for an internet-facing task (prefixes of /${MIN_INGRESS_PREFIX} or longer are allowed for any task); set http = { internet = true } or name the clients' prefixes or groups.`,
+                message: `firewall ingress ${JSON.stringify(parsed.canonical)} opens task ${JSON.stringify(t.name)} to ${what}, which is allowed only for an internet-facing task (prefixes of /${MIN_INGRESS_PREFIX} or longer are allowed for any task); ${fix}.`,
                 path,
               });
             }

@@ -1,10 +1,17 @@
 /**
  * resources: cpu, memory and count lie within the tier's range, and memory_max is not below memory.
  * Only values the spec sets are checked; the platform's defaults are within every sensible range.
- * Codes: RESOURCE_CPU_RANGE, RESOURCE_MEMORY_RANGE, RESOURCE_MEMORY_MAX, COUNT_RANGE.
+ * A spec's size is bounded too, whatever its tier: at most `maxGroups` groups (GROUP_LIMIT at the first group
+ * beyond), `maxTasksPerGroup` tasks in a group (TASK_LIMIT at the first task beyond) and `maxInstances`
+ * instances over all groups (COUNT_LIMIT at the count, or scaling.max, that goes beyond), a group counting
+ * its count (default 1) or its scaling.max when that is higher, since an autoscaler may go that far.
+ * Codes: RESOURCE_CPU_RANGE, RESOURCE_MEMORY_RANGE, RESOURCE_MEMORY_MAX, COUNT_RANGE, GROUP_LIMIT, TASK_LIMIT,
+ * COUNT_LIMIT.
  */
 import type { Diagnostic } from '../../diagnostics';
 import type { ValidatorRule } from '../types';
+import type { SpecV1 } from '../../../../crd-schemas/spec-v1';
+import type { Rules } from '../../../../crd-schemas/policy';
 
 interface Range {
   min?: number;
@@ -21,6 +28,47 @@ function outside(v: number, r: Range): boolean {
   return (r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max);
 }
 
+/** The limits on a spec's size: groups, tasks per group and instances over all groups (one finding each at most). */
+function sizeLimits(spec: SpecV1, params: Rules['resources']): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { maxGroups, maxTasksPerGroup, maxInstances } = params;
+  if (spec.group.length > maxGroups) {
+    out.push({
+      code: 'GROUP_LIMIT',
+      severity: 'error',
+      message: `the spec declares ${spec.group.length} groups; the platform allows at most ${maxGroups} per spec. Split the service into several specs, or ask the platform team to raise the limit.`,
+      path: ['group', maxGroups, 'name'],
+    });
+  }
+  const crowded = spec.group.findIndex((g) => g.task.length > maxTasksPerGroup);
+  if (crowded >= 0) {
+    const g = spec.group[crowded];
+    out.push({
+      code: 'TASK_LIMIT',
+      severity: 'error',
+      message: `group ${JSON.stringify(g.name)} declares ${g.task.length} tasks; the platform allows at most ${maxTasksPerGroup} per group. Move tasks into other groups or specs.`,
+      path: ['group', crowded, 'task', maxTasksPerGroup, 'name'],
+    });
+  }
+  let total = 0;
+  for (let gi = 0; gi < spec.group.length; gi++) {
+    const g = spec.group[gi];
+    const count = g.count ?? 1;
+    const instances = Math.max(count, g.scaling?.max ?? 0);
+    const scaled = instances > count;
+    total += instances;
+    if (total <= maxInstances) continue;
+    out.push({
+      code: 'COUNT_LIMIT',
+      severity: 'error',
+      message: `the spec's groups add up to ${total} instances by group ${JSON.stringify(g.name)} (counting scaling.max where it is higher than count); the platform allows at most ${maxInstances} per spec. Lower the counts.`,
+      path: scaled ? ['group', gi, 'scaling', 'max'] : ['group', gi, g.count === undefined ? 'name' : 'count'],
+    });
+    break;
+  }
+  return out;
+}
+
 /** Default memory (MiB) the generator gives a task without `memory`. */
 const DEFAULT_MEMORY = 256;
 
@@ -30,6 +78,7 @@ export const resources: ValidatorRule<'resources'> = {
   validate(spec, _ctx, params) {
     const out: Diagnostic[] = [];
     const limits = params.tiers[spec.tier];
+    out.push(...sizeLimits(spec, params));
     spec.group.forEach((g, gi) => {
       const count = g.count ?? 1;
       if (outside(count, limits.count)) {
