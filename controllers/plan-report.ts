@@ -68,7 +68,7 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
       // As the pass: the plan for the diff and the impact, the live job compared for drift and verify.
       const job = (item.desired as DesiredValid).job;
       const [plan, live] = await Promise.all([deps.nomad.planJob(item.namespace, job, { diff: true }), needsLiveRead(item) ? deps.nomad.readJob(item.namespace, item.jobId) : Promise.resolve(undefined)]);
-      const comparison = live ? compareJobs(job, live, compareOptions(await deps.nomad.capabilities(), item.namespace, job)) : undefined;
+      const comparison = live ? compareJobs(job, live, compareOptions(await deps.nomad.capabilities(), item.namespace, job, live)) : undefined;
       const verdict = judgePlan(item, plan.Diff, comparison);
       e = changeEntry(item, now, verdict);
       if (e && verdict.outcome !== 'in-sync') {

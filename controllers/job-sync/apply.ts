@@ -57,7 +57,7 @@ export class Applier {
       this.c.live.set(key, undefined);
       return { kind: 'requeueAfter', ms: 0 }; // gone since the list: decide again
     }
-    const comparison = liveJob ? compareJobs(d.job, liveJob, compareOptions(await nomad.capabilities(), namespace, d.job)) : undefined;
+    const comparison = liveJob ? compareJobs(d.job, liveJob, compareOptions(await nomad.capabilities(), namespace, d.job, liveJob)) : undefined;
     const verdict = judgePlan(item, plan.Diff, comparison);
     const enforceIndex = plan.JobModifyIndex;
     // What people read: Nomad's plan diff, and the comparison's changes where the plan is blind to them.
@@ -146,7 +146,7 @@ export class Applier {
   /** Reads the live job and compares it with `desired` (undefined when the job is gone). */
   async compareLive(namespace: string, jobId: string, desired: Job): Promise<JobComparison | undefined> {
     const live = await this.c.deps.nomad.readJob(namespace, jobId);
-    return live ? compareJobs(desired, live, compareOptions(await this.c.deps.nomad.capabilities(), namespace, desired)) : undefined;
+    return live ? compareJobs(desired, live, compareOptions(await this.c.deps.nomad.capabilities(), namespace, desired, live)) : undefined;
   }
 
   /**

@@ -18,7 +18,7 @@ import type { Job } from '../../lib/core/nomad/types';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { isManaged, META } from '../../lib/core/plan';
 import { liveHolders } from '../../lib/core/policy';
-import { repoWithoutCredentials, sourceIdentity } from '../../lib/core/source-id';
+import { isSourceOf, repoWithoutCredentials, sourceIdentity } from '../../lib/core/source-id';
 import { Applier } from './apply';
 import { DesiredState } from './desired-state';
 import { HealthFollower } from './follow';
@@ -168,7 +168,7 @@ export class JobSyncController implements SyncContext {
 export function pruneRefusal(job: Job | undefined, source: string, decidedIndex: number | undefined): string | undefined {
   if (!job) return 'job is gone';
   if (!isManaged({ Meta: job.Meta ?? undefined })) return 'job is not managed by nomadguard';
-  if (job.Meta?.[META.source] !== source) return `job is managed by another source (${job.Meta?.[META.source] === undefined ? 'unknown' : repoWithoutCredentials(job.Meta[META.source])})`;
+  if (!isSourceOf(job.Meta?.[META.source], source)) return `job is managed by another source (${job.Meta?.[META.source] === undefined ? 'unknown' : repoWithoutCredentials(job.Meta[META.source])})`;
   if ((job.ParentID ?? '') !== '') return 'job is a child job';
   if (job.Stop) return 'job is already stopped';
   if (job.JobModifyIndex !== decidedIndex) return `JobModifyIndex moved from ${decidedIndex} to ${job.JobModifyIndex}`;

@@ -37,6 +37,15 @@ export function repoWithoutCredentials(repo: string): string {
   return `${scheme}://${userinfo.slice(0, colon)}@${host}${rest}`;
 }
 
+/**
+ * True when a job's `nomadguard.source` names the source `sourceId`: exactly, or as an older release wrote
+ * it, the repository URL with its credentials (which strips to this identity). Jobs an older release wrote
+ * stay ours after the identity lost its credentials; their Meta takes the new form at their next real change.
+ */
+export function isSourceOf(metaSource: string | undefined, sourceId: string): boolean {
+  return metaSource !== undefined && (metaSource === sourceId || repoWithoutCredentials(metaSource) === sourceId);
+}
+
 /** True when `repo` carries credentials that `repoWithoutCredentials` removes. */
 export function repoHasCredentials(repo: string): boolean {
   return repoWithoutCredentials(repo) !== repo;

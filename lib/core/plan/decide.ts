@@ -11,7 +11,7 @@
 import { isManaged, pairJobs, type Pair } from './pair';
 import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanItem } from './types';
 import { HASH_SCHEME } from '../hash';
-import { repoWithoutCredentials } from '../source-id';
+import { isSourceOf, repoWithoutCredentials } from '../source-id';
 import type { JobListStub } from '../nomad/types';
 
 /** Options of a decision pass. */
@@ -70,7 +70,7 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
 
   if (d) {
     if (live && !isManaged(live)) return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
-    if (live && live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
+    if (live && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
       if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
       if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
@@ -104,7 +104,7 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
 
   // Only live: a managed job whose spec is not in the desired state.
   if (!live || !isManaged(live)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
-  if (live.Meta?.[META.source] !== opts.source) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
+  if (!isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
   if (live.Stop) return item('unchanged', false, 'AlreadyStopped', 'spec is gone and the job is stopped');
   const team = teamOfLive(live, namespace);
   if (opts.suspendedTeams?.has(team)) return item('leave-alone', false, 'Suspended', `spec is gone, but team ${team} is suspended: nothing is pruned`);

@@ -6,8 +6,9 @@
 import type { Job, JobDiff } from '../nomad/types';
 import { subjectOf, type ChangeEntry } from './changeset';
 import { filterDiffNoise, ignoreScaledCounts } from './noise';
-import type { PlanItem } from './types';
-import type { CompareOptions } from './compare';
+import { META, type PlanItem } from './types';
+import { LEGACY_META_KEYS, type CompareOptions } from './compare';
+import { isSourceOf } from '../source-id';
 import { redactDiff } from './redact';
 import { formatDiagnostic } from '../diagnostics';
 
@@ -30,8 +31,14 @@ export function needsPlanCall(item: PlanItem): boolean {
  * The options of `compareJobs` for a desired job on a server: its version and region (the defaults it
  * fills in), the namespace, and the groups under an autoscaler (their count is theirs).
  */
-export function compareOptions(server: { version?: string; region?: string }, namespace: string, desired: Job): CompareOptions {
-  return { ...(server.version ? { serverVersion: server.version } : {}), ...(server.region ? { region: server.region } : {}), namespace, ignoreCounts: scaledGroups(desired) };
+export function compareOptions(server: { version?: string; region?: string }, namespace: string, desired: Job, live?: Job): CompareOptions {
+  const opts: CompareOptions = { ...(server.version ? { serverVersion: server.version } : {}), ...(server.region ? { region: server.region } : {}), namespace, ignoreCounts: scaledGroups(desired) };
+  // Our own source as an older release wrote it (the repository URL with its credentials) is no difference:
+  // verifying after the upgrade writes nothing; the Meta takes the new form at the job's next real change.
+  const want = desired.Meta?.[META.source];
+  const have = live?.Meta?.[META.source];
+  if (want !== undefined && have !== undefined && have !== want && isSourceOf(have, want)) opts.ignoreMetaKeys = new Set([...LEGACY_META_KEYS, META.source]);
+  return opts;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { isManaged } from './pair';
 import { META, type JobKey, type PlanItem } from './types';
+import { isSourceOf } from '../source-id';
 
 /** A namespace whose prunes were held back. */
 export interface PruneRefusal {
@@ -29,7 +30,7 @@ export function applyPruneGuard(items: readonly PlanItem[], opts: PruneGuardOpti
   const managed = new Map<string, number>();
   const prunes = new Map<string, number>();
   for (const it of items) {
-    if (!it.live || !isManaged(it.live) || it.live.Meta?.[META.source] !== opts.source || it.live.Stop) continue;
+    if (!it.live || !isManaged(it.live) || !isSourceOf(it.live.Meta?.[META.source], opts.source) || it.live.Stop) continue;
     managed.set(it.namespace, (managed.get(it.namespace) ?? 0) + 1);
     if (it.action === 'prune' || it.action === 'prune-wait') prunes.set(it.namespace, (prunes.get(it.namespace) ?? 0) + 1);
   }

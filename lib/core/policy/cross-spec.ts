@@ -27,6 +27,7 @@
 import type { Diagnostic } from '../diagnostics';
 import type { Job, JobListStub } from '../nomad/types';
 import { META } from '../plan/types';
+import { isSourceOf } from '../source-id';
 import { defaultPolicy, type Policy } from '../../../crd-schemas/policy';
 
 /** One rendered spec as the repository rules see it; `hosts` are traefik hosts (a path prefix may follow a `/`). */
@@ -61,7 +62,7 @@ export function liveHolders(stubs: Iterable<JobListStub>, source: string): Map<s
   const out = new Map<string, string>();
   for (const s of stubs) {
     const meta = s.Meta;
-    if (!meta || s.Stop === true || meta[META.managed] !== 'true' || meta[META.source] !== source || !meta[META.spec]) continue;
+    if (!meta || s.Stop === true || meta[META.managed] !== 'true' || !isSourceOf(meta[META.source], source) || !meta[META.spec]) continue;
     out.set(`${s.Namespace ?? 'default'}/${s.ID}`, meta[META.spec]);
   }
   return out;

@@ -9,6 +9,7 @@ import type { Diagnostic, SpecPath } from '../diagnostics';
 import { TIERS, TIER_LETTER, type SpecV1, type TaskSpec, type Tier, type CheckSpec } from '../../../crd-schemas/spec-v1';
 import type { LegacyTask, SpecLegacy } from '../../../crd-schemas/spec-legacy';
 import { isCheckPath } from '../generate/grammar';
+import { stripUrlCredentials } from '../plan/redact';
 
 /** The result of a conversion: a v1 spec (undefined when impossible), path aliases, and diagnostics. */
 export interface LegacyConversion {
@@ -46,7 +47,7 @@ export function convertLegacy(doc: SpecLegacy, file: string, team?: string): Leg
     tasks.forEach((t, ti) => {
       const check = legacyCheck(t);
       if (check?.type === 'http' && check.path !== undefined && !isCheckPath(check.path)) {
-        diagnostics.push({ code: 'CHECK_HTTP_PATH', severity: 'error', file, path: ['task', g.name, ti, 'checkpath'], message: `checkpath ${JSON.stringify(check.path)} of task ${JSON.stringify(t.name)} is not a plain URL path on the task's own address`, hint: 'write "/" followed by letters, digits and - . _ ~ ! & * + , ; = : @ / or %XX, optionally ?query; no "//", no "." or ".." segment, no "$", "{", "}", "\\", "#" or whitespace' });
+        diagnostics.push({ code: 'CHECK_HTTP_PATH', severity: 'error', file, path: ['task', g.name, ti, 'checkpath'], message: `checkpath ${JSON.stringify(stripUrlCredentials(check.path))} of task ${JSON.stringify(t.name)} is not a plain URL path on the task's own address`, hint: 'write "/" followed by letters, digits and - . _ ~ ! & * + , ; = : @ / or %XX, optionally ?query; no "//", no "." or ".." segment, no "$", "{", "}", "\\", "#" or whitespace' });
       }
     });
     tasks.forEach((_, ti) => aliases.push([['group', gi, 'task'], ['task', g.name]], [['group', gi, 'task', ti], ['task', g.name, ti]]));

@@ -2,7 +2,7 @@
  * A spec repository URL may carry credentials (`https://user:TOKEN@host/x`). The operator fetches with
  * them, but its source identity is the URL without them: the token never reaches job Meta
  * `nomadguard.source`, the status API, `/metrics`, the logs or `plan`; the start says, in a warning, that
- * the URL carries credentials.
+ * the URL carries credentials. Jobs an older release wrote under the URL with credentials stay ours.
  */
 import pino from 'pino';
 import { Manager, startOperator } from '../../../controllers/manager';
@@ -86,7 +86,7 @@ describe('reconciler: credentials in the repository URL', () => {
     }
   });
 
-  it('a job written under the URL with credentials is another source\'s; its message shows the source without them', async () => {
+  it('a job an older release wrote under the URL with credentials stays ours: verified, not rewritten; its next real change takes the new identity', async () => {
     const url = `${git.url.replace('http://', `http://bot:${TOKEN}@`)}/remote.git`;
     let logs = '';
     const config = { ...h.config, source: { ...h.config.source, repo: url, name: undefined } };
@@ -101,14 +101,25 @@ describe('reconciler: credentials in the repository URL', () => {
     const old = renderSpec({ text, file: 'web/shop/nomadgen.toml', team: 'web', source: url }, { config, policy: defaultPolicy() });
     expect(old.job?.Meta?.['nomadguard.source']).toBe(url);
     await h.nomad.upsertNamespace({ Name: 'web' });
-    await h.nomad.registerJob({ namespace: 'web', Job: old.job as Job });
+    const written = await h.nomad.registerJob({ namespace: 'web', Job: old.job as Job });
+    await h.sim.settle();
     h.repo.write('web/shop/nomadgen.toml', text);
     h.repo.commitAndPush('shop');
     await h.converge();
 
+    // Ours, and already as desired: recorded, not registered again.
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.JobModifyIndex).toBe(written.JobModifyIndex);
     const shop = h.manager.status().jobs.find((j) => j.key === 'web/t-web-shop');
-    const said = JSON.stringify(shop);
-    expect(said).toContain(`job is managed by another source (${git.url}/remote.git)`);
-    expect({ status: said.includes(TOKEN), logs: logs.includes(TOKEN) }).toEqual({ status: false, logs: false });
+    expect(shop?.conditions.find((c) => c.type === 'Synced')?.status).toBe('True');
+    expect({ status: JSON.stringify(shop).includes(TOKEN), logs: logs.includes(TOKEN) }).toEqual({ status: false, logs: false });
+
+    // Its next real change writes the identity without credentials.
+    h.repo.write('web/shop/nomadgen.toml', spec('shop', { memory: 256 }));
+    h.repo.commitAndPush('shop: more memory');
+    await h.converge();
+    const changed = await h.nomad.readJob('web', 't-web-shop');
+    expect(changed?.TaskGroups[0].Tasks[0].Resources?.MemoryMB).toBe(256);
+    expect(changed?.Meta?.['nomadguard.source']).toBe(`${git.url}/remote.git`);
+    expect({ status: JSON.stringify(h.manager.status()).includes(TOKEN), logs: logs.includes(TOKEN) }).toEqual({ status: false, logs: false });
   });
 });

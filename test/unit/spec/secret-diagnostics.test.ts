@@ -67,3 +67,15 @@ describe('schema diagnostics: values under a secret path are described, never qu
     }
   });
 });
+
+describe('a check path refused by its grammar is quoted without its secret query values', () => {
+  it('v1 and legacy', () => {
+    const v1 = renderSpec({ text: 'name = "svc"\ntier = "test"\ncontact = "t@example.com"\n\n[[group]]\nname = "main"\n\n  [[group.task]]\n  name = "app"\n  image = "registry.internal/es/app:1.0.0"\n  port = 8080\n  check = { type = "http", path = "/health?token=S3CRET#x" }\n', file: 'es/svc/nomadgen.toml', team: 'es' }, env);
+    const legacy = renderSpec({ text: 'job     = "t-es-search"\ncontact = "es-team@example.com"\n\n[[taskgroup]]\nname  = "web"\ncount = 2\n\n[[task.web]]\nname      = "search"\nimage     = "registry.internal/es/search:3.1.0"\nport      = 8080\nporttype  = "http"\ncheckpath = "/health?token=S3CRET#x"\n', file: 'es/search/nomadgen.toml', team: 'es' }, env);
+    for (const r of [v1, legacy]) {
+      const d = r.diagnostics.find((x) => x.code === 'CHECK_HTTP_PATH');
+      expect(d?.message).toContain('token=');
+      expect(JSON.stringify(r.diagnostics)).not.toContain('S3CRET');
+    }
+  });
+});

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../../diagnostics';
 import { CHECK_PATH_MAX, isCheckPath } from '../../generate/grammar';
 import { parseDuration } from '../../spec/duration';
 import type { ValidatorRule } from '../types';
+import { stripUrlCredentials } from '../../plan/redact';
 
 /** The `checks` validator rule (see the file comment for what it checks). */
 export const checks: ValidatorRule<'checks'> = {
@@ -39,14 +40,14 @@ export const checks: ValidatorRule<'checks'> = {
             out.push({
               code: 'CHECK_HTTP_PATH',
               severity: 'error',
-              message: `the http check path ${JSON.stringify(c.path)} of task ${JSON.stringify(t.name)} must start with "/", e.g. "/${c.path}".`,
+              message: `the http check path ${JSON.stringify(stripUrlCredentials(c.path))} of task ${JSON.stringify(t.name)} must start with "/", e.g. "/${c.path}".`,
               path: [...at, 'path'],
             });
           } else if (!isCheckPath(c.path)) {
             out.push({
               code: 'CHECK_HTTP_PATH',
               severity: 'error',
-              message: `the http check path ${JSON.stringify(c.path)} of task ${JSON.stringify(t.name)} is not a plain URL path: write "/" followed by letters, digits and - . _ ~ ! & * + , ; = : @ / or %XX, at most ${CHECK_PATH_MAX} characters, optionally ?query of the same characters; no "//", no "." or ".." segment, no "$", "{", "}", "\\", "#" or whitespace.`,
+              message: `the http check path ${JSON.stringify(stripUrlCredentials(c.path))} of task ${JSON.stringify(t.name)} is not a plain URL path: write "/" followed by letters, digits and - . _ ~ ! & * + , ; = : @ / or %XX, at most ${CHECK_PATH_MAX} characters, optionally ?query of the same characters; no "//", no "." or ".." segment, no "$", "{", "}", "\\", "#" or whitespace.`,
               path: [...at, 'path'],
             });
           }
