@@ -55,4 +55,11 @@ describe('short ingress prefixes', () => {
     const { r } = render('  firewall = { ingress = ["2001::/16", "2001:db8::/32"], egress = ["2000::/3", "0.0.0.0/0"] }');
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
+
+  it('a short prefix wholly inside unique-local or link-local space is no open ingress (it never reaches the internet)', () => {
+    const { r } = render('  firewall = { ingress = ["fc00::/7", "fd00::/8", "fe80::/10"] }');
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const { r: wide } = render('  firewall = { ingress = ["f000::/4"] }');
+    expect(wide.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['FIREWALL_OPEN_INGRESS']);
+  });
 });

@@ -6,6 +6,7 @@
  * `http.internet = true` of a team the policy lets face the internet (see the authorisation rule).
  * Codes: FIREWALL_UNKNOWN_GROUP, FIREWALL_INVALID_PREFIX, FIREWALL_IPV4_INGRESS, FIREWALL_OPEN_INGRESS.
  */
+import * as ipaddr from 'ipaddr.js';
 import type { Diagnostic } from '../../diagnostics';
 import { effectiveTeam, listText, type EffectiveTeam } from '../helpers';
 import type { Policy } from '../../../../crd-schemas/policy';
@@ -89,7 +90,7 @@ export const firewall: ValidatorRule<'firewall'> = {
               });
               return;
             }
-            if (direction === 'ingress' && parsed.length < MIN_INGRESS_PREFIX && !(t.http?.internet === true && team.internet)) {
+            if (direction === 'ingress' && parsed.length < MIN_INGRESS_PREFIX && !localOnly(parsed.canonical) && !(t.http?.internet === true && team.internet)) {
               const what = parsed.length === 0 ? 'every address' : `a /${parsed.length}, a large share of all addresses`;
               const fix = team.internet ? "set http = { internet = true } or name the clients' prefixes or groups" : `team ${JSON.stringify(ctx.team)} may not be internet-facing, so name the clients' prefixes or groups`;
               out.push({
@@ -107,3 +108,17 @@ export const firewall: ValidatorRule<'firewall'> = {
   },
 };
 
+/**
+ * True when every address of an IPv6 prefix is unique-local (fc00::/7) or link-local (fe80::/10): such a
+ * prefix, however short, never reaches the internet, so it is no "open" ingress.
+ */
+function localOnly(cidr: string): boolean {
+  try {
+    const [net, bits] = ipaddr.parseCIDR(cidr);
+    if (net.kind() !== 'ipv6') return false;
+    const range = (net as ipaddr.IPv6).range();
+    return (range === 'uniqueLocal' && bits >= 7) || (range === 'linkLocal' && bits >= 10);
+  } catch {
+    return false;
+  }
+}
