@@ -196,7 +196,8 @@ export class DesiredState {
     const before = new Map(this.byKey);
     const holders = new Map<string, string>();
     for (const [k, d] of before) if (d.state === 'valid') holders.set(k, d.spec);
-    for (const [k, spec] of this.opts.holders?.() ?? []) holders.set(k, spec);
+    const running = this.opts.holders?.();
+    for (const [k, spec] of running ?? []) holders.set(k, spec);
     const paths = [...this.bySpec.keys()].sort();
     const entries = new Map<string, Desired>();
     for (const path of paths) {
@@ -208,7 +209,8 @@ export class DesiredState {
       if (d.state === 'valid') summaries.push({ file: d.spec, jobId: d.jobId, key: d.key, hosts: exposedHosts(d.job), services: serviceNamesOf(d.job) });
       else summaries.push({ file: d.spec, ...(d.key ? { jobId: d.key.slice(d.key.indexOf('/') + 1), key: d.key } : {}), hosts: d.hosts ?? [], services: d.services ?? [], invalid: true });
     }
-    const findings = crossSpecRules(summaries, this.opts.policy ?? defaultPolicy(), holders);
+    // Before Nomad was listed nothing is known to run: no names are reserved until the first listing's reindex.
+    const findings = crossSpecRules(summaries, this.opts.policy ?? defaultPolicy(), holders, running ?? new Map());
     const claimed = new Set<JobKey>();
     const claimants = new Map<JobKey, number>();
     for (const d of entries.values()) {

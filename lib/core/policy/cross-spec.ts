@@ -123,9 +123,13 @@ function mayBeOf(name: string, jobId: string): boolean {
 
 /**
  * Findings per file (only files with findings are in the map), for every spec of one repository.
- * `holders` is the live view when the caller has one (the operator); without it the first by path holds.
+ * `holders` says who holds a key when several specs claim it (the operator: the running jobs, and the specs
+ * that held their keys in its previous index); without it the first by path holds. `running` is what Nomad
+ * runs alone (`liveHolders`; default `holders`): only a job that really runs reserves its names while its
+ * spec is invalid, and only a spec whose own job runs is exempt from those reservations, so a spec added
+ * while the operator was down cannot take them at its restart.
  */
-export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy: Policy = defaultPolicy(), holders?: LiveHolders): Map<string, Diagnostic[]> {
+export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy: Policy = defaultPolicy(), holders?: LiveHolders, running: LiveHolders | undefined = holders): Map<string, Diagnostic[]> {
   const out = new Map<string, Diagnostic[]>();
   const sorted = [...rendered].sort(byPath);
   const lostId = new Set<RenderedSpecSummary>();
@@ -171,10 +175,10 @@ export function crossSpecRules(rendered: readonly RenderedSpecSummary[], policy:
       }
     }
   }
-  const held = heldUnrendered(sorted, holders);
+  const held = heldUnrendered(sorted, running);
   if (held.length > 0) {
     for (const r of sorted) {
-      if (lostId.has(r) || holdsLive(r, holders)) continue;
+      if (lostId.has(r) || holdsLive(r, running)) continue;
       for (const h of held) {
         if (h.file === r.file) continue;
         if (policy.rules.uniqueJobId.enabled) {

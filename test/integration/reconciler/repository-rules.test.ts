@@ -100,6 +100,21 @@ describe('reconciler: two specs claiming one job ID or one host', () => {
     expect((await h.nomad.readJob('x-app', 't-x-app-web'))?.Meta?.['nomadguard.spec']).toBe('x-app/web/nomadgen.toml');
   });
 
+  it("an operator restarted after the holder broke and a job named like its service was added still refuses that job", async () => {
+    h.repo.write('x/app/nomadgen.toml', appWebApi());
+    h.repo.commitAndPush('two tasks');
+    await h.converge();
+    const holder = await h.nomad.readJob('x', 't-x-app');
+    // While the operator is down: the holder breaks, and another team adds a job named like its service.
+    h.repo.write('x/app/nomadgen.toml', `${appWebApi()}  memroy = 512\n`).write('x-app/web/nomadgen.toml', spec('web'));
+    h.repo.commitAndPush('the holder breaks; a job named like its service');
+    h.restart();
+    await h.converge({ full: true });
+    expect((await h.nomad.readJob('x', 't-x-app'))?.JobModifyIndex).toBe(holder?.JobModifyIndex);
+    expect(await h.nomad.readJob('x-app', 't-x-app-web')).toBeUndefined();
+    expect(statusOf(h, 'x-app/t-x-app-web')?.phase).toBe('Invalid');
+  });
+
   it('a running job named like the service of a job whose spec turns invalid keeps deploying', async () => {
     h.repo.write('x/app/nomadgen.toml', spec('app')).write('x-app/web/nomadgen.toml', spec('web'));
     h.repo.commitAndPush('two jobs side by side');
