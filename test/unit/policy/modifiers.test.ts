@@ -27,6 +27,16 @@ interface Case {
 }
 
 const DH = { LTarget: '', RTarget: 'true', Operand: 'distinct_hosts' };
+/** The tags the traefik modifier gives cerebro's exposed task on the internal entrypoint. */
+const CEREBRO_ROUTE = [
+  'traefik.enable=true',
+  'traefik.http.routers.p-es-cerebro.rule=Host(`p-es-cerebro.cloud.internal.domain`)',
+  'traefik.http.routers.p-es-cerebro.entrypoints=websecure',
+  'traefik.http.routers.p-es-cerebro.tls=true',
+  'traefik.http.routers.p-es-cerebro.tls.certresolver=internal',
+  'traefik.http.routers.p-es-cerebro.service=p-es-cerebro',
+  'traefik.http.services.p-es-cerebro.loadbalancer.server.port=9000',
+];
 const G0 = 'TaskGroups[0]';
 const T0 = 'TaskGroups[0].Tasks[0]';
 const threeDcs = defaultOperatorConfig();
@@ -124,13 +134,7 @@ const cases: Array<[string, Case]> = [
     changes: {
       [`${T0}.Services[0].Tags`]: [['ui'], [
         'ui',
-        'traefik.enable=true',
-        'traefik.http.routers.p-es-cerebro.rule=Host(`p-es-cerebro.cloud.internal.domain`)',
-        'traefik.http.routers.p-es-cerebro.entrypoints=websecure',
-        'traefik.http.routers.p-es-cerebro.tls=true',
-        'traefik.http.routers.p-es-cerebro.tls.certresolver=internal',
-        'traefik.http.routers.p-es-cerebro.service=p-es-cerebro',
-        'traefik.http.services.p-es-cerebro.loadbalancer.server.port=9000',
+        ...CEREBRO_ROUTE,
       ]],
     },
     modifications: [`${T0}.Services[0].Tags`],
@@ -162,13 +166,7 @@ const cases: Array<[string, Case]> = [
     rule: 'traefik', parts: { tail: '  [[group.task]]\n  name = "worker"\n  image = "registry.internal/es/worker:1.0.0"\n  port = 9100\n  check = { type = "tcp" }' },
     changes: {
       [`${T0}.Services[0].Tags`]: [[], [
-        'traefik.enable=true',
-        'traefik.http.routers.p-es-cerebro.rule=Host(`p-es-cerebro.cloud.internal.domain`)',
-        'traefik.http.routers.p-es-cerebro.entrypoints=websecure',
-        'traefik.http.routers.p-es-cerebro.tls=true',
-        'traefik.http.routers.p-es-cerebro.tls.certresolver=internal',
-        'traefik.http.routers.p-es-cerebro.service=p-es-cerebro',
-        'traefik.http.services.p-es-cerebro.loadbalancer.server.port=9000',
+        ...CEREBRO_ROUTE,
       ]],
       'TaskGroups[0].Tasks[1].Services[0].Tags': [[], ['traefik.enable=false']],
     },
