@@ -82,11 +82,24 @@ export function startSim(args: string[]): Promise<SimProcess> {
   });
 }
 
-/** A loopback port nothing listens on (bound, then released). */
+/**
+ * A loopback port nothing listens on. A port bound and released could be taken by a server of another test
+ * running at the same time, so it is a low port, below the range the system hands out for port 0, that
+ * refuses a connection right now.
+ */
 export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (const port of [1, 9, 47, 79, 99]) if (await refuses(port)) return port;
+  throw new Error('no closed low port on 127.0.0.1 to stand for an unreachable server');
+}
+
+/** True when a connection to 127.0.0.1:`port` is refused. */
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
 }
