@@ -26,10 +26,16 @@ export class Manager {
   private readonly metrics?: OperatorMetrics;
   private readonly stopCtl = new AbortController();
   private idleWaiters: Array<() => void> = [];
+  private passedOnce = false;
 
   constructor(readonly deps: OperatorDeps) {
     this.controller = new JobSyncController(deps);
     this.metrics = deps.metrics;
+    const notifier = deps.notifier;
+    if (notifier) {
+      this.controller.status.onChange = (key, s) => notifier.observe(key, s, this.teamOf(key, s.spec));
+      this.controller.status.onRemove = (key) => notifier.forget(key);
+    }
     const t = this.controller.tuning;
     this.queue = new RateLimitingQueue(deps.clock, defaultControllerRateLimiter(deps.clock, { baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs }), {
       onDepth: (d) => this.metrics?.setQueueDepth('job', d),
@@ -39,6 +45,10 @@ export class Manager {
   /** One pass, its keys queued. */
   async pass(req?: PassRequest): Promise<PassSummary> {
     const summary = await this.controller.runPass(req);
+    if (summary.ok && !this.passedOnce) {
+      this.passedOnce = true;
+      this.deps.notifier?.beginLive(summary.enqueue);
+    }
     for (const k of summary.enqueue) this.queue.add(k);
     if (req) for (const k of req.forced) if (k !== '*') this.queue.add(k);
     return summary;
@@ -66,8 +76,15 @@ export class Manager {
     } finally {
       release();
       this.queue.done(key);
+      this.deps.notifier?.settled(key);
       this.notifyIdle();
     }
+  }
+
+  /** The team of a job's spec, when the desired state knows it. */
+  private teamOf(key: JobKey, spec: string | undefined): string | undefined {
+    const desired = this.controller.desired;
+    return desired.get(key)?.team ?? (spec ? desired.atSpec(spec)?.team : undefined);
   }
 
   private async processKeyInner(key: JobKey, release: () => void): Promise<void> {
@@ -282,6 +299,7 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
       for (const t of triggers) t.stop();
       manager.stop();
       await done;
+      await deps.notifier?.stop();
       deps.logger.info('operator stopped');
     },
     done,
@@ -320,6 +338,7 @@ export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; co
   opts.signal?.removeEventListener('abort', onAbort);
   manager.stop();
   await workers;
+  await deps.notifier?.stop();
   const status = manager.status();
   const outcome = onceOutcome(status, { passOk: summary.ok, timedOut: timedOut || opts.signal?.aborted === true });
   return { converged: outcome === 'converged', outcome, status, summary, timedOut };

@@ -24,6 +24,7 @@ import type { ConsulApi } from '../lib/ports/consul-api';
 import type { NomadApi } from '../lib/ports/nomad-api';
 import { SystemClock, type Clock } from '../lib/runtime/clock';
 import type { OperatorDeps, OperatorTuning } from './job-sync/types';
+import { buildNotifier, NotifyConfigError, type Notifier } from './notifications';
 
 /** A configuration problem the CLI prints as one line (exit 1). */
 export class WiringError extends Error {
@@ -112,6 +113,14 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
   const logger = opts.logger ?? pino({ name: 'nomadguard', level: opts.env.NOMADGUARD_LOG_LEVEL ?? 'info' });
   const clock = opts.clock ?? new SystemClock();
   if (!config.source.repo) throw new WiringError('no spec repository: set source.repo in the config or pass --repo URL|PATH');
+  const metrics = new OperatorMetrics();
+  let notifier: Notifier | undefined;
+  try {
+    notifier = buildNotifier(config.notifications, policy, opts.env, { clock, random: Math.random, logger, metrics });
+  } catch (e) {
+    if (e instanceof NotifyConfigError) throw new WiringError(e.message);
+    throw e;
+  }
   const clusters = Object.entries(config.clusters);
   if (clusters.length > 1) logger.warn({ clusters: clusters.map(([n]) => n) }, 'several clusters configured: this operator reconciles the first one only');
   const [clusterName, cluster] = clusters[0];
@@ -155,7 +164,8 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
     state,
     clock,
     logger,
-    metrics: new OperatorMetrics(),
+    metrics,
+    notifier,
     config,
     policy,
     render: (input) => renderSpec(input, env),

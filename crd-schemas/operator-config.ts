@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseDocument, LineCounter, isNode, isMap, isScalar, type Document } from 'yaml';
 import { TIERS } from './spec-v1';
+import { NotificationsSchema } from './notifications';
 import type { Diagnostic } from '../lib/core/diagnostics';
 
 /** A duration written like "15s", "5m", "1h30m" or "250ms". */
@@ -149,6 +150,7 @@ export const OperatorConfigSchema = z.strictObject({
   vault: VaultConfigSchema.prefault({}),
   traefik: TraefikConfigSchema.prefault({}),
   policy: z.string().optional().describe('Path of the policy file; none means the open policy.'),
+  notifications: NotificationsSchema.prefault({}).describe('Where job transitions (Degraded, Invalid, Stalled, Error, back to Healthy) are posted.'),
 });
 
 /** A cluster, as resolved. */

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { parseDocument } from 'yaml';
 import { TIERS, type Tier } from './spec-v1';
 import type { Diagnostic } from '../lib/core/diagnostics';
+import { TeamNotifyEndpointSchema } from './notifications';
 
 const Severity = z.enum(['error', 'warning']);
 /** `off` drops the diagnostic entirely. */
@@ -50,6 +51,7 @@ export const TeamSchema = z.strictObject({
   secretPrefix: z.string().optional().describe('Shorthand for a single secret prefix.'),
   secretPrefixes: z.array(z.string()).optional().describe('Vault path prefixes the team may read (default: "<team>/").'),
   firewallGroups: z.array(z.string()).default([]).describe('Firewall groups only this team may use, on top of the global list.'),
+  notify: z.array(TeamNotifyEndpointSchema).max(8).default([]).describe('Where the transitions of the team\'s jobs are posted, on top of the platform\'s endpoints.'),
 });
 
 const PlacementMatch = z.strictObject({

@@ -5,7 +5,8 @@
  * `nomadguard_reconcile_total{controller,result}`, `nomadguard_reconcile_errors_total{controller}`,
  * `nomadguard_reconcile_time_seconds{controller}`, `nomadguard_active_workers{controller}`,
  * `nomadguard_workqueue_depth{name}`; plus `nomadguard_jobs{phase}`, `nomadguard_source_healthy{source}` and
- * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...).
+ * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...),
+ * `nomadguard_notifications_total{result}` (sent, failed, dropped).
  * Every label combination known up front is set to 0 at construction, so series exist before the first event.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -24,6 +25,7 @@ export class OperatorMetrics {
   private readonly jobs: Gauge<'phase'>;
   private readonly sourceHealthy: Gauge<'source'>;
   private readonly passErrors: Counter<'reason'>;
+  private readonly notifications: Counter<'result'>;
 
   constructor(registry: Registry = new Registry(), controllers: readonly string[] = ['job']) {
     this.registry = registry;
@@ -40,6 +42,7 @@ export class OperatorMetrics {
     this.queueDepth = new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers: [registry] });
     this.jobs = new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: ['phase'], registers: [registry] });
     this.passErrors = new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: ['reason'], registers: [registry] });
+    this.notifications = new Counter({ name: 'nomadguard_notifications_total', help: 'Notifications by how they ended: sent, failed (refused or out of attempts), dropped (queue full or shutdown).', labelNames: ['result'], registers: [registry] });
     this.sourceHealthy = new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: ['source'], registers: [registry] });
 
     for (const controller of controllers) {
@@ -49,6 +52,7 @@ export class OperatorMetrics {
       this.queueDepth.set({ name: controller }, 0);
     }
     for (const phase of JOB_PHASES) this.jobs.set({ phase }, 0);
+    for (const result of ['sent', 'failed', 'dropped']) this.notifications.inc({ result }, 0);
   }
 
   /** Counts one finished reconcile and its duration. */
@@ -73,6 +77,11 @@ export class OperatorMetrics {
   /** Counts one failed pass. */
   countPassError(reason: string): void {
     this.passErrors.inc({ reason });
+  }
+
+  /** Counts one notification that ended. */
+  countNotification(result: 'sent' | 'failed' | 'dropped'): void {
+    this.notifications.inc({ result });
   }
 
   setSourceHealthy(source: string, healthy: boolean): void {
