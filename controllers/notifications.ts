@@ -69,6 +69,8 @@ export class Notifier {
   private readonly sender: WebhookSender;
   private live = false;
   private readonly pending = new Set<string>();
+  /** Spec path -> the key whose Invalid was posted: a spec reported under its job and its path posts once. */
+  private readonly invalidSpecs = new Map<string, string>();
 
   constructor(
     private readonly config: NotificationsConfig,
@@ -91,7 +93,13 @@ export class Notifier {
   /** A status changed; `team` is the team of its spec, when known. Returns at once. */
   observe(key: string, status: JobStatus, team?: string): void {
     const t = this.tracker.observe(key, status, !this.live || this.pending.has(key));
+    if (status.phase !== 'Invalid') this.dropInvalid(key);
     if (!t) return;
+    if (t.event === 'Invalid' && status.spec) {
+      const by = this.invalidSpecs.get(status.spec);
+      if (by !== undefined && by !== key) return;
+      this.invalidSpecs.set(status.spec, key);
+    }
     const body = notificationBody(status, t, { at: new Date(this.deps.clock.now()).toISOString(), team, cluster: this.deps.cluster, dashboardUrl: this.config.dashboardUrl });
     for (const e of this.endpointsFor(t.event, team)) {
       this.sender.enqueue({ id: e.id, url: e.url }, renderNotification(body, e.format));
@@ -115,6 +123,11 @@ export class Notifier {
   forget(key: string): void {
     this.tracker.forget(key);
     this.pending.delete(key);
+    this.dropInvalid(key);
+  }
+
+  private dropInvalid(key: string): void {
+    for (const [spec, by] of this.invalidSpecs) if (by === key) this.invalidSpecs.delete(spec);
   }
 
   /** Waits up to `flushMs` for queued notifications, then stops. */

@@ -27,6 +27,7 @@ export function notifyUrlProblem(url: string): string | undefined {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'expected an http:// or https:// URL';
   if (parsed.username || parsed.password) return 'credentials in a notification URL are not allowed; put a token in the path (through urlEnv) instead';
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\s\u0000-\u001f\u007f]/.test(url)) return 'a notification URL may not contain spaces or control characters';
   return undefined;
 }

@@ -40,6 +40,7 @@ function explain(s: JobStatus): { reason?: string; message?: string } {
 
 /** One line, no control characters, at most `limit` characters. */
 export function oneLine(text: string, limit = MESSAGE_LIMIT): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
 }

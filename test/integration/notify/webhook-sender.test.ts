@@ -2,44 +2,14 @@
  * The sender against a real HTTP receiver on loopback, on a FakeClock: retries wait on the clock, so a
  * retry that is not due cannot happen, and no test sleeps.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebhookSender, retryAfterMs, type DeliveryResult } from '../../../lib/adapters/notify-http/webhook-sender';
 import { FakeClock } from '../../../lib/runtime/clock';
 import { seededRandom } from '../../../lib/runtime/random';
+import { startReceiver, type Receiver, type ReceiverAnswer } from '../../helpers/http-receiver';
 
-interface Receiver {
-  url: string;
-  bodies: string[];
-  /** Answers, in order; the last one repeats. `hang` never answers. */
-  answers: Array<{ status: number; headers?: Record<string, string> } | 'hang'>;
-  close(): Promise<void>;
-}
-
-async function receiver(answers: Receiver['answers'] = [{ status: 200 }]): Promise<Receiver> {
-  const bodies: string[] = [];
-  const hanging: http.ServerResponse[] = [];
-  const r: Receiver = { url: '', bodies, answers, close: async () => undefined };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks).toString('utf8'));
-      const a = r.answers.length > 1 ? r.answers.shift() : r.answers[0];
-      if (a === 'hang' || a === undefined) {
-        hanging.push(res);
-        return;
-      }
-      res.writeHead(a.status, a.headers).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T0K3N`;
-  r.close = async () => {
-    for (const res of hanging) res.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+async function receiver(answers: ReceiverAnswer[] = [{ status: 200 }]): Promise<Receiver> {
+  const r = await startReceiver(answers);
+  r.url = `${r.url}hooks/T0K3N`;
   return r;
 }
 
@@ -91,7 +61,6 @@ describe('WebhookSender', () => {
     rcv = await receiver([{ status: 503 }, { status: 503 }, { status: 200 }]);
     const s = make();
     s.enqueue({ id: 'e', url: rcv.url }, '{"n":1}');
-    const r = rcv;
     await until(() => waits.length === 1, 'the first backoff');
     expect(waits[0]).toBeLessThan(1000); // the first retry waits below the base
     await clock.advance(waits[0] - 1);
@@ -110,7 +79,6 @@ describe('WebhookSender', () => {
     rcv = await receiver([{ status: 429, headers: { 'retry-after': '7' } }, { status: 204 }]);
     const s = make();
     s.enqueue({ id: 'e', url: rcv.url }, '{}');
-    const r = rcv;
     await until(() => waits.length === 1, 'the wait');
     expect(waits).toEqual([7000]);
     await clock.advance(6999);
