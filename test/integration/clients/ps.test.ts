@@ -167,6 +167,24 @@ describe('nomadguard ps', () => {
     expect(noStats.nomad).toEqual(rest1);
   });
 
+  it('a node list or a Consul the token may not read degrades the view instead of failing it', async () => {
+    sim.fault({ route: 'GET /v1/nodes', kind: 'error', status: 403, body: 'Permission denied', count: 1 });
+    const noNodes = await run(['ps', '--json', '--no-stats', 'cerebro'], env, clock);
+    expect(noNodes.code).toBe(0);
+    expect(noNodes.err).toMatch(/^nomadguard ps: warning: nodes unavailable \(datacenters from Consul\): .*Permission denied/);
+    expect(new Set((JSON.parse(noNodes.out) as PsRow[]).map((r) => r.datacenter))).toEqual(new Set(['dc1', 'dc2']));
+    sim.fault({ api: 'consul', route: 'ALL', kind: 'error', status: 403, body: 'ACL not found' });
+    try {
+      const noConsul = await run(['ps', '--json', '--no-stats', 'flaky'], env, clock);
+      expect(noConsul.code).toBe(0);
+      expect(noConsul.err).toMatch(/warning: Consul health unavailable/);
+      const rows = JSON.parse(noConsul.out) as PsRow[];
+      expect(rows.every((r) => r.consulHealth === null && !r.flags.includes('unregistered') && !r.flags.includes('unhealthy'))).toBe(true);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('reads the cluster from --config', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ng-ps-'));
     try {
