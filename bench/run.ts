@@ -10,6 +10,7 @@ import * as specPipeline from './spec-pipeline';
 import * as noopPass from './noop-pass';
 import * as policyRules from './policy-rules';
 import * as simJobsList from './sim-jobs-list';
+import * as ps from './ps';
 
 /** A benchmark module. */
 export interface BenchModule {
@@ -22,6 +23,7 @@ export const MODULES: ReadonlyArray<readonly [string, BenchModule]> = [
   ['noop-pass', noopPass],
   ['policy-rules', policyRules],
   ['sim-jobs-list', simJobsList],
+  ['ps', ps],
 ];
 
 /** Where results are written: the source bench/ folder (this file runs from dist/bench/). */

@@ -16,6 +16,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Time source for commands that show or wait on time; SystemClock when absent. */
   clock?: Clock;
+  /** stdout is a terminal (colours allowed); false when absent. */
+  stdoutIsTTY?: boolean;
 }
 
 /** A command module: adds its sub-command (with `--help` text) to the program. */

@@ -25,6 +25,7 @@ import type {
   Namespace,
   NodeListStub,
 } from '../core/nomad/types';
+import type { AllocResourceUsage } from '../core/nomad/alloc-stats';
 
 /** What the connected Nomad can do, derived once from its version (`/v1/agent/self`). */
 export interface NomadCapabilities {
@@ -71,6 +72,25 @@ export interface ListJobsOptions extends BlockingOptions {
   /** go-bexpr filter evaluated by the server per job. */
   filter?: string;
   /** Page size for pagination (server default when unset). */
+  perPage?: number;
+}
+
+/**
+ * Options of `listAllocations` (`GET /v1/allocations`). Pagination is followed to the end.
+ * Nomad evaluates `filter` against each full allocation, its embedded `Job` included, before it makes
+ * the stub (nomad/alloc_endpoint.go `Alloc.List`, nomad/state/paginator `Paginator.next`), so
+ * `Job.Meta["k"]` selects by job meta. A selector missing from an allocation (a Meta key it lacks) is an
+ * evaluation error there, a 400 for the whole list: guard map keys with `"k" in Job.Meta and ...`.
+ */
+export interface ListAllocationsOptions extends BlockingOptions {
+  /** Default: the client's namespace; `*` = all namespaces the token may read jobs in. */
+  namespace?: string;
+  /** Allocation ID prefix. */
+  prefix?: string;
+  /** Include `AllocatedResources` in each stub (`resources=true`). */
+  resources?: boolean;
+  /** go-bexpr filter evaluated by the server per allocation. */
+  filter?: string;
   perPage?: number;
 }
 
@@ -137,6 +157,13 @@ export interface NomadApi {
   untagVersion(ns: string, id: string, name: string): Promise<JobTagResponse>;
   /** Allocations of a job (`[]` when none or unknown). */
   jobAllocations(ns: string, id: string, opts?: BlockingOptions & { all?: boolean }): Promise<Indexed<AllocListStub[]>>;
+  /** Allocations across a namespace (or `*`), filtered by the server; `index` is the first page's. */
+  listAllocations(opts?: ListAllocationsOptions): Promise<Indexed<AllocListStub[]>>;
+  /**
+   * The client's latest resource usage of an allocation (`GET /v1/client/allocation/:id/stats`, forwarded
+   * by the server to the allocation's node); NotFoundError when no client knows it (not running there).
+   */
+  allocationStats(id: string, opts?: { namespace?: string; task?: string }): Promise<AllocResourceUsage>;
   /** Latest deployment of a job, or undefined when it has none. */
   jobDeployment(ns: string, id: string): Promise<Deployment | undefined>;
   /** Job summary; NotFoundError for an unknown job. */

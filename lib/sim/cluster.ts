@@ -1098,6 +1098,17 @@ export class Cluster {
     return Math.max(this.now(), ...Object.values(a.checkRuns).map((r) => r.passAt));
   }
 
+  /**
+   * Writes a change made to an allocation from outside the scheduler (lib/sim/task-incidents.ts): a new
+   * allocs index and event, its services deregistered from Consul when `deregister`, the job status again.
+   */
+  allocUpdatedByClient(a: SimAlloc, deregister: boolean): void {
+    if (deregister) this.registry.deregisterAlloc(a.ID);
+    this.allocChanged(a, 'AllocationUpdated');
+    const rec = this.jobs.get(jobKey(a.Namespace, a.JobID));
+    if (rec) this.refreshJobStatus(rec, 'AllocationUpdated');
+  }
+
   // ---------------------------------------------------------------- job status
 
   /** Recomputes the job's status; a change is published as a Job event typed by the write that caused it. */

@@ -70,10 +70,16 @@ function selectorPath(sel: string): string[] {
   return parts;
 }
 
-function lookup(item: unknown, path: string[]): unknown {
+/** A selector that names nothing in the item, in strict mode. */
+export class MissingSelectorError extends Error {}
+
+function lookupIn(item: unknown, path: string[], strict: boolean): unknown {
   let cur: unknown = item;
   for (const p of path) {
-    if (cur === null || cur === undefined || typeof cur !== 'object') return undefined;
+    if (cur === null || cur === undefined || typeof cur !== 'object' || (strict && !Object.prototype.hasOwnProperty.call(cur, p))) {
+      if (strict) throw new MissingSelectorError(`error finding value in datum: couldn't find key ${JSON.stringify(p)}`);
+      return undefined;
+    }
     cur = (cur as Record<string, unknown>)[p];
   }
   return cur;
@@ -83,8 +89,21 @@ function asText(v: unknown): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
+/** How `compileFilter` treats a selector missing from an item. */
+export interface FilterOptions {
+  /**
+   * Throw MissingSelectorError instead of reading the zero value, as go-bexpr does when its evaluator is
+   * made without `WithUnknownValue` (go-bexpr evaluate.go `evaluateMatchExpression`; Nomad's paginator
+   * makes it so, nomad/state/paginator/paginator.go `NewPaginator`). `and`/`or` still stop early, so a
+   * guard (`"k" in Meta and Meta["k"] == "v"`) keeps the right side from being read.
+   */
+  strict?: boolean;
+}
+
 /** Compiles `expr`; throws an Error describing the first syntax problem. */
-export function compileFilter(expr: string): Predicate {
+export function compileFilter(expr: string, opts: FilterOptions = {}): Predicate {
+  const strict = opts.strict === true;
+  const lookup = (item: unknown, path: string[]): unknown => lookupIn(item, path, strict);
   const toks = tokenize(expr);
   let pos = 0;
   const peek = (): Tok | undefined => toks[pos];

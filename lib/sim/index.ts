@@ -13,6 +13,7 @@ import { ApiServer, HttpError, type SimRequest } from './http-server';
 import { installNomadApi } from './nomad-api';
 import { buildNodes, type SimNode } from './nodes';
 import { Prng } from './prng';
+import { applyTaskIncident, TASK_INCIDENTS, type TaskIncident } from './task-incidents';
 
 /** Fault and timing options, re-exported for callers of `Simulator.start`. */
 export type { FaultSpec } from './faults';
@@ -163,6 +164,17 @@ export class Simulator {
     return this.cluster.seedJobs(jobs);
   }
 
+  /**
+   * A running allocation's task restarts, is OOM-killed, fails, or its services leave Consul
+   * (lib/sim/task-incidents.ts). `allocId` may be a prefix of 8 or more characters.
+   */
+  allocIncident(allocId: string, kind: TaskIncident, task?: string): string {
+    const a = this.cluster.allocs.get(allocId) ?? (allocId.length >= 8 ? [...this.cluster.allocs.values()].find((x) => x.ID.startsWith(allocId)) : undefined);
+    if (!a) throw new Error(`no allocation ${allocId}`);
+    applyTaskIncident(this.cluster, a, kind, task);
+    return a.ID;
+  }
+
   /** Stops both APIs and every timer. */
   async stop(): Promise<void> {
     this.cluster.transitions.clear();
@@ -221,6 +233,15 @@ export class Simulator {
       if (typeof b.namespace !== 'string' && !Array.isArray(b.namespace)) throw new HttpError(400, 'namespace is required');
       const t = this.acl.create({ namespace: b.namespace as string | string[], policy: b.policy === 'read' ? 'read' : 'write', name: typeof b.name === 'string' ? b.name : undefined });
       return { json: { AccessorID: t.AccessorID, SecretID: t.SecretID } };
+    });
+    server.route('POST', '/_sim/alloc-incident', async (r) => {
+      const b = await body(r);
+      if (typeof b.alloc !== 'string' || !TASK_INCIDENTS.includes(b.kind as TaskIncident)) throw new HttpError(400, `alloc (string) and kind (${TASK_INCIDENTS.join('|')}) are required`);
+      try {
+        return { json: { ID: this.allocIncident(b.alloc, b.kind as TaskIncident, typeof b.task === 'string' ? b.task : undefined) } };
+      } catch (err) {
+        throw new HttpError(400, (err as Error).message);
+      }
     });
     server.route('GET', '/_sim/nodes', () => ({ json: this.cluster.nodes.map((n) => ({ ID: n.ID, Name: n.Name, Datacenter: n.Datacenter, Address: n.Address, Prefix: n.Prefix, Meta: n.Meta, NodeClass: n.NodeClass })) }));
   }

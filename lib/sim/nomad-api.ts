@@ -7,12 +7,13 @@ import type { Job, JobPlanResponse } from '../core/nomad/types';
 import type { Clock } from '../runtime/clock';
 import type { AclStore, Capability } from './acl';
 import { allocFull, allocStub, type SimAlloc } from './alloc-render';
+import { filterAllocs, installClientAllocRoutes } from './alloc-list';
 import { blockingParams, blockOn } from './blocking';
 import { multiError, validateJob } from './canonicalize';
 import { renderEval, specChanged, type Cluster } from './cluster';
 import { jobDiff, type GroupUpdates } from './diff';
 import { filterFrame, parseTopics, type EventFilter } from './events';
-import { compileFilter, type Predicate } from './filter';
+import { compileFilter, type FilterOptions, type Predicate } from './filter';
 import { HttpError, type ApiServer, type Reply, type SimRequest } from './http-server';
 import { nodeFull, nodeStub } from './nodes';
 import { Prng } from './prng';
@@ -54,11 +55,11 @@ function goBoolParam(q: URLSearchParams, name: string, label = `"${name}"`): boo
   throw new HttpError(500, `Failed to parse value of ${label} (${v}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
-function filterOf(q: URLSearchParams): Predicate | undefined {
+function filterOf(q: URLSearchParams, opts?: FilterOptions): Predicate | undefined {
   const f = q.get('filter');
   if (!f) return undefined;
   try {
-    return compileFilter(f);
+    return compileFilter(f, opts);
   } catch (err) {
     throw new HttpError(400, `failed to read filter expression: ${(err as Error).message}`);
   }
@@ -492,13 +493,12 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
     const nsSet = new Set(allowedNamespaces(r, 'read-job'));
     const prefix = r.query.get('prefix') ?? '';
     const withRes = boolParam(r.query, 'resources');
-    const pred = filterOf(r.query);
+    const pred = filterOf(r.query, { strict: true });
     const res = await block(r, () => ({
       index: cluster.tableIndex('allocs'),
       list: [...cluster.allocs.values()].filter((a) => nsSet.has(a.Namespace) && a.ID.startsWith(prefix)),
     }));
-    const stubs = res.list.map((a) => allocStub(a, withRes)).filter((s) => !pred || pred(s));
-    return ok(stubs, res.index);
+    return ok(filterAllocs(res.list, pred).map((a) => allocStub(a, withRes)), res.index);
   });
   server.route('GET', '/v1/deployment/:id', async (r) => {
     const res = await block(r, () => {
@@ -521,6 +521,8 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
     const res = await block(r, () => ({ index: cluster.tableIndex('deployment'), list: [...cluster.deployments.values()].filter((d) => nsSet.has(d.Namespace)) }));
     return ok(res.list, res.index);
   });
+
+  installClientAllocRoutes(server, { cluster, acl, clock });
 
   // ------------------------------------------------------------ event stream
   /**

@@ -19,6 +19,7 @@ import type {
   Namespace,
   NodeListStub,
 } from '../../core/nomad/types';
+import type { AllocResourceUsage } from '../../core/nomad/alloc-stats';
 import { ApiError, ForbiddenError, NotFoundError, TimeoutError, UnavailableError } from '../../ports/errors';
 import type {
   BlockingOptions,
@@ -27,6 +28,7 @@ import type {
   EventStreamOptions,
   Indexed,
   JobVersions,
+  ListAllocationsOptions,
   ListJobsOptions,
   NomadApi,
   NomadCapabilities,
@@ -115,16 +117,31 @@ export class NomadHttpClient implements NomadApi {
   }
 
   async listJobs(opts: ListJobsOptions = {}): Promise<Indexed<JobListStub[]>> {
-    const { query: blockingQuery, timeoutMs } = this.blocking(opts);
     const base = this.q({ prefix: opts.prefix || undefined, meta: opts.meta ? 'true' : undefined, filter: opts.filter || undefined, per_page: opts.perPage }, opts.namespace);
-    let items: JobListStub[] = [];
+    return this.pages<JobListStub>('/v1/jobs', base, opts);
+  }
+
+  async listAllocations(opts: ListAllocationsOptions = {}): Promise<Indexed<AllocListStub[]>> {
+    const base = this.q({ prefix: opts.prefix || undefined, resources: opts.resources ? 'true' : undefined, filter: opts.filter || undefined, per_page: opts.perPage }, opts.namespace);
+    return this.pages<AllocListStub>('/v1/allocations', base, opts);
+  }
+
+  async allocationStats(id: string, opts: { namespace?: string; task?: string } = {}): Promise<AllocResourceUsage> {
+    const { data } = await this.get<AllocResourceUsage>(`/v1/client/allocation/${seg(id)}/stats`, this.q({ task: opts.task || undefined }, opts.namespace));
+    return data;
+  }
+
+  /** A paginated list read to its last page (`X-Nomad-NextToken`); only the first page blocks. */
+  private async pages<T>(route: string, base: Record<string, QueryValue>, opts: BlockingOptions): Promise<Indexed<T[]>> {
+    const { query: blockingQuery, timeoutMs } = this.blocking(opts);
+    let items: T[] = [];
     let index = 0;
     let nextToken: string | undefined;
     let first = true;
     const seen = new Set<string>();
     do {
       const query = { ...base, ...(first ? blockingQuery : {}), next_token: nextToken };
-      const res = await this.transport.json<JobListStub[] | null>({ method: 'GET', path: '/v1/jobs', query, retry: 'idempotent', timeoutMs: first ? timeoutMs : undefined, signal: opts.signal });
+      const res = await this.transport.json<T[] | null>({ method: 'GET', path: route, query, retry: 'idempotent', timeoutMs: first ? timeoutMs : undefined, signal: opts.signal });
       if (first) index = res.index ?? 0;
       first = false;
       // One page (the usual case) is used as parsed; later pages are appended without spreading.
@@ -133,7 +150,7 @@ export class NomadHttpClient implements NomadApi {
       else for (const s of page) items.push(s);
       nextToken = res.headers['x-nomad-nexttoken'] || undefined;
       if (nextToken !== undefined) {
-        if (seen.has(nextToken)) throw new UnavailableError({ service: 'nomad', method: 'GET', route: '/v1/jobs', status: res.status, serverMessage: 'pagination token repeated' });
+        if (seen.has(nextToken)) throw new UnavailableError({ service: 'nomad', method: 'GET', route, status: res.status, serverMessage: 'pagination token repeated' });
         seen.add(nextToken);
       }
     } while (nextToken !== undefined);

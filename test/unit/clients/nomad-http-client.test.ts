@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { BlockingQuery } from '../../../lib/adapters/http/blocking-index';
 import { NomadHttpClient } from '../../../lib/adapters/nomad-http/nomad-http-client';
 import { ConsulHttpClient } from '../../../lib/adapters/consul-http/consul-http-client';
-import { ForbiddenError, TimeoutError, UnavailableError } from '../../../lib/ports/errors';
+import { ForbiddenError, NotFoundError, TimeoutError, UnavailableError } from '../../../lib/ports/errors';
 import type { EventStreamFrame } from '../../../lib/ports/nomad-api';
 import { FakeClock } from '../../../lib/runtime/clock';
 import { drop, reply, TinyServer, waitFor } from './tiny-server';
@@ -42,6 +42,27 @@ describe('NomadHttpClient (scripted server)', () => {
     expect(urls[1].searchParams.get('next_token')).toBe('c');
     expect(urls[1].searchParams.get('index')).toBeNull();
     expect(urls[2].searchParams.get('next_token')).toBe('e');
+  });
+
+  it('lists allocations across namespaces with resources and a filter, page by page; reads client stats with 404 as NotFoundError', async () => {
+    server.next(
+      reply(200, [{ ID: 'a1' }], { 'X-Nomad-Index': '70', 'X-Nomad-NextToken': 'a2' }),
+      reply(200, [{ ID: 'a2' }], { 'X-Nomad-Index': '70' }),
+      reply(200, { ResourceUsage: null, Tasks: { app: { ResourceUsage: null, Timestamp: 1, Pids: null } }, Timestamp: 1 }),
+      reply(404, 'Unknown allocation "zz"', { 'Content-Type': 'text/plain' }),
+    );
+    const res = await nomad.listAllocations({ namespace: '*', resources: true, filter: 'JobID == "web"' });
+    expect(res).toEqual({ items: [{ ID: 'a1' }, { ID: 'a2' }], index: 70 });
+    const urls = server.seen.map((s) => new URL(s.url, 'http://x'));
+    expect(urls[0].pathname).toBe('/v1/allocations');
+    expect(Object.fromEntries(urls[0].searchParams)).toEqual({ namespace: '*', resources: 'true', filter: 'JobID == "web"' });
+    expect(urls[1].searchParams.get('next_token')).toBe('a2');
+    const stats = await nomad.allocationStats('a1', { namespace: 'es' });
+    expect(Object.keys(stats.Tasks ?? {})).toEqual(['app']);
+    const statsUrl = new URL(server.seen[2].url, 'http://x');
+    expect(statsUrl.pathname).toBe('/v1/client/allocation/a1/stats');
+    expect(statsUrl.searchParams.get('namespace')).toBe('es');
+    await expect(nomad.allocationStats('zz')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('a blocking job list resets to index 0 when the server index goes backwards', async () => {

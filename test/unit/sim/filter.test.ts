@@ -26,3 +26,14 @@ test('syntax errors are reported', () => {
   expect(() => compileFilter('')).toThrow(/empty/);
   expect(() => compileFilter('ID == "a" garbage')).toThrow(/unexpected/);
 });
+
+test('strict: a selector the item lacks is an error, unless a guard before it stops the evaluation', () => {
+  const strict = (expr: string): boolean => compileFilter(expr, { strict: true })(stub);
+  expect(() => strict('Meta["missing"] == "x"')).toThrow(/couldn't find key "missing"/);
+  expect(() => strict('Nothing.Here == "x"')).toThrow(/couldn't find key "Nothing"/);
+  expect(strict('"missing" in Meta and Meta["missing"] == "x"')).toBe(false);
+  expect(strict('Namespace == "apps" or Meta["missing"] == "x"')).toBe(true);
+  expect(strict('"owner" in Meta and Meta["owner"] == "platform"')).toBe(true);
+  expect(compileFilter('"k" in Meta and Meta["k"] == "v"', { strict: true })({ Meta: null })).toBe(false);
+  expect(() => compileFilter('Meta["k"] == "v"', { strict: true })({ Meta: null })).toThrow();
+});
