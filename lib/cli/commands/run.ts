@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { buildOperatorDeps, CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
+import { webhookSecret, webhookTarget } from '../../../controllers/webhooks';
+import { createWebhookEndpoint } from '../../server/webhook-endpoint';
 import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 
@@ -77,12 +79,20 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           ctx.exitCode = ONCE_EXIT[r.outcome];
           return;
         }
+        let secret: string | undefined;
+        try {
+          secret = webhookSecret(deps.config, ctx.env, ctx.cwd);
+        } catch (e) {
+          if (e instanceof WiringError) throw new CliError(e.message);
+          throw e;
+        }
         const op = startOperator(deps);
+        const webhooks = createWebhookEndpoint({ secret, target: webhookTarget(op), logger });
         let server: { url: string; close(): Promise<void> } | undefined;
         if (opts.listen && opts.listen !== 'off') {
           try {
             const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
-            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts });
+            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks });
           } catch (e) {
             await op.stop();
             throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
