@@ -22,7 +22,6 @@
  * | another event, a tag, another branch, another repository, `after` already processed | 200 ignored, with the reason |
  * | a push to the followed branch | 202 accepted: a pass is asked for |
  */
-import type { Logger } from 'pino';
 import { BodyTooLarge, isJson, readLimited } from './body';
 import { originAllowed, type HostPolicy } from './host-policy';
 import { isNullCommit, isWebhookProvider, loggableId, parsePush, PROVIDER_HEADERS, readDeliveryHead, RecentDeliveries, sameRepository, verifyDelivery, WEBHOOK_PROVIDERS, type WebhookProvider } from './webhooks';
@@ -47,11 +46,18 @@ export interface WebhookTarget {
   push(push: WebhookPush): void;
 }
 
+/** Where the endpoint logs (a pino logger fits). */
+export interface WebhookLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
 export interface WebhookEndpointOptions {
   /** The shared secret; without one every delivery is refused with 503. */
   secret?: string;
   target: WebhookTarget;
-  logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  logger?: WebhookLogger;
   /** The largest body read (default {@link MAX_WEBHOOK_BODY_BYTES}). */
   maxBodyBytes?: number;
   /** How many delivery IDs are remembered against replays (default 1,000). */
