@@ -13,7 +13,7 @@
  * | `Origin` of another site, `Sec-Fetch-Site` cross-site or same-site | 403 |
  * | no event header of the provider | 400 |
  * | no signature / token header | 401, logged |
- * | not `Content-Type: application/json` | 415 |
+ * | not `Content-Type: application/json` (GitHub, Gitea: or a form with the JSON in `payload`) | 415 |
  * | body above the limit | 413 |
  * | signature or token wrong for the raw body | 401, logged (provider, delivery ID, remote address; never the body or the credential) |
  * | delivery ID seen before (a replay) | 200 ignored |
@@ -89,6 +89,11 @@ export const WEBHOOK_SECRET_HELP = 'set webhooks.secretFile (or webhooks.secret)
 const COMMON = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' };
 const json = (body: unknown, status: number): Response => new Response(`${JSON.stringify(body, null, 2)}\n`, { status, headers: COMMON });
 
+/** True for `application/x-www-form-urlencoded` (any parameters). */
+function isForm(contentType: string | null): boolean {
+  return contentType !== null && contentType.split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
 /** The answer of a delivery that asks for no pass. */
 export interface WebhookIgnored {
   result: 'ignored';
@@ -127,7 +132,11 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): WebhookE
       log?.warn(who, `webhook refused: no ${names.credential} header`);
       return json({ error: `the ${names.credential} header is missing` }, 401);
     }
-    if (!isJson(request.headers.get('content-type'))) return json({ error: 'a webhook must be sent as Content-Type: application/json' }, 415);
+    const contentType = request.headers.get('content-type');
+    // GitHub and Gitea may also send the JSON as the `payload` field of a form (GitHub's default); the
+    // signature covers the raw form body. A browser's cross-site form cannot carry the signature header.
+    const form = provider !== 'gitlab' && isForm(contentType);
+    if (!isJson(contentType) && !form) return json({ error: `a ${provider} webhook must be sent as Content-Type: application/json${provider === 'gitlab' ? '' : ' (or a form)'}` }, 415);
     let body: Uint8Array;
     try {
       body = await readLimited(request, maxBody);
@@ -143,9 +152,10 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): WebhookE
     if (delivery !== undefined && recent.seenBefore(`${provider}:${delivery}`)) return ignored('this delivery was received before', who);
     let payload: unknown;
     try {
-      payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+      payload = JSON.parse(form ? (new URLSearchParams(text).get('payload') ?? '') : text);
     } catch {
-      return json({ error: 'the body is not JSON' }, 400);
+      return json({ error: form ? 'the form has no JSON payload field' : 'the body is not JSON' }, 400);
     }
     if (names.ping !== undefined && head.event === names.ping) {
       log?.info(who, 'webhook ping');

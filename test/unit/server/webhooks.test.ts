@@ -170,6 +170,18 @@ describe('push webhooks', () => {
     expect(target.pushes).toHaveLength(1);
   });
 
+  it.each(['github', 'gitea'] as const)('%s: a push sent as a form (the JSON in its payload field) is verified over the raw form body', async (provider) => {
+    const { send, target } = setUp();
+    const form = new URLSearchParams({ payload: fixture(provider === 'github' ? 'github-push.json' : 'gitea-push.json') }).toString();
+    const init = delivery(provider, form, { extra: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await send(provider, init)).status).toBe(202);
+    expect(target.pushes).toHaveLength(1);
+    const forged = delivery(provider, form, { id: 'forged', secret: 'guess', extra: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await send(provider, forged)).status).toBe(401);
+    const noPayload = 'other=1';
+    expect((await send(provider, delivery(provider, noPayload, { id: 'no-payload', extra: { 'content-type': 'application/x-www-form-urlencoded' } }))).status).toBe(400);
+  });
+
   it('answers a GitHub ping without a pass, and ignores events that are not pushes', async () => {
     const { send, target } = setUp();
     const ping = await send('github', delivery('github', fixture('github-ping.json'), { event: 'ping' }));
@@ -214,7 +226,8 @@ describe('push webhooks', () => {
     const noEvent = delivery('github', body);
     delete (noEvent.headers as Record<string, string>)['x-github-event'];
     expect((await send('github', noEvent)).status).toBe(400);
-    expect((await send('github', delivery('github', body, { extra: { 'content-type': 'application/x-www-form-urlencoded' } }))).status).toBe(415);
+    expect((await send('github', delivery('github', body, { extra: { 'content-type': 'text/plain' } }))).status).toBe(415);
+    expect((await send('gitlab', delivery('gitlab', fixture('gitlab-push.json'), { extra: { 'content-type': 'application/x-www-form-urlencoded' } }))).status).toBe(415);
     expect((await send('github', delivery('github', body, { extra: { 'sec-fetch-site': 'cross-site' } }))).status).toBe(403);
     expect((await send('github', delivery('github', '{"ref": ', { id: 'broken' }))).status).toBe(400);
     expect(target.pushes).toEqual([]);
