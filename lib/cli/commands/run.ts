@@ -49,6 +49,8 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         '  0  everything converged\n' +
         '  1  an invalid spec, a failed or reverted deployment, or an error (Nomad, Consul or git)\n' +
         '  3  timed out while a deployment was still progressing\n' +
+        '\nWith --listen: push webhooks at POST /api/v1/webhooks/github|gitea|gitlab ask for a pass at once;\n' +
+        'their secret is webhooks.secretFile (or webhooks.secret) in the config, else $NOMADGUARD_WEBHOOK_SECRET.\n' +
         '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n',
     )
     .action(async (opts: RunOptions) => {
