@@ -65,7 +65,7 @@ async function world(): Promise<World> {
     hashes.set(`${r.job.Namespace}/${r.job.ID}`, r.hash);
   }
   sim.seedJobs(jobs);
-  const nomad = new NomadHttpClient({ address: sim.nomadUrl, backoff: { maxAttempts: 1 } });
+  const nomad = new NomadHttpClient({ address: sim.nomadUrl }); // retried: a list on a kept-alive socket the simulator closed while every spec rendered
   const { items } = await nomad.listJobs({ namespace: '*', meta: true });
   const records: Record<string, JobRecord> = {};
   for (const s of items) records[`${s.Namespace}/${s.ID}`] = { jobModifyIndex: s.JobModifyIndex, hash: hashes.get(`${s.Namespace}/${s.ID}`) ?? '', scheme: HASH_SCHEME, commit: head };
