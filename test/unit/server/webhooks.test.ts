@@ -162,6 +162,22 @@ describe('push webhooks', () => {
     expect(target.pushes).toHaveLength(1);
   });
 
+  it('logs a delivery ID only when it is a plain token', async () => {
+    const { send, lines } = setUp();
+    const body = fixture('github-push.json');
+    expect((await send('github', delivery('github', body, { id: `${'x'.repeat(300)}`, secret: 'guess' }))).status).toBe(401);
+    expect((await send('github', delivery('github', body, { id: 'a b\u00e9', secret: 'guess' }))).status).toBe(401);
+    expect(lines.map((l) => l.fields.delivery)).toEqual(['(malformed)', '(malformed)']);
+  });
+
+  it('a deletion of the followed branch asks for a pass (the pass reports the missing branch)', async () => {
+    const { send, target } = setUp();
+    const body = fixture('github-push.json').replace('"after": "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"', `"after": "${'0'.repeat(40)}"`);
+    target.processed = '0'.repeat(40);
+    expect((await send('github', delivery('github', body))).status).toBe(202);
+    expect(target.pushes).toEqual([expect.objectContaining({ branch: 'main', after: '0'.repeat(40) })]);
+  });
+
   it('remembers only verified deliveries: a forged ID does not make the real delivery a replay', async () => {
     const { send, target } = setUp();
     const body = fixture('github-push.json');
