@@ -139,6 +139,16 @@ export const TraefikConfigSchema = z.strictObject({
   certResolver: z.string().default('internal'),
 });
 
+/**
+ * Incoming push webhooks (`POST /api/v1/webhooks/{github,gitea,gitlab}`). One shared secret: the HMAC key
+ * of GitHub and Gitea, the token GitLab sends. `secretFile` (read at start, trimmed) or `secret`; when the
+ * config names neither, `NOMADGUARD_WEBHOOK_SECRET` is used; with no secret at all the endpoints answer 503.
+ */
+export const WebhooksSchema = z.strictObject({
+  secretFile: z.string().optional().describe('File holding the webhook secret (preferred over secret).'),
+  secret: z.string().min(1).optional().describe('The webhook secret itself; keep the config file private, or use secretFile.'),
+});
+
 /** The whole operator config. */
 export const OperatorConfigSchema = z.strictObject({
   apiVersion: z.literal('nomadguard/v1').default('nomadguard/v1'),
@@ -151,6 +161,7 @@ export const OperatorConfigSchema = z.strictObject({
   traefik: TraefikConfigSchema.prefault({}),
   policy: z.string().optional().describe('Path of the policy file; none means the open policy.'),
   notifications: NotificationsSchema.prefault({}).describe('Where job transitions (Degraded, Invalid, Stalled, Error, back to Healthy) are posted.'),
+  webhooks: WebhooksSchema.prefault({}),
 });
 
 /** A cluster, as resolved. */

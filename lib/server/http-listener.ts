@@ -92,6 +92,14 @@ function lazyBody(req: IncomingMessage, onFirstRead: () => void): ReadableStream
   );
 }
 
+/** The peer address of each request's connection, for the app's logs (a header could be forged). */
+const remoteAddresses = new WeakMap<Request, string>();
+
+/** The address the request came from, when it came through a listener. */
+export function remoteAddressOf(request: Request): string | undefined {
+  return remoteAddresses.get(request);
+}
+
 function hasBody(req: IncomingMessage): boolean {
   return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
 }
@@ -115,6 +123,7 @@ export async function listen(app: StatusApp, host = '127.0.0.1', port = 0, limit
           }
           const body = req.method !== 'GET' && req.method !== 'HEAD' && hasBody(req) ? lazyBody(req, () => { if (expectsContinue) res.writeContinue(); }) : undefined;
           const request = new Request(`${base}${req.url}`, { method: req.method, headers, body, ...(body ? { duplex: 'half' } : {}) } as RequestInit);
+          if (req.socket.remoteAddress) remoteAddresses.set(request, req.socket.remoteAddress);
           response = await app(request);
         }
       } catch {

@@ -7,6 +7,7 @@
  *   GET  /api/v1/status            OperatorStatus: every source and job
  *   GET  /api/v1/jobs/:ns/:job     one JobStatus, 404 when unknown
  *   POST /api/v1/sync              {"jobs": ["ns/job" | "job", ...]} or {"all": true}: resync now, bypassing backoff
+ *   POST /api/v1/webhooks/:provider  a signed push of GitHub, Gitea or GitLab: an incremental pass now (webhook-endpoint.ts)
  *   GET  /metrics                  Prometheus text exposition
  *
  * Every request is routed and checked before its body is read: the `Host` must name this listener (421
@@ -20,6 +21,8 @@ import { BodyTooLarge, isJson, readLimited } from './body';
 import { tokenMatches } from './bearer';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard';
 import { describeHosts, hostAllowed, originAllowed, type HostPolicy } from './host-policy';
+import { remoteAddressOf } from './http-listener';
+import { webhooksDisabled, type WebhookEndpoint } from './webhook-endpoint';
 
 /** What the HTTP API needs from a running operator. */
 export interface OperatorView {
@@ -43,6 +46,8 @@ export interface StatusAppOptions {
   maxBodyBytes?: number;
   /** The most job names one sync request may carry (default `MAX_SYNC_JOBS`). */
   maxSyncJobs?: number;
+  /** Push webhooks (`/api/v1/webhooks/:provider`); without it they answer 503. */
+  webhooks?: WebhookEndpoint;
 }
 
 /** Default body limit: a sync request of a thousand long job names fits. */
@@ -167,6 +172,8 @@ export function createStatusApp(view: OperatorView, options: StatusAppOptions = 
       if (method !== 'POST') return json({ error: 'use POST' }, 405);
       return sync(request, hosts);
     }
+    const hook = /^\/api\/v1\/webhooks\/([^/]+)$/.exec(path);
+    if (hook) return (options.webhooks ?? webhooksDisabled)(request, { provider: hook[1], hosts, remoteAddress: remoteAddressOf(request) });
     return json({ error: `no route ${method} ${path}` }, 404);
   };
 }

@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { buildOperatorDeps, CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
+import { webhookSecret, webhookTarget } from '../../../controllers/webhooks';
+import { createWebhookEndpoint } from '../../server/webhook-endpoint';
 import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 
@@ -47,6 +49,8 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         '  0  everything converged\n' +
         '  1  an invalid spec, a failed or reverted deployment, or an error (Nomad, Consul or git)\n' +
         '  3  timed out while a deployment was still progressing\n' +
+        '\nWith --listen: push webhooks at POST /api/v1/webhooks/github|gitea|gitlab ask for a pass at once;\n' +
+        'their secret is webhooks.secretFile (or webhooks.secret) in the config, else $NOMADGUARD_WEBHOOK_SECRET.\n' +
         '\nExamples:\n  nomadguard run --once --repo ./specs\n  nomadguard run --config /etc/nomadguard/nomadguard.yaml\n',
     )
     .action(async (opts: RunOptions) => {
@@ -77,12 +81,20 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           ctx.exitCode = ONCE_EXIT[r.outcome];
           return;
         }
+        let secret: string | undefined;
+        try {
+          secret = webhookSecret(deps.config, ctx.env, ctx.cwd);
+        } catch (e) {
+          if (e instanceof WiringError) throw new CliError(e.message);
+          throw e;
+        }
         const op = startOperator(deps);
+        const webhooks = createWebhookEndpoint({ secret, target: webhookTarget(op), logger });
         let server: { url: string; close(): Promise<void> } | undefined;
         if (opts.listen && opts.listen !== 'off') {
           try {
             const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
-            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts });
+            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks });
           } catch (e) {
             await op.stop();
             throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
