@@ -6,7 +6,7 @@ describe('notification config', () => {
   it('reads endpoints from the config and the policy, URLs from the environment', () => {
     const cfg = parseOperatorConfig('notifications:\n  dashboardUrl: https://ng.example.com/\n  endpoints:\n    - url: https://hooks.example.com/all\n    - urlEnv: MM_HOOK\n      format: slack\n      teams: [es]\n      events: [Degraded, Recovered]\n');
     if (!cfg.ok) throw new Error(JSON.stringify(cfg.diagnostics));
-    const pol = parsePolicy('teams:\n  es:\n    notify:\n      - urlEnv: ES_HOOK\n        format: slack\n');
+    const pol = parsePolicy('teams:\n  es:\n    notify:\n      - urlEnv: ES_HOOK\n        format: slack\n', 'policy.yaml');
     if (!pol.ok) throw new Error(JSON.stringify(pol.diagnostics));
     const routes = resolveEndpoints(cfg.config.notifications, pol.policy, { MM_HOOK: 'https://mm.example.com/hooks/abc', ES_HOOK: 'https://mm.example.com/hooks/es' });
     expect(routes.platform).toEqual([
