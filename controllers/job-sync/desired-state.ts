@@ -124,7 +124,8 @@ export class DesiredState {
     this.bySpec = next;
     this.version++;
     for (const k of this.rebuildIndex()) changedKeys.add(k);
-    for (const d of next.values()) if (poll.full || toRender.some((s) => s.path === d.spec)) for (const k of keysOf(d)) changedKeys.add(k);
+    const renderedPaths = new Set(toRender.map((s) => s.path));
+    for (const d of next.values()) if (poll.full || renderedPaths.has(d.spec)) for (const k of keysOf(d)) changedKeys.add(k);
     this.commit = poll.commit;
     this.healthy = poll.healthy;
     this.known = true;
