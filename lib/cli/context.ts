@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Clock } from '../runtime/clock';
+import type { CliStdio } from './stdio';
 
 export interface CliContext {
   stdout(text: string): void;
@@ -16,6 +17,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Time source for commands that show or wait on time; SystemClock when absent. */
   clock?: Clock;
+  /** Byte-level stdin/stdout/stderr and the terminal (`exec`); the process's own when absent. */
+  stdio?: CliStdio;
 }
 
 /** A command module: adds its sub-command (with `--help` text) to the program. */
