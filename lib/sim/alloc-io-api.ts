@@ -95,7 +95,7 @@ export function installAllocIo(server: ApiServer, deps: AllocIoDeps): void {
     res.writeHead(200, { 'Content-Type': plain ? 'text/plain' : 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     const file = logFileName(task, type);
-    const initial = taskLog(alloc, task, type as LogType, clock.now());
+    const initial = taskLog(alloc, task, type as LogType, cluster.now());
     // client/fs_endpoint.go findClosest: from the end the offset counts back (not before 0), from the start forward (not past the end).
     let sent = origin === 'end' ? Math.max(initial.length - Math.abs(offset), 0) : Math.min(Math.max(offset, 0), initial.length);
     const write = (chunk: string | Buffer): void => {
@@ -114,11 +114,12 @@ export function installAllocIo(server: ApiServer, deps: AllocIoDeps): void {
       return 'streamed';
     }
     void (async () => {
-      let nextBeat = clock.now() + LOG_HEARTBEAT_MS;
+      let nextBeat = cluster.now() + LOG_HEARTBEAT_MS;
       while (!r.signal.aborted && !res.writableEnded) {
         const a = cluster.allocs.get(alloc.ID);
         if (!a) break;
-        const now = clock.now();
+        // The simulated now: `settle()` may have run transitions (a stop) ahead of the clock.
+        const now = cluster.now();
         sendNew(taskLog(a, task, type as LogType, now));
         if (now >= nextBeat) {
           if (!plain) write('{}');

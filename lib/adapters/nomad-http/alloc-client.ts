@@ -20,7 +20,7 @@ import type { AllocListStub } from '../../core/nomad/types';
 import { ApiError, BadRequestError, ForbiddenError, NotFoundError, UnavailableError } from '../../ports/errors';
 import type { Indexed } from '../../ports/nomad-api';
 import type { ExecOptions, ExecSession, LogEvent, LogStreamOptions, NomadAllocApi } from '../../ports/nomad-alloc';
-import type { Clock } from '../../runtime/clock';
+import type { Clock, TimerHandle } from '../../runtime/clock';
 import { SystemClock } from '../../runtime/clock';
 import type { NomadConnection } from '../env-config';
 import { BasicAuth } from '../http/basic-auth';
@@ -197,6 +197,42 @@ export class NomadAllocClient implements NomadAllocApi {
     const ctx = { service: 'nomad' as const, method: 'GET', route };
     const redact = (t: string): string => this.transport.redact(t);
 
+    const clock = this.clock;
+    const send = (obj: unknown): void => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
+    };
+    let beat: TimerHandle | undefined;
+    // Listeners go on before the handshake completes: frames sent with the upgrade response arrive at once.
+    let code: number | undefined;
+    let settle: { resolve(code: number): void; reject(err: unknown): void } | undefined;
+    let outcome: { code?: number; error?: unknown } | undefined;
+    const finish = (o: { code?: number; error?: unknown }): void => {
+      if (outcome) return;
+      outcome = o;
+      if (beat) clock.clearTimeout(beat);
+      if (settle) {
+        if (o.error !== undefined) settle.reject(o.error);
+        else settle.resolve(o.code ?? 0);
+      }
+    };
+    ws.on('message', (raw: Buffer) => {
+      let frame: { stdout?: { data?: string }; stderr?: { data?: string }; exited?: boolean; result?: { exit_code?: number } };
+      try {
+        frame = JSON.parse(raw.toString('utf8')) as typeof frame;
+      } catch {
+        return;
+      }
+      if (frame.stdout?.data) opts.onStdout(Buffer.from(frame.stdout.data, 'base64'));
+      else if (frame.stderr?.data) opts.onStderr(Buffer.from(frame.stderr.data, 'base64'));
+      else if (frame.exited && frame.result) {
+        code = frame.result.exit_code ?? 0;
+        finish({ code });
+      }
+    });
+    ws.on('close', (closeCode: number, reasonBuf: Buffer) => {
+      if (code === undefined) finish({ error: closeError(closeCode, redact(reasonBuf.toString('utf8'))) });
+    });
+
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         ws.terminate();
@@ -216,48 +252,34 @@ export class NomadAllocClient implements NomadAllocApi {
         res.on('error', () => reject(failureFromResponse(ctx, res.statusCode ?? 0, '').error));
         ws.terminate();
       });
-      ws.once('error', (err: Error & { code?: string }) => {
+      ws.on('error', (err: Error & { code?: string }) => {
         opts.signal?.removeEventListener('abort', onAbort);
-        reject(failureFromNetwork(ctx, err.code, redact(err.message)).error);
+        const error = failureFromNetwork(ctx, err.code, redact(err.message)).error;
+        finish({ error });
+        reject(error);
       });
     });
 
-    const clock = this.clock;
-    const send = (obj: unknown): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
-    };
-    let beat = clock.setTimeout(function heartbeat() {
-      send({});
-      beat = clock.setTimeout(heartbeat, EXEC_HEARTBEAT_MS);
-    }, EXEC_HEARTBEAT_MS);
+    if (!outcome) {
+      beat = clock.setTimeout(function heartbeat() {
+        send({});
+        beat = clock.setTimeout(heartbeat, EXEC_HEARTBEAT_MS);
+      }, EXEC_HEARTBEAT_MS);
+    }
     const exitCode = new Promise<number>((resolve, reject) => {
-      let code: number | undefined;
+      settle = { resolve, reject };
+      if (outcome) {
+        if (outcome.error !== undefined) reject(outcome.error);
+        else resolve(outcome.code ?? 0);
+        return;
+      }
       const onAbort = (): void => {
-        reject(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+        finish({ error: opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted') });
         ws.terminate();
       };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      ws.on('message', (raw: Buffer) => {
-        let frame: { stdout?: { data?: string }; stderr?: { data?: string }; exited?: boolean; result?: { exit_code?: number } };
-        try {
-          frame = JSON.parse(raw.toString('utf8')) as typeof frame;
-        } catch {
-          return;
-        }
-        if (frame.stdout?.data) opts.onStdout(Buffer.from(frame.stdout.data, 'base64'));
-        else if (frame.stderr?.data) opts.onStderr(Buffer.from(frame.stderr.data, 'base64'));
-        else if (frame.exited && frame.result) {
-          code = frame.result.exit_code ?? 0;
-          resolve(code);
-        }
-      });
-      ws.on('error', () => undefined);
-      ws.once('close', (closeCode: number, reasonBuf: Buffer) => {
-        clock.clearTimeout(beat);
-        opts.signal?.removeEventListener('abort', onAbort);
-        if (code !== undefined) return;
-        reject(closeError(closeCode, redact(reasonBuf.toString('utf8'))));
-      });
+      if (opts.signal?.aborted) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+      ws.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
     });
     exitCode.catch(() => undefined);
     return {
@@ -266,8 +288,8 @@ export class NomadAllocClient implements NomadAllocApi {
       resize: (size) => send({ tty_size: { height: size.height, width: size.width } }),
       exitCode,
       close: () => {
-        clock.clearTimeout(beat);
-        ws.close(1000);
+        if (beat) clock.clearTimeout(beat);
+        if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000);
       },
     };
   }
