@@ -238,7 +238,7 @@ describe('nomadguard logs and exec', () => {
       expect(io.rawModes).toEqual([true, false]);
     });
 
-    it('a token without alloc-exec gets a clear message and exit 1; a stopped job has nothing to exec into', async () => {
+    it('a token without alloc-exec gets a clear message and exit 1', async () => {
       const logsOnly = sim.createToken({ namespace: 'es', policy: 'read', capabilities: ['read-logs'] });
       const r = await run(['exec', cerebro[0], '--', 'hostname'], { env: { ...env, NOMAD_TOKEN: logsOnly } });
       expect(r.code).toBe(1);
@@ -253,7 +253,7 @@ describe('nomadguard logs and exec', () => {
   });
 
   describe('logs -f', () => {
-    it('follows new lines as time passes and ends, exit 0, once the allocation stops', async () => {
+    it('follows new lines as time passes and ends, exit 0, once the allocation stops; exec then finds no running allocation', async () => {
       let out = '';
       let err = '';
       const done = main(['logs', '-f', cerebro[1]], { env, clock, stdout: (t) => (out += t), stderr: (t) => (err += t), signal: new AbortController().signal });
