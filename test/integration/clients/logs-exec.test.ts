@@ -46,6 +46,7 @@ function fakeStdio(opts: { tty?: boolean; input?: string[]; size?: { columns: nu
   return {
     stdio,
     rawModes,
+    resizeListeners: () => resizeFns.size,
     stdout: () => Buffer.concat(out).toString('utf8'),
     stderr: () => Buffer.concat(err).toString('utf8'),
     resize(next: { columns: number; rows: number }) {
@@ -236,6 +237,21 @@ describe('nomadguard logs and exec', () => {
       expect(r.code).toBe(0);
       expect(io.stdout()).toBe('30 100\r\n');
       expect(io.rawModes).toEqual([true, false]);
+      expect(io.resizeListeners()).toBe(0);
+    });
+
+    it('SIGINT during a TTY session closes it, restores the terminal and exits 130', async () => {
+      const io = fakeStdio({ tty: true, size: { columns: 80, rows: 24 } });
+      const ac = new AbortController();
+      const done = run(['exec', cerebro[0], '--', 'cat'], { stdio: io.stdio, signal: ac.signal });
+      await waitFor(() => io.rawModes.length === 1 && io.resizeListeners() === 1);
+      io.resize({ columns: 132, rows: 50 });
+      ac.abort(new Error('interrupted'));
+      const r = await done;
+      expect(r.code).toBe(130);
+      expect(r.err).toBe('');
+      expect(io.rawModes).toEqual([true, false]);
+      expect(io.resizeListeners()).toBe(0);
     });
 
     it('a token without alloc-exec gets a clear message and exit 1', async () => {
