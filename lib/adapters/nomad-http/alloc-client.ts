@@ -7,7 +7,7 @@
  *   allocations matching the whole prefix.
  * - `logs` reads `/v1/client/fs/logs/:alloc` (api/fs.go `AllocFS.Logs`): StreamFrames written back to back
  *   (`{"Offset","Data","File","FileEvent"}`, Data base64), decoded as they arrive, a frame split over chunks
- *   included; `{}` is a heartbeat.
+ *   included; `{}` is a heartbeat. Text after the frames is an error the agent met mid-stream.
  * - `exec` opens `/v1/client/allocation/:alloc/exec` with `task`, `command` (a JSON array) and `tty` as
  *   api/allocations_exec.go does, the token in `X-Nomad-Token`, basic authentication and TLS as the HTTP
  *   client has them, and exchanges the JSON frames of plugins/drivers/execstreaming.go, sending a `{}`
@@ -169,6 +169,12 @@ export class NomadAllocClient implements NomadAllocApi {
       throw new UnavailableError({ service: 'nomad', method: 'GET', route: '/v1/client/fs/logs', code: (err as { code?: string }).code ?? 'ESTREAM', serverMessage: 'log stream broken' });
     } finally {
       res.abort();
+    }
+    // command/agent/fs_endpoint.go fsStreamImpl: an error after the first frame is written as text after the frames.
+    if (splitter.stray) {
+      const text = this.transport.redact(splitter.stray);
+      const init = { service: 'nomad' as const, method: 'GET', route: '/v1/client/fs/logs', status: 200, serverMessage: text };
+      throw /Permission denied$/.test(text) ? new ForbiddenError(init) : new UnavailableError(init);
     }
   }
 

@@ -18,6 +18,7 @@ export class JsonObjectSplitter {
   private inString = false;
   private escaped = false;
   private start = -1;
+  private strayBytes: number[] = [];
 
   /** Adds a chunk; returns the objects it completed, in order. Text outside objects is skipped. */
   push(chunk: Uint8Array): string[] {
@@ -33,6 +34,9 @@ export class JsonObjectSplitter {
         continue;
       }
       if (c === QUOTE && this.depth > 0) this.inString = true;
+      else if (this.depth === 0 && c !== OPEN && c !== CLOSE) {
+        if (this.strayBytes.length < 2000) this.strayBytes.push(c);
+      }
       else if (c === OPEN) {
         if (this.depth === 0) this.start = this.pos;
         this.depth++;
@@ -54,6 +58,14 @@ export class JsonObjectSplitter {
       this.start = 0;
     }
     return out;
+  }
+
+  /**
+   * Text found between objects (its first 2000 bytes, trimmed; whitespace alone is no text). Nomad's agent
+   * writes an error that happens after the stream started as plain text after the last frame.
+   */
+  get stray(): string {
+    return Buffer.from(this.strayBytes).toString('utf8').trim();
   }
 
   /** Bytes of an object begun but not finished (the stream ended inside a frame). */

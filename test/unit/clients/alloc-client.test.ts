@@ -126,3 +126,26 @@ describe('NomadAllocClient', () => {
     client.close();
   });
 });
+
+describe('NomadAllocClient: an error after the first frame', () => {
+  it('is thrown with the text the agent wrote after the frames', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"Offset":2,"Data":"YQo=","File":"alloc/logs/app.stdout.0"}failed to list entries: open alloc/logs: no such file or directory');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = new NomadAllocClient({ address: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }, { clock: new FakeClock() });
+    const seen: LogEvent[] = [];
+    try {
+      await expect(
+        (async () => {
+          for await (const ev of client.logs({ allocId: 'a1', task: 'app', type: 'stdout' })) seen.push(ev);
+        })(),
+      ).rejects.toThrow('failed to list entries: open alloc/logs: no such file or directory');
+    } finally {
+      client.close();
+      await new Promise((r) => server.close(r));
+    }
+    expect(seen).toHaveLength(1);
+  });
+});
