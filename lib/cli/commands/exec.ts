@@ -68,15 +68,15 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
       const allocs = new NomadAllocClient(conn, { clock, timeoutMs: 15_000 });
       const stdio = ctx.stdio ?? processStdio();
       const cleanups: Array<() => void> = [];
+      const ac = new AbortController();
+      const onAbort = (): void => ac.abort(ctx.signal.reason);
+      if (ctx.signal.aborted) onAbort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => ctx.signal.removeEventListener('abort', onAbort));
       try {
         const ref = await resolveAllocRef({ nomad, allocs }, target, split.task, { requireRunning: true });
         if (ref.chosen) ctx.stderr(`nomadguard exec: ${ref.chosen}\n`);
         const tty = opts.tty ?? stdio.stdinIsTTY;
-        const ac = new AbortController();
-        const onAbort = (): void => ac.abort(ctx.signal.reason);
-        if (ctx.signal.aborted) onAbort();
-        ctx.signal.addEventListener('abort', onAbort, { once: true });
-        cleanups.push(() => ctx.signal.removeEventListener('abort', onAbort));
         const open = await allocs.exec({
           allocId: ref.id,
           namespace: ref.namespace,
@@ -106,16 +106,12 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
             () => open.closeStdin(),
           ),
         );
-        try {
-          ctx.exitCode = await open.exitCode;
-        } catch (e) {
-          if (ac.signal.aborted) {
-            ctx.exitCode = EXIT_INTERRUPTED;
-            return;
-          }
-          throw e;
-        }
+        ctx.exitCode = await open.exitCode;
       } catch (e) {
+        if (ac.signal.aborted) {
+          ctx.exitCode = EXIT_INTERRUPTED;
+          return;
+        }
         if (e instanceof ForbiddenError && e.route.startsWith('/v1/client/allocation')) {
           throw new CliError(`permission denied: the token may not exec (alloc-exec) in this allocation's namespace (Nomad: ${e.serverMessage || 'Permission denied'})`);
         }
