@@ -102,6 +102,7 @@ describe('nomadguard logs and exec', () => {
       const many = webJob('t-web-many', { count: 40 });
       many.TaskGroups[0].Tasks[0].Resources = { CPU: 20, MemoryMB: 16 };
       await nomad.registerJob({ namespace: 'default', Job: many });
+      await nomad.registerJob({ namespace: 'es', Job: webJob('q-es-many', { namespace: 'es', count: 1 }) });
       await sim.settle();
       cerebro = (await nomad.jobAllocations('es', 'p-es-cerebro')).items.map((a) => a.ID).sort();
     } finally {
@@ -147,7 +148,7 @@ describe('nomadguard logs and exec', () => {
       expect(r.out).toContain(`allocation ${picked}`);
     });
 
-    it('an unknown short ID, an ambiguous one, and an unknown task fail with exit 1 and say why', async () => {
+    it('an unknown short ID, an ambiguous one, a name of two jobs and an unknown task fail with exit 1 and say why', async () => {
       const all = [...sim.cluster.allocs.keys()];
       const unused = ['ff', 'fe', 'fd', 'fc', 'fb', 'fa', '0f', '0e'].map((p) => `${p}${p}`).find((p) => !all.some((id) => id.startsWith(p)))!;
       const unknown = await run(['logs', unused]);
@@ -161,6 +162,13 @@ describe('nomadguard logs and exec', () => {
       expect(ambiguous.code).toBe(1);
       expect(ambiguous.err).toContain(`nomadguard: allocation prefix "${shared}" matches ${ids.length} allocations; give more of the ID:`);
       for (const id of ids) expect(ambiguous.err).toContain(id.slice(0, 8));
+
+      const twoJobs = await run(['logs', 'many']);
+      expect(twoJobs.code).toBe(1);
+      expect(twoJobs.err).toBe('nomadguard: "many" names 2 jobs; give the job ID or TEAM/NAME:\n  default/t-web-many\n  es/q-es-many\n');
+      const byTeam = await run(['logs', 'es/many', '--tail', '1']);
+      expect(byTeam.code).toBe(0);
+      expect(byTeam.err).toMatch(/^nomadguard logs: job es\/q-es-many: its newest running allocation, /);
 
       const noTask = await run(['logs', cerebro[0], 'nope']);
       expect(noTask.code).toBe(1);
