@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Clock } from '../runtime/clock';
+import type { CliStdio } from './stdio';
 
 export interface CliContext {
   stdout(text: string): void;
@@ -18,6 +19,9 @@ export interface CliContext {
   clock?: Clock;
   /** stdout is a terminal (colours allowed); false when absent. */
   stdoutIsTTY?: boolean;
+
+  /** Byte-level stdin/stdout/stderr and the terminal (`exec`); the process's own when absent. */
+  stdio?: CliStdio;
 }
 
 /** A command module: adds its sub-command (with `--help` text) to the program. */

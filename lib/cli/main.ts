@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, type CliContext, type RegisterCommand } from './context';
 import type { Clock } from '../runtime/clock';
+import type { CliStdio } from './stdio';
 import { register as ps } from './commands/ps';
 import { register as validate } from './commands/validate';
 import { register as render } from './commands/render';
@@ -14,6 +15,8 @@ import { register as run } from './commands/run';
 import { register as plan } from './commands/plan';
 import { register as status } from './commands/status';
 import { register as sync } from './commands/sync';
+import { register as logs } from './commands/logs';
+import { register as exec } from './commands/exec';
 
 // One entry per line: the order here is the order in `nomadguard --help`.
 const COMMANDS: RegisterCommand[] = [
@@ -24,6 +27,8 @@ const COMMANDS: RegisterCommand[] = [
   status,
   sync,
   ps,
+  logs,
+  exec,
   sim,
   dev,
   schema,
@@ -38,6 +43,9 @@ export interface MainOptions {
   clock?: Clock;
   /** stdout is a terminal; default: the process's, unless `stdout` is given. */
   stdoutIsTTY?: boolean;
+
+  /** Byte-level streams and terminal for `exec` (default: the process's). */
+  stdio?: CliStdio;
 }
 
 /** Runs the command line `argv` (without `node` and the script) and resolves to the exit code. */
@@ -51,6 +59,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     signal: options.signal ?? processSignal(),
     clock: options.clock,
     stdoutIsTTY: options.stdoutIsTTY ?? (options.stdout ? false : process.stdout.isTTY === true),
+
+    stdio: options.stdio,
   };
   const program = new Command('nomadguard')
     .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')

@@ -8,7 +8,13 @@ import { HttpError } from './http-server';
 import type { Prng } from './prng';
 
 /** A capability checked on a namespace. */
-export type Capability = 'list-jobs' | 'read-job' | 'submit-job';
+export type Capability = 'list-jobs' | 'read-job' | 'submit-job' | 'read-logs' | 'read-fs' | 'alloc-exec';
+
+/**
+ * What the `read` policy grants (acl/policy.go `expandNamespacePolicy`); `write` grants every capability
+ * here, `read-logs`, `read-fs` and `alloc-exec` included.
+ */
+const READ_POLICY: ReadonlySet<Capability> = new Set(['list-jobs', 'read-job']);
 
 /** A token as stored. */
 export interface SimToken {
@@ -19,6 +25,8 @@ export interface SimToken {
   /** Namespaces the token may act in (`*` = all). */
   namespaces: string[];
   policy: 'read' | 'write';
+  /** Capabilities granted on top of the policy (a namespace rule's `capabilities = [...]`). */
+  capabilities: Capability[];
 }
 
 /** Options of `createToken`. */
@@ -26,6 +34,8 @@ export interface TokenOptions {
   namespace: string | string[];
   policy?: 'read' | 'write';
   name?: string;
+  /** Extra capabilities in those namespaces, e.g. `['read-logs']` with a `read` policy. */
+  capabilities?: Capability[];
 }
 
 /** The token table and the checks made with it. */
@@ -34,7 +44,7 @@ export class AclStore {
   readonly management: SimToken;
 
   constructor(public enabled: boolean, private readonly prng: Prng) {
-    this.management = { AccessorID: prng.uuid(), SecretID: prng.uuid(), Name: 'Bootstrap Token', management: true, namespaces: ['*'], policy: 'write' };
+    this.management = { AccessorID: prng.uuid(), SecretID: prng.uuid(), Name: 'Bootstrap Token', management: true, namespaces: ['*'], policy: 'write', capabilities: [] };
     this.tokens.set(this.management.SecretID, this.management);
   }
 
@@ -47,6 +57,7 @@ export class AclStore {
       management: false,
       namespaces: Array.isArray(opts.namespace) ? opts.namespace : [opts.namespace],
       policy: opts.policy ?? 'write',
+      capabilities: opts.capabilities ?? [],
     };
     this.tokens.set(t.SecretID, t);
     return t;
@@ -64,7 +75,7 @@ export class AclStore {
     if (!token) return false;
     if (token.management) return true;
     if (!token.namespaces.includes('*') && !token.namespaces.includes(namespace)) return false;
-    return cap !== 'submit-job' || token.policy === 'write';
+    return grants(token, cap);
   }
 
   /**
@@ -75,7 +86,7 @@ export class AclStore {
     if (!this.enabled) return true;
     if (!token) return false;
     if (token.management) return true;
-    return token.namespaces.length > 0 && (cap !== 'submit-job' || token.policy === 'write');
+    return token.namespaces.length > 0 && grants(token, cap);
   }
 
   /** Throws 403 `Permission denied` unless allowed. */
@@ -96,4 +107,9 @@ export class AclStore {
     if (!this.enabled) return;
     if (!this.tokenOf(headers)) throw new HttpError(403, 'Permission denied');
   }
+}
+
+/** Whether the token's policy or extra capabilities include `cap`. */
+function grants(token: SimToken, cap: Capability): boolean {
+  return token.policy === 'write' || READ_POLICY.has(cap) || token.capabilities.includes(cap);
 }

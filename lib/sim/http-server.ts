@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../runtime/clock';
 import type { FaultTable } from './faults';
 
@@ -52,6 +53,9 @@ interface Route {
   internal: boolean;
 }
 
+/** Takes over an HTTP upgrade request (websockets); the socket is the handler's from then on. */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 /** Options of an API server. */
 export interface ApiServerOptions {
   api: 'nomad' | 'consul';
@@ -71,6 +75,7 @@ export class ApiServer {
   private readonly aborts = new Set<AbortController>();
   private parked: Array<() => void> = [];
   private server?: http.Server;
+  private upgradeHandler?: UpgradeHandler;
   url = '';
 
   constructor(private readonly opts: ApiServerOptions) {}
@@ -79,6 +84,11 @@ export class ApiServer {
   route(methods: string | string[], pattern: string, handler: Handler): void {
     const list = (Array.isArray(methods) ? methods : [methods]).map((m) => m.toUpperCase());
     this.routes.push({ methods: list, pattern, segments: pattern.split('/').filter(Boolean), handler, internal: pattern.startsWith('/_sim/') });
+  }
+
+  /** Hands websocket upgrades to `handler`; without one an upgrade request is refused (socket closed). */
+  onUpgrade(handler: UpgradeHandler): void {
+    this.upgradeHandler = handler;
   }
 
   /** Request counts keyed `"METHOD /pattern"`. */
@@ -104,6 +114,10 @@ export class ApiServer {
       void this.dispatch(req, res);
     });
     server.keepAliveTimeout = 5000;
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.upgradeHandler) this.upgradeHandler(req, socket, head);
+      else socket.destroy();
+    });
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -4,7 +4,8 @@
  */
 import { SystemClock, type Clock } from '../runtime/clock';
 import type { Job } from '../core/nomad/types';
-import { AclStore, type TokenOptions } from './acl';
+import { installAllocIo } from './alloc-io-api';
+import { AclStore, type Capability, type TokenOptions } from './acl';
 import { Cluster, DEFAULT_TIMINGS, type SimTimings } from './cluster';
 import { installConsulApi } from './consul-api';
 import { ConsulState } from './consul-state';
@@ -81,6 +82,7 @@ export class Simulator {
     const nomad = new ApiServer({ api: 'nomad', clock, faults, host, port: opts.nomadPort ?? 0, headerPrefix: 'X-Nomad' });
     const consulServer = new ApiServer({ api: 'consul', clock, faults, host, port: opts.consulPort ?? 0, headerPrefix: 'X-Consul' });
     installNomadApi(nomad, { cluster, acl, clock, version: () => cluster.version, datacenters });
+    installAllocIo(nomad, { cluster, acl, clock });
     installConsulApi(consulServer, consul, clock, datacenters[0]);
     const sim = new Simulator(cluster, consul, acl, faults, nomad, consulServer);
     sim.installControl(nomad);
@@ -231,7 +233,8 @@ export class Simulator {
     server.route('POST', '/_sim/tokens', async (r) => {
       const b = await body(r);
       if (typeof b.namespace !== 'string' && !Array.isArray(b.namespace)) throw new HttpError(400, 'namespace is required');
-      const t = this.acl.create({ namespace: b.namespace as string | string[], policy: b.policy === 'read' ? 'read' : 'write', name: typeof b.name === 'string' ? b.name : undefined });
+      const capabilities = Array.isArray(b.capabilities) ? (b.capabilities.filter((c) => typeof c === 'string') as Capability[]) : undefined;
+      const t = this.acl.create({ namespace: b.namespace as string | string[], policy: b.policy === 'read' ? 'read' : 'write', name: typeof b.name === 'string' ? b.name : undefined, capabilities });
       return { json: { AccessorID: t.AccessorID, SecretID: t.SecretID } };
     });
     server.route('POST', '/_sim/alloc-incident', async (r) => {
