@@ -15,7 +15,7 @@ describe('JSON Schema export', () => {
   it('rejects unknown keys and lists every top-level field', () => {
     const schema = specJsonSchema() as { additionalProperties: boolean; properties: Record<string, unknown>; required: string[] };
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties).sort()).toEqual(['contact', 'group', 'meta', 'name', 'sync', 'tier']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['contact', 'group', 'id', 'meta', 'name', 'sync', 'tier']);
     expect(schema.required.sort()).toEqual(['contact', 'group', 'name', 'tier']);
   });
 });
