@@ -147,6 +147,7 @@ export class JobSyncController implements SyncContext {
       case 'update':
       case 'drift':
       case 'verify':
+      case 'adopt':
         return this.applier.apply(key, item);
     }
   }

@@ -9,7 +9,7 @@
  * the failure streak. A failed pass or Nomad's index going backwards forgets the kept decisions.
  */
 import { ApiError, ForbiddenError } from '../../lib/ports/errors';
-import { applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { adoptScope, applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
 import { listLive } from './live-cache';
@@ -60,6 +60,7 @@ export class PassRunner {
       forced: this.c.memory.forced.has('*') ? true : this.c.memory.forced,
       suspendedTeams: this.c.deps.suspendedTeams,
       invalidSpecNamespaces: this.invalidNamespaces,
+      adopt: adoptScope(this.c.deps.config.reconcile.adopt),
     };
   }
 
@@ -427,6 +428,7 @@ export function needsReconcile(item: PlanItem): boolean {
     case 'update':
     case 'drift':
     case 'verify':
+    case 'adopt':
     case 'prune':
       return true;
     case 'prune-wait': // records the grace start and schedules the look after it

@@ -11,6 +11,7 @@ import { buildOperatorDeps, CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, st
 import { SystemClock } from '../../runtime/clock';
 import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { ADOPT_HELP, withAdoptedNamespaces } from '../adopt-option';
 
 interface RunOptions {
   config?: string;
@@ -21,6 +22,7 @@ interface RunOptions {
   stateFile?: string;
   timeout?: string;
   confirmPrune?: string[];
+  adopt?: string[];
   listen?: string;
   allowedHost?: string[];
 }
@@ -39,6 +41,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--listen <host:port>', 'serve the status API, dashboard and metrics here ("off" to disable)', '127.0.0.1:4680')
     .option('--allowed-host <host...>', 'with --listen: also answer to these Host names (name or name:port, e.g. a reverse proxy; also $NOMADGUARD_ALLOWED_HOSTS)')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
+    .option('--adopt <namespace...>', ADOPT_HELP)
     .addHelpText(
       'after',
       '\nWith --once: one full pass; waits until every job it wrote is Healthy or has failed, or --timeout\n' +
@@ -59,6 +62,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;
       }
+      deps = withAdoptedNamespaces(deps, opts.adopt);
       try {
         if (opts.once) {
           const timeoutMs = Number(opts.timeout) * 1000;

@@ -13,6 +13,7 @@ import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanIte
 import { HASH_SCHEME } from '../hash';
 import { isSourceOf, repoWithoutCredentials } from '../source-id';
 import type { JobListStub } from '../nomad/types';
+import { adoptionEnabled, carriesMarker, ownedByAdoption, type AdoptScope } from './adopt';
 
 /** Options of a decision pass. */
 export interface DecideOptions {
@@ -32,6 +33,8 @@ export interface DecideOptions {
   invalidSpecNamespaces?: ReadonlySet<string>;
   /** Keys (or every key with `true`) whose sync was forced: resubmits an auto-reverted version. */
   forced?: boolean | ReadonlySet<JobKey>;
+  /** Where a job running without the marker is adopted by the spec naming its ID (else `UnmanagedJobExists`). */
+  adopt?: AdoptScope;
 }
 
 /** Decides every key of `desired`/`live`/`records`. Items come sorted by key. */
@@ -69,13 +72,22 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   const d = p.desired;
 
   if (d) {
-    if (live && !isManaged(live)) return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
-    if (live && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
       if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
       if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
       return item(action, true, reason, message);
     };
+    const adopted = ownedByAdoption(live, p.record);
+    if (live && !isManaged(live) && !adopted) {
+      // A job another nomadguard wrote (any marker key with another source) is never adopted.
+      const foreign = carriesMarker(live) && !isSourceOf(live.Meta?.[META.source], opts.source);
+      if (!foreign && !live.Stop && adoptionEnabled(opts.adopt, namespace, d.team)) {
+        return gate('adopt', 'Adopt', `job ${jobId} runs in ${namespace} without the nomadguard marker: adopting it at JobModifyIndex ${live.JobModifyIndex}`);
+      }
+      if (foreign) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
+      return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
+    }
+    if (live && !adopted && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
     if (!live) return gate('create', 'NotFound', 'job does not exist in Nomad');
     const r = p.record;
     // A failed version is held: known by its hash, or (a record of an older release, whose hashes differ)
