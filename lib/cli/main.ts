@@ -14,6 +14,7 @@ import { register as run } from './commands/run';
 import { register as plan } from './commands/plan';
 import { register as status } from './commands/status';
 import { register as sync } from './commands/sync';
+import { register as importCommand } from './commands/import';
 
 // One entry per line: the order here is the order in `nomadguard --help`.
 const COMMANDS: RegisterCommand[] = [
@@ -21,6 +22,7 @@ const COMMANDS: RegisterCommand[] = [
   render,
   plan,
   run,
+  importCommand,
   status,
   sync,
   ps,
