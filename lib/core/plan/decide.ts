@@ -66,10 +66,11 @@ function otherSource(source: string | undefined): string {
 /** Decides one key. */
 export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   const { namespace, jobId } = splitKey(p.key);
-  const base = { key: p.key, namespace, jobId, desired: p.desired, invalid: p.invalid, live: p.live, record: p.record, spec: p.desired?.spec ?? p.invalid?.spec ?? p.live?.Meta?.[META.spec] };
+  const base = { key: p.key, namespace, jobId, desired: p.desired, invalid: p.invalid, live: p.live, record: p.record, spec: p.desired?.spec ?? p.invalid?.spec ?? p.live?.Meta?.[META.spec] ?? p.record?.spec };
   const item = (action: PlanItem['action'], write: boolean, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action, write, reason, message, ...extra });
   const live = p.live;
   const d = p.desired;
+  const adopted = ownedByAdoption(live, p.record);
 
   if (d) {
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
@@ -77,7 +78,6 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
       if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
       return item(action, true, reason, message);
     };
-    const adopted = ownedByAdoption(live, p.record);
     if (live && !isManaged(live) && !adopted) {
       // A job another nomadguard wrote (any marker key with another source) is never adopted.
       const foreign = carriesMarker(live) && !isSourceOf(live.Meta?.[META.source], opts.source);
@@ -114,11 +114,11 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
     return item('invalid', false, 'SpecInvalid', 'spec is invalid');
   }
 
-  // Only live: a managed job whose spec is not in the desired state.
-  if (!live || !isManaged(live)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
-  if (!isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
+  // Only live: a managed (or adopted) job whose spec is not in the desired state.
+  if (!live || (!isManaged(live) && !adopted)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
+  if (!adopted && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
   if (live.Stop) return item('unchanged', false, 'AlreadyStopped', 'spec is gone and the job is stopped');
-  const team = teamOfLive(live, namespace);
+  const team = teamOfLive(live, namespace, p.record?.spec);
   if (opts.suspendedTeams?.has(team)) return item('leave-alone', false, 'Suspended', `spec is gone, but team ${team} is suspended: nothing is pruned`);
   if (opts.invalidSpecNamespaces?.has(namespace)) return item('leave-alone', false, 'InvalidSpecInNamespace', `spec not found, but a spec in ${namespace} is too broken to name its job (it may be this one, moved): nothing there is pruned`);
   if (!opts.sourceHealthy) return item('leave-alone', false, 'SourceUnhealthy', 'spec not found, but the checkout is not verified healthy: nothing is pruned');
@@ -130,9 +130,9 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   return item('prune', true, 'SpecRemoved', 'spec was removed from the repository');
 }
 
-/** The team of a live job: the first folder of its `nomadguard.spec` path, else its namespace. */
-export function teamOfLive(live: JobListStub, namespace: string): string {
-  const spec = live.Meta?.[META.spec];
+/** The team of a live job: the first folder of its `nomadguard.spec` path (an adopted job's: its record's), else its namespace. */
+export function teamOfLive(live: JobListStub, namespace: string, recordedSpec?: string): string {
+  const spec = live.Meta?.[META.spec] ?? recordedSpec;
   const i = spec ? spec.indexOf('/') : -1;
   return spec && i > 0 ? spec.slice(0, i) : namespace;
 }

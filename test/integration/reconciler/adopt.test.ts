@@ -75,6 +75,15 @@ describe('adoption', () => {
     await h.nomad.registerJob({ namespace: 'web', Job: { ...scaled, TaskGroups: [{ ...scaled.TaskGroups[0], Count: 1 }] } });
     await h.converge();
     expect((await h.nomad.readJob('web', 't-web-shop'))?.TaskGroups[0].Count).toBe(4);
+
+    // Its spec removed, an adopted job is pruned like any job the operator owns.
+    h.repo.rm(FILE);
+    h.repo.commitAndPush('shop gone');
+    await h.converge();
+    expect(synced(h)?.reason).toBe('PruneGuard'); // the only job of its namespace: the guard asks first
+    await h.converge({ confirmPrune: new Set(['web']) });
+    expect((await h.nomad.readJob('web', 't-web-shop'))?.Stop).toBe(true);
+    expect(h.deps.state.get('web/t-web-shop')).toBeUndefined();
   });
 
   it('adopts a job that differs from its spec by writing the spec at the live JobModifyIndex; plan shows the diff and the allocation impact', async () => {
