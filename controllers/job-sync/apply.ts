@@ -30,7 +30,7 @@ export class Applier {
     const log = this.c.deps.logger.child({ key, action: item.action, reason: item.reason });
     const fields = { spec: d.spec, source: this.c.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash, modifications: d.modifications ?? [] };
 
-    if ((item.action === 'drift' || item.action === 'verify') && !item.write && this.c.memory.reportedDrift.get(key) === item.live?.JobModifyIndex) {
+    if ((item.action === 'drift' || item.action === 'verify' || item.action === 'adopt') && !item.write && this.c.memory.reportedDrift.get(key) === item.live?.JobModifyIndex) {
       return { kind: 'done' }; // already reported at this index
     }
     const forced = this.c.memory.forced.has('*') || this.c.memory.forced.has(key);
@@ -92,7 +92,7 @@ export class Applier {
     }
     if (verdict.outcome === 'held') {
       const phase = d.suspended ? 'Suspended' : 'OutOfSync';
-      if (item.action === 'drift' || item.action === 'verify') this.c.memory.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
+      if (item.action === 'drift' || item.action === 'verify' || item.action === 'adopt') this.c.memory.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
       log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
       this.c.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
       return { kind: 'done' };

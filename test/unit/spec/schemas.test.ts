@@ -28,7 +28,7 @@ describe('operator config', () => {
     expect(c.clusters.default.nomad.address).toBe('http://[::1]:4646');
     expect(c.clusters.default.consul.address).toBe('http://[::1]:8500');
     expect(c.source).toMatchObject({ pollInterval: '15s', fullResync: '*/10 * * * *' });
-    expect(c.reconcile).toEqual({ workers: 8, selfHeal: true, prune: { enabled: true, purge: false, grace: '5m', maxShare: 1 }, statePrefix: 'nomadguard/state', versionTags: true });
+    expect(c.reconcile).toEqual({ workers: 8, selfHeal: true, prune: { enabled: true, purge: false, grace: '5m', maxShare: 1 }, statePrefix: 'nomadguard/state', versionTags: true, adopt: { namespaces: [], teams: [] } });
     expect(c.vault.mode).toBe('workload-identity');
     expect(c.traefik).toEqual({ entrypoints: { internal: 'websecure', public: 'public' }, certResolver: 'internal' });
   });
