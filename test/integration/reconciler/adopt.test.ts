@@ -7,6 +7,7 @@
 import type { Job } from '../../../lib/core/nomad/types';
 import { withoutMarker } from '../../../lib/core/plan';
 import { planReport } from '../../../controllers/plan-report';
+import { main } from '../../../lib/cli/main';
 import { spec, startHarness, type Harness } from './harness';
 
 let h: Harness | undefined;
@@ -118,6 +119,26 @@ describe('adoption', () => {
     expect(await runningAllocs(h)).toEqual(allocs);
     expect(synced(h)?.reason).toBe('UnmanagedJobExists');
     expect(h.deps.state.get('web/t-web-shop')).toBeUndefined();
+  });
+
+  it('plan --adopt NS lists the adoption; without it the job is blocked', async () => {
+    h = await startHarness();
+    await deployByHand(h, spec('shop'));
+    h.repo.write(FILE, spec('shop'));
+    h.repo.commitAndPush('shop');
+    const plan = async (...more: string[]): Promise<{ code: number; out: string }> => {
+      let out = '';
+      const env = { NOMAD_ADDR: h!.sim.nomadUrl, CONSUL_HTTP_ADDR: h!.sim.consulUrl, PATH: process.env.PATH };
+      const code = await main(['plan', '--repo', h!.repo.remote, '--work-dir', h!.repo.tempDir('plan'), ...more], { stdout: (t) => { out += t; }, stderr: (t) => { out += t; }, env, cwd: h!.repo.dir, signal: new AbortController().signal });
+      return { code, out };
+    };
+    const off = await plan();
+    expect(off.out).toMatch(/^job\/web\/t-web-shop: blocked \(UnmanagedJobExists: /m);
+    expect(off.code).toBe(0);
+    const on = await plan('--adopt', 'web');
+    expect(on.out).toMatch(/^job\/web\/t-web-shop: adopt \(taken over at JobModifyIndex \d+ without a write: only the nomadguard marker differs, the allocations keep running\)$/m);
+    expect(on.out).toMatch(/, 1 to adopt\.\n$/);
+    expect(on.code).toBe(0);
   });
 
   it('never adopts a job another source wrote, even in an adopted namespace', async () => {
