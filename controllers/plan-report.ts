@@ -4,7 +4,7 @@
  * compare it (drift, verify); creates and deletes need no call. Only what a pass would write counts as a
  * change.
  */
-import { allocImpact, applyPruneGuard, changeEntry, compareJobs, compareOptions, comparisonLines, decide, diffLines, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsLiveRead, needsPlanCall, revertedVersion, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
+import { adoptScope, allocImpact, applyPruneGuard, withoutMarker, writesAdopted, changeEntry, compareJobs, compareOptions, comparisonLines, decide, diffLines, hasChanges, heldAsReverted, judgePlan, mayBeReverted, needsLiveRead, needsPlanCall, revertedVersion, type ChangeEntry, type DesiredValid } from '../lib/core/plan';
 import type { Job } from '../lib/core/nomad/types';
 import { NotFoundError } from '../lib/ports/errors';
 import { parseDurationMs } from '../lib/runtime/triggers';
@@ -29,6 +29,8 @@ export interface PlanReport {
 export interface PlanReportOptions {
   /** Namespaces whose prunes count as confirmed (as `run --confirm-prune` would). */
   confirmPrune?: ReadonlySet<string>;
+  /** Namespaces enabled for adoption besides the config's `reconcile.adopt` (as `run --adopt` would). */
+  adopt?: readonly string[];
 }
 
 /**
@@ -54,7 +56,7 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
   desired.reindex();
   const prune = deps.config.reconcile.prune;
   const now = deps.clock.now();
-  const items = decide(desired.entries(), stubs, records, { source: sourceId, now, sourceHealthy: desired.healthy, prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) }, suspendedTeams: deps.suspendedTeams });
+  const items = decide(desired.entries(), stubs, records, { source: sourceId, now, sourceHealthy: desired.healthy, prune: { enabled: prune.enabled, graceMs: parseDurationMs(prune.grace) }, suspendedTeams: deps.suspendedTeams, adopt: adoptScope(deps.config.reconcile.adopt, opts.adopt) });
   const guarded = applyPruneGuard(items, { source: sourceId, maxShare: prune.maxShare, confirmed: opts.confirmPrune });
   const entries: ChangeEntry[] = [];
   for (let item of guarded.items) {
@@ -67,8 +69,9 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
     if (needsPlanCall(item)) {
       // As the pass: the plan for the diff and the impact, the live job compared for drift and verify.
       const job = (item.desired as DesiredValid).job;
-      const [plan, live] = await Promise.all([deps.nomad.planJob(item.namespace, job, { diff: true }), needsLiveRead(item) ? deps.nomad.readJob(item.namespace, item.jobId) : Promise.resolve(undefined)]);
-      const comparison = live ? compareJobs(job, live, compareOptions(await deps.nomad.capabilities(), item.namespace, job, live)) : undefined;
+      const adopted = writesAdopted(item);
+      const [plan, live] = await Promise.all([deps.nomad.planJob(item.namespace, adopted ? withoutMarker(job) : job, { diff: true }), needsLiveRead(item) ? deps.nomad.readJob(item.namespace, item.jobId) : Promise.resolve(undefined)]);
+      const comparison = live ? compareJobs(job, live, compareOptions(await deps.nomad.capabilities(), item.namespace, job, live, adopted)) : undefined;
       const verdict = judgePlan(item, plan.Diff, comparison);
       e = changeEntry(item, now, verdict);
       if (e && verdict.outcome !== 'in-sync') {

@@ -122,6 +122,12 @@ export const ReconcileSchema = z.strictObject({
   prune: PruneSchema.prefault({}),
   statePrefix: z.string().default('nomadguard/state').describe('Consul KV prefix for operator state.'),
   versionTags: z.boolean().default(true).describe('On Nomad 1.9+, tag each version the operator writes with its commit (git-<12 hex>).'),
+  adopt: z
+    .strictObject({
+      namespaces: z.array(z.string()).default([]).describe('Namespaces whose jobs running without the nomadguard marker are taken over by the spec naming their ID.'),
+      teams: z.array(z.string()).default([]).describe('Teams (first folder of the spec path) whose specs take over such jobs.'),
+    })
+    .prefault({}),
 });
 
 /** How tasks get Vault secrets. */

@@ -159,7 +159,13 @@ export const RulesSchema = z
   .strictObject({
     // Validators.
     authorisation: z.strictObject({ ...ruleBase }).prefault({}),
-    names: z.strictObject({ ...ruleBase, maxJobIdLength: z.number().int().min(1).max(63).default(63) }).prefault({}),
+    names: z
+      .strictObject({
+        ...ruleBase,
+        maxJobIdLength: z.number().int().min(1).max(63).default(63),
+        idNamesTeam: z.boolean().default(true).describe('A spec\'s explicit `id` must hold its team folder as one of its "-"-separated parts.'),
+      })
+      .prefault({}),
     images: z
       .strictObject({
         ...ruleBase,

@@ -104,6 +104,7 @@ export const SyncSchema = z.strictObject({
 
 export const SpecV1Schema = z.strictObject({
   name: z.string().describe('Service name; the job ID becomes "<tier letter>-<team>-<name>".'),
+  id: z.string().optional().describe('The job ID when it is not "<tier letter>-<team>-<name>" (a job an older pipeline deployed): a DNS label holding the team folder as one of its "-"-separated parts.'),
   tier: z.enum(TIERS),
   contact: z.string().describe('Who owns this service (mail address).'),
   meta: stringMap.optional().describe('Extra job meta.'),

@@ -5,7 +5,7 @@
  * in sync. Every write is check-and-set, and its record is written once, after Nomad took it.
  */
 import { ForbiddenError } from '../../lib/ports/errors';
-import { allocImpact, compareJobs, compareOptions, comparisonLines, diffLines, judgePlan, mayBeReverted, needsLiveRead, preservesCounts, splitKey, type DesiredValid, type JobComparison, type JobKey, type JobRecord, type PlanItem } from '../../lib/core/plan';
+import { allocImpact, withoutMarker, writesAdopted, compareJobs, compareOptions, comparisonLines, diffLines, judgePlan, mayBeReverted, needsLiveRead, preservesCounts, splitKey, type DesiredValid, type JobComparison, type JobKey, type JobRecord, type PlanItem } from '../../lib/core/plan';
 import { controllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
 import { HASH_SCHEME } from '../../lib/core/hash';
@@ -30,7 +30,7 @@ export class Applier {
     const log = this.c.deps.logger.child({ key, action: item.action, reason: item.reason });
     const fields = { spec: d.spec, source: this.c.sourceId, mode: d.mode, desiredCommit: d.commit, desiredHash: d.hash, modifications: d.modifications ?? [] };
 
-    if ((item.action === 'drift' || item.action === 'verify') && !item.write && this.c.memory.reportedDrift.get(key) === item.live?.JobModifyIndex) {
+    if ((item.action === 'drift' || item.action === 'verify' || item.action === 'adopt') && !item.write && this.c.memory.reportedDrift.get(key) === item.live?.JobModifyIndex) {
       return { kind: 'done' }; // already reported at this index
     }
     const forced = this.c.memory.forced.has('*') || this.c.memory.forced.has(key);
@@ -49,15 +49,18 @@ export class Applier {
       return this.register(key, item, { enforceIndex: 0, lines: [], impact: [] });
     }
 
+    // An adopted job is planned and written without the marker (adopt.ts): Nomad would replace every allocation for it.
+    const adopted = writesAdopted(item);
+    const toWrite = adopted ? withoutMarker(d.job) : d.job;
     const [plan, liveJob] = await Promise.all([
-      nomad.planJob(namespace, d.job, { diff: true }),
+      nomad.planJob(namespace, toWrite, { diff: true }),
       needsLiveRead(item) ? nomad.readJob(namespace, jobId) : Promise.resolve(undefined),
     ]);
     if (needsLiveRead(item) && !liveJob) {
       this.c.live.set(key, undefined);
       return { kind: 'requeueAfter', ms: 0 }; // gone since the list: decide again
     }
-    const comparison = liveJob ? compareJobs(d.job, liveJob, compareOptions(await nomad.capabilities(), namespace, d.job, liveJob)) : undefined;
+    const comparison = liveJob ? compareJobs(d.job, liveJob, compareOptions(await nomad.capabilities(), namespace, d.job, liveJob, adopted)) : undefined;
     const verdict = judgePlan(item, plan.Diff, comparison);
     const enforceIndex = plan.JobModifyIndex;
     // What people read: Nomad's plan diff, and the comparison's changes where the plan is blind to them.
@@ -65,23 +68,31 @@ export class Applier {
     let lines = planLines;
     if (planLines.length === 0) {
       // Nomad's plan shows nothing (a spread, a lifecycle, an update stagger): say what the comparison finds.
-      const compared = comparison ?? (verdict.outcome === 'in-sync' ? undefined : await this.compareLive(namespace, jobId, d.job));
+      const compared = comparison ?? (verdict.outcome === 'in-sync' ? undefined : await this.compareLive(namespace, jobId, d.job, adopted));
       if (compared) lines = comparisonLines(compared.changes);
     }
     const impact = allocImpact(plan.Annotations?.DesiredTGUpdates ?? null);
 
     if (verdict.outcome === 'in-sync') {
       const at = (liveJob as Job).JobModifyIndex ?? enforceIndex;
-      await this.putRecord(key, { jobModifyIndex: at, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec });
+      await this.putRecord(key, { jobModifyIndex: at, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec, ...(adopted ? { adopted: true } : {}) });
       this.c.memory.reportedDrift.delete(key);
       this.c.memory.forced.delete(key);
       const prev = this.c.status.get(key)?.phase;
-      this.c.status.update(key, { phase: prev === 'Healthy' || prev === 'Degraded' || prev === 'Progressing' ? prev : 'Synced', fields: { ...fields, jobModifyIndex: at, jobVersion: liveJob?.Version }, condition: { type: 'Synced', status: 'True', reason: 'InSync', message: 'the live job equals the desired job' }, lastError: null });
+      const adopting = item.action === 'adopt';
+      if (adopting) log.info({ jobModifyIndex: at }, 'job adopted without a write: only the marker differs');
+      this.c.status.update(key, {
+        phase: prev === 'Healthy' || prev === 'Degraded' || prev === 'Progressing' ? prev : 'Synced',
+        fields: { ...fields, jobModifyIndex: at, jobVersion: liveJob?.Version },
+        condition: { type: 'Synced', status: 'True', reason: adopting ? 'Adopted' : 'InSync', message: adopting ? `adopted at JobModifyIndex ${at}: the live job equals the desired job but for the marker` : 'the live job equals the desired job' },
+        ...(adopting ? { event: { event: 'Adopted', message: `adopted at JobModifyIndex ${at} without a write`, commit: d.commit } } : {}),
+        lastError: null,
+      });
       return { kind: 'done' };
     }
     if (verdict.outcome === 'held') {
       const phase = d.suspended ? 'Suspended' : 'OutOfSync';
-      if (item.action === 'drift' || item.action === 'verify') this.c.memory.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
+      if (item.action === 'drift' || item.action === 'verify' || item.action === 'adopt') this.c.memory.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
       log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
       this.c.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
       return { kind: 'done' };
@@ -100,7 +111,8 @@ export class Applier {
     const { namespace } = splitKey(key);
     const log = this.c.deps.logger.child({ key, action: item.action, reason: item.reason });
     const preserveCounts = preservesCounts(d.job, item.action);
-    const job: Job = { ...d.job, Namespace: namespace };
+    const adopted = writesAdopted(item);
+    const job: Job = { ...(adopted ? withoutMarker(d.job) : d.job), Namespace: namespace };
     const resp = await this.c.deps.nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: w.enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });
     // Nomad has the new version from here on: whatever fails below, this write is not made again.
     this.c.live.set(key, { ...(this.c.live.get(key) ?? stubOf(job)), JobModifyIndex: resp.JobModifyIndex, Stop: false, Meta: { ...(job.Meta ?? {}) } });
@@ -108,7 +120,7 @@ export class Applier {
     this.c.memory.reportedDrift.delete(key);
     this.c.memory.following.set(key, this.c.deps.clock.now());
     if (d.commit && this.c.deps.config.reconcile.versionTags !== false) this.c.memory.toTag.set(key, { jobModifyIndex: resp.JobModifyIndex, commit: d.commit, spec: d.spec });
-    const event = item.action === 'create' ? 'Created' : item.action === 'update' ? 'Updated' : 'DriftReverted';
+    const event = item.action === 'create' ? 'Created' : item.action === 'update' ? 'Updated' : item.action === 'adopt' ? 'Adopted' : 'DriftReverted';
     log.info({ evalId: resp.EvalID, jobModifyIndex: resp.JobModifyIndex, commit: d.commit, diff: w.lines.slice(0, 20), impact: w.impact }, event === 'DriftReverted' ? 'manual change reverted' : `job ${event.toLowerCase()}`);
     this.c.status.update(key, {
       phase: 'Progressing',
@@ -117,7 +129,7 @@ export class Applier {
       event: { event, message: w.lines.slice(0, 5).join('; ') || item.message, commit: d.commit },
       lastError: null,
     });
-    await this.putRecord(key, { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec });
+    await this.putRecord(key, { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec, ...(adopted ? { adopted: true } : {}) });
     return { kind: 'requeueAfter', ms: this.c.tuning.healthPollMs };
   }
 
@@ -144,9 +156,9 @@ export class Applier {
   }
 
   /** Reads the live job and compares it with `desired` (undefined when the job is gone). */
-  async compareLive(namespace: string, jobId: string, desired: Job): Promise<JobComparison | undefined> {
+  async compareLive(namespace: string, jobId: string, desired: Job, adopted = false): Promise<JobComparison | undefined> {
     const live = await this.c.deps.nomad.readJob(namespace, jobId);
-    return live ? compareJobs(desired, live, compareOptions(await this.c.deps.nomad.capabilities(), namespace, desired, live)) : undefined;
+    return live ? compareJobs(desired, live, compareOptions(await this.c.deps.nomad.capabilities(), namespace, desired, live, adopted)) : undefined;
   }
 
   /**

@@ -16,7 +16,7 @@ import { splitKey, type JobKey, type PlanItem } from '../../lib/core/plan';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
 import type { PassRequest } from '../../lib/runtime/triggers';
-import { isManaged, META } from '../../lib/core/plan';
+import { carriesMarker, isManaged, META } from '../../lib/core/plan';
 import { liveHolders } from '../../lib/core/policy';
 import { isSourceOf, repoWithoutCredentials, sourceIdentity } from '../../lib/core/source-id';
 import { Applier } from './apply';
@@ -127,7 +127,7 @@ export class JobSyncController implements SyncContext {
         const purge = this.deps.config.reconcile.prune.purge;
         // The decision was made on a cached stub: re-read, and delete only the very job it was made on.
         const current = await nomad.readJob(namespace, jobId);
-        const refusal = pruneRefusal(current, this.sourceId, item.live?.JobModifyIndex);
+        const refusal = pruneRefusal(current, this.sourceId, item.live?.JobModifyIndex, item.record?.adopted === true);
         if (refusal) {
           this.live.set(key, current ? stubOf(current) : undefined);
           log.info({ refusal }, 'prune skipped: the job changed since the decision; deciding again');
@@ -147,6 +147,7 @@ export class JobSyncController implements SyncContext {
       case 'update':
       case 'drift':
       case 'verify':
+      case 'adopt':
         return this.applier.apply(key, item);
     }
   }
@@ -164,11 +165,15 @@ export class JobSyncController implements SyncContext {
   }
 }
 
-/** Why a freshly read job may not be pruned by `source` (decided at `decidedIndex`); undefined when it may. */
-export function pruneRefusal(job: Job | undefined, source: string, decidedIndex: number | undefined): string | undefined {
+/**
+ * Why a freshly read job may not be pruned by `source` (decided at `decidedIndex`); undefined when it may.
+ * An `adopted` job (see lib/core/plan/adopt.ts) is ours while it still carries no marker key at all.
+ */
+export function pruneRefusal(job: Job | undefined, source: string, decidedIndex: number | undefined, adopted = false): string | undefined {
   if (!job) return 'job is gone';
-  if (!isManaged({ Meta: job.Meta ?? undefined })) return 'job is not managed by nomadguard';
-  if (!isSourceOf(job.Meta?.[META.source], source)) return `job is managed by another source (${job.Meta?.[META.source] === undefined ? 'unknown' : repoWithoutCredentials(job.Meta[META.source])})`;
+  const stub = { Meta: job.Meta ?? undefined };
+  if (adopted ? carriesMarker(stub) : !isManaged(stub)) return adopted ? 'the adopted job carries a nomadguard marker now' : 'job is not managed by nomadguard';
+  if (!adopted && !isSourceOf(job.Meta?.[META.source], source)) return `job is managed by another source (${job.Meta?.[META.source] === undefined ? 'unknown' : repoWithoutCredentials(job.Meta[META.source])})`;
   if ((job.ParentID ?? '') !== '') return 'job is a child job';
   if (job.Stop) return 'job is already stopped';
   if (job.JobModifyIndex !== decidedIndex) return `JobModifyIndex moved from ${decidedIndex} to ${job.JobModifyIndex}`;

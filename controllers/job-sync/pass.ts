@@ -9,7 +9,7 @@
  * the failure streak. A failed pass or Nomad's index going backwards forgets the kept decisions.
  */
 import { ApiError, ForbiddenError } from '../../lib/ports/errors';
-import { applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { adoptScope, ownedByAdoption, applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
 import { listLive } from './live-cache';
@@ -60,6 +60,7 @@ export class PassRunner {
       forced: this.c.memory.forced.has('*') ? true : this.c.memory.forced,
       suspendedTeams: this.c.deps.suspendedTeams,
       invalidSpecNamespaces: this.invalidNamespaces,
+      adopt: adoptScope(this.c.deps.config.reconcile.adopt),
     };
   }
 
@@ -227,7 +228,7 @@ export class PassRunner {
       for (const k of dirty) {
         last.delete(k);
         const pair = this.pairFor(k);
-        if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live))) continue;
+        if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live)) && !ownedByAdoption(pair.live, pair.record)) continue;
         const item = decidePair(pair, opts);
         if (item.action === 'prune' || item.action === 'prune-wait') prunesDecided = true;
         last.set(k, item);
@@ -354,7 +355,7 @@ export class PassRunner {
       const bySpec = this.c.desired.atSpec(specPath);
       if (bySpec?.state === 'invalid') invalid = bySpec;
     }
-    return { key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (isManaged(live) || d) ? live : undefined, record };
+    return { key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (isManaged(live) || d || ownedByAdoption(live, record)) ? live : undefined, record };
   }
 
   /** The decision for one key from the caches (no I/O). */
@@ -427,6 +428,7 @@ export function needsReconcile(item: PlanItem): boolean {
     case 'update':
     case 'drift':
     case 'verify':
+    case 'adopt':
     case 'prune':
       return true;
     case 'prune-wait': // records the grace start and schedules the look after it

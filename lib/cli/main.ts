@@ -18,12 +18,15 @@ import { register as sync } from './commands/sync';
 import { register as logs } from './commands/logs';
 import { register as exec } from './commands/exec';
 
+import { register as importCommand } from './commands/import';
+
 // One entry per line: the order here is the order in `nomadguard --help`.
 const COMMANDS: RegisterCommand[] = [
   validate,
   render,
   plan,
   run,
+  importCommand,
   status,
   sync,
   ps,

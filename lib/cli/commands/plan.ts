@@ -12,6 +12,7 @@ import { formatChangeset, summarize } from '../../core/plan';
 import { ApiError } from '../../ports/errors';
 import { SystemClock } from '../../runtime/clock';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { ADOPT_HELP, withAdoptedNamespaces } from '../adopt-option';
 
 interface PlanOptions {
   config?: string;
@@ -21,6 +22,7 @@ interface PlanOptions {
   stateFile?: string;
   json?: boolean;
   confirmPrune?: string[];
+  adopt?: string[];
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -34,6 +36,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--state-file <file>', 'read the operator state from this local JSON file instead of Consul KV')
     .option('--json', 'machine-readable output')
     .option('--confirm-prune <namespace...>', 'plan as if the prunes the prune guard holds back in these namespaces were confirmed')
+    .option('--adopt <namespace...>', ADOPT_HELP)
     .action(async (opts: PlanOptions) => {
       const logger = pino({ level: 'silent' });
       let deps;
@@ -43,6 +46,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;
       }
+      deps = withAdoptedNamespaces(deps, opts.adopt);
       try {
         const report = await planReport(deps, { confirmPrune: new Set(opts.confirmPrune ?? []) });
         if (!report.ok) {
@@ -54,7 +58,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         if (opts.json) ctx.stdout(`${JSON.stringify({ commit: report.commit, changes: report.changes, entries: report.entries }, null, 2)}\n`);
         else {
           for (const line of formatChangeset(report.entries)) ctx.stdout(`${line}\n`);
-          ctx.stdout(`\nPlan at ${report.commit?.slice(0, 12)}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged, ${s.invalid} invalid, ${s.blocked} blocked, ${s.held} not written.\n`);
+          ctx.stdout(`\nPlan at ${report.commit?.slice(0, 12)}: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged, ${s.invalid} invalid, ${s.blocked} blocked, ${s.held} not written${s.adopt > 0 ? `, ${s.adopt} to adopt` : ''}.\n`);
         }
         ctx.exitCode = s.invalid > 0 ? 1 : report.changes ? 2 : 0;
       } catch (e) {

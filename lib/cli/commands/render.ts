@@ -1,7 +1,9 @@
 /**
  * `nomadguard render SPEC`: the final job of one spec, after validation and the policy's modifications,
  * as Nomad API JSON (default) or an HCL2 jobspec. Diagnostics go to stderr; an invalid spec prints no job
- * and exits 1.
+ * and exits 1. Outside a git repository the team comes from the spec's folders (`<team>/<name>/nomadgen.toml`,
+ * see spec-team.ts); when they do not tell it, the spec's own errors are printed with a TEAM_UNKNOWN warning,
+ * no job, and exit 1 (pass --team).
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -11,6 +13,7 @@ import { renderSpec } from '../../core/pipeline';
 import { teamFromPath } from '../../core/spec/load';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { displayName, findRepoRoot, loadPipelineEnv, readSpecFile, relativeSlash } from '../spec-files';
+import { teamFromSpecPath, teamUnknown, UNKNOWN_TEAM, withoutStandInTeam } from '../spec-team';
 
 interface RenderOptions {
   format: string;
@@ -46,9 +49,20 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
       }
       const text = read.bytes;
       const root = findRepoRoot(path.dirname(abs));
-      const rel = root ? relativeSlash(root, abs) : path.basename(abs);
-      const team = options.team ?? (root ? teamFromPath(rel) : undefined);
-      if (team === undefined) throw new CliError(`cannot tell the team of ${spec}: ${root ? 'it is not inside a team folder' : 'it is not inside a git repository'}; pass --team`);
+      let rel = root ? relativeSlash(root, abs) : path.basename(abs);
+      let team = options.team ?? (root ? teamFromPath(rel) : undefined);
+      if (team === undefined && root) throw new CliError(`cannot tell the team of ${spec}: it is not inside a team folder; pass --team`);
+      if (team === undefined) {
+        // Outside a repository: the spec's own folders (<team>/<name>/nomadgen.toml), else its own errors and no job.
+        const inferred = teamFromSpecPath(abs, text);
+        if (!inferred) {
+          const checked = renderSpec({ text, file: rel, team: UNKNOWN_TEAM, commit: options.commit ?? '' }, env);
+          const why = 'it is not inside a git repository, and its folders do not read <team>/<name>/nomadgen.toml with the folder named after the spec';
+          for (const d of [teamUnknown(displayName(spec), why), ...withoutStandInTeam(checked.diagnostics)]) ctx.stderr(`${formatDiagnostic({ ...d, file: displayName(spec) })}\n`);
+          throw new CliError(`cannot tell the team of ${spec}: it is not inside a git repository; pass --team`);
+        }
+        ({ team, file: rel } = inferred);
+      }
       const result = renderSpec({ text, file: rel, team, commit: options.commit ?? '' }, env);
       for (const d of result.diagnostics) ctx.stderr(`${formatDiagnostic({ ...d, file: displayName(spec) })}\n`);
       if (options.explain) for (const m of result.modifications) ctx.stderr(`modified[${m.rule}] ${m.path}: ${m.message}\n`);

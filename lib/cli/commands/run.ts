@@ -13,6 +13,7 @@ import { webhookSecret, webhookTarget } from '../../../controllers/webhooks';
 import { createWebhookEndpoint } from '../../server/webhook-endpoint';
 import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { ADOPT_HELP, withAdoptedNamespaces } from '../adopt-option';
 
 interface RunOptions {
   config?: string;
@@ -23,6 +24,7 @@ interface RunOptions {
   stateFile?: string;
   timeout?: string;
   confirmPrune?: string[];
+  adopt?: string[];
   listen?: string;
   allowedHost?: string[];
 }
@@ -41,6 +43,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--listen <host:port>', 'serve the status API, dashboard and metrics here ("off" to disable)', '127.0.0.1:4680')
     .option('--allowed-host <host...>', 'with --listen: also answer to these Host names (name or name:port, e.g. a reverse proxy; also $NOMADGUARD_ALLOWED_HOSTS)')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
+    .option('--adopt <namespace...>', ADOPT_HELP)
     .addHelpText(
       'after',
       '\nWith --once: one full pass; waits until every job it wrote is Healthy or has failed, or --timeout\n' +
@@ -63,6 +66,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;
       }
+      deps = withAdoptedNamespaces(deps, opts.adopt);
       try {
         if (opts.once) {
           const timeoutMs = Number(opts.timeout) * 1000;

@@ -12,6 +12,7 @@ import { validateRepo, type PipelineEnv, type RepoFile, type RenderResult } from
 import { teamFromPath } from '../../core/spec/load';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { displayName, findRepoRoot, loadPipelineEnv, readSpecFile, relativeSlash, walkSpecs } from '../spec-files';
+import { looksOneLevelTooHigh, teamFolderGuess, teamFromSpecPath, teamUnknown, UNKNOWN_TEAM, withoutStandInTeam } from '../spec-team';
 
 interface ValidateOptions {
   json?: boolean;
@@ -24,6 +25,10 @@ interface ValidateOptions {
 interface Found {
   abs: string;
   root: string | undefined;
+  /** True when `root` holds `.git` (else it is a directory given on the command line, or none). */
+  git: boolean;
+  /** The directory given on the command line that this spec was found under, when it is not in a repository. */
+  walked?: string;
   display: string;
 }
 
@@ -50,10 +55,12 @@ function collect(paths: string[], cwd: string): { found: Found[]; folders: Folde
       folders.set(u.dir, { folder, diagnostics: [{ code: 'DIR_UNREADABLE', severity: 'error', file: folder, message: `cannot read the folder: ${u.errno}; specs below it are not checked` }] });
     }
     if (stat.isDirectory() && files.length === 0 && walk.unreadable.length === 0) throw new CliError(`${displayName(p)}: no nomadgen.toml found`);
-    const dirRoot = stat.isDirectory() ? findRepoRoot(abs) ?? abs : undefined;
+    const gitRoot = stat.isDirectory() ? findRepoRoot(abs) : undefined;
+    const dirRoot = stat.isDirectory() ? gitRoot ?? abs : undefined;
     for (const f of files) {
       if (found.has(f)) continue;
-      found.set(f, { abs: f, root: dirRoot ?? findRepoRoot(path.dirname(f)), display: displayName(path.relative(cwd, f) || f) });
+      const root = dirRoot ?? findRepoRoot(path.dirname(f));
+      found.set(f, { abs: f, root, git: stat.isDirectory() ? gitRoot !== undefined : root !== undefined, ...(stat.isDirectory() && !gitRoot ? { walked: abs } : {}), display: displayName(path.relative(cwd, f) || f) });
     }
   }
   return { found: [...found.values()], folders: [...folders.values()] };
@@ -82,26 +89,44 @@ export interface ValidateReport {
 /** Runs validation and returns the report (exported for tests and other commands). */
 export function runValidate(paths: string[], options: ValidateOptions, ctx: CliContext): ValidateReport {
   const env = loadPipelineEnv(options.config, ctx.cwd, ctx.env);
-  const byRoot = new Map<string, Array<RepoFile & { display: string }>>();
+  const byRoot = new Map<string, Array<RepoFile & { display: string; unknown?: string; guess?: string }>>();
   const report: ValidateReport = { specs: [], errors: 0, warnings: 0 };
   const { found, folders } = collect(paths.length > 0 ? paths : ['.'], ctx.cwd);
   if (folders.length > 0) report.folders = folders;
+  // Directories walked outside a repository whose specs all sit deeper than <team>/<name>/.
+  const walked = new Map<string, string[]>();
+  for (const f of found) if (f.walked) walked.set(f.walked, [...(walked.get(f.walked) ?? []), relativeSlash(f.walked, f.abs)]);
+  const tooHigh = new Set([...walked].filter(([, rels]) => looksOneLevelTooHigh(rels)).map(([dir]) => dir));
   for (const f of found) {
     const read = readSpecFile(f.abs, f.display);
     if (!read.ok) {
       report.specs.push({ file: f.display, ok: false, legacy: false, diagnostics: [read.diagnostic] });
       continue;
     }
-    const rel = f.root ? relativeSlash(f.root, f.abs) : path.basename(f.abs);
-    const team = options.team ?? (f.root ? teamFromPath(rel) : undefined);
-    if (team === undefined) {
-      const why = f.root ? 'it is not inside a team folder of its repository' : 'it is not inside a git repository';
-      report.specs.push({ file: f.display, ok: false, legacy: false, diagnostics: [{ code: 'TEAM_UNKNOWN', severity: 'error', file: f.display, message: `cannot tell the team of this spec: ${why}`, hint: 'pass --team' }] });
+    let rel = f.root ? relativeSlash(f.root, f.abs) : path.basename(f.abs);
+    let team = options.team ?? (f.root ? teamFromPath(rel) : undefined);
+    let key = f.root ?? '';
+    let unknown: string | undefined;
+    if (team === undefined && f.git) {
+      report.specs.push({ file: f.display, ok: false, legacy: false, diagnostics: [{ code: 'TEAM_UNKNOWN', severity: 'error', file: f.display, message: 'cannot tell the team of this spec: it is not inside a team folder of its repository', hint: 'pass --team' }] });
       continue;
     }
-    const key = f.root ?? '';
+    if (team === undefined) {
+      // Outside a repository: the spec's own folders, else a stand-in team and a warning.
+      const inferred = teamFromSpecPath(f.abs, read.bytes);
+      if (inferred) {
+        ({ team, file: rel } = inferred);
+        key = path.dirname(path.dirname(path.dirname(f.abs)));
+      } else {
+        team = UNKNOWN_TEAM;
+        rel = 'nomadgen.toml';
+        key = f.abs;
+        unknown = 'it is not inside a git repository, and its folders do not read <team>/<name>/nomadgen.toml with the folder named after the spec';
+      }
+    }
+    const guess = options.team === undefined && !unknown && f.walked && tooHigh.has(f.walked) ? displayName(path.relative(ctx.cwd, f.walked) || '.') : undefined;
     const list = byRoot.get(key) ?? [];
-    list.push({ file: rel, text: read.bytes, team, display: f.display });
+    list.push({ file: rel, text: read.bytes, team, display: f.display, ...(unknown ? { unknown } : {}), ...(guess ? { guess } : {}) });
     byRoot.set(key, list);
   }
   for (const files of byRoot.values()) {
@@ -110,6 +135,12 @@ export function runValidate(paths: string[], options: ValidateOptions, ctx: CliC
       const r = results.get(f.file);
       if (!r) continue;
       for (const d of r.diagnostics) d.file = f.display;
+      if (f.unknown) {
+        const diagnostics = [teamUnknown(f.display, f.unknown), ...withoutStandInTeam(r.diagnostics)];
+        report.specs.push({ file: f.display, ok: !diagnostics.some((d) => d.severity === 'error'), legacy: r.legacy, diagnostics });
+        continue;
+      }
+      if (f.guess) r.diagnostics.unshift(teamFolderGuess(f.display, f.guess, f.team, r.jobId));
       report.specs.push({ file: f.display, ...(r.jobId ? { jobId: r.jobId } : {}), ok: r.ok, legacy: r.legacy, diagnostics: r.diagnostics });
     }
   }
@@ -153,7 +184,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--strict', 'fail on warnings too')
     .option('--config <file>', 'operator config (nomadguard.yaml); defaults apply without it')
     .option('--team <team>', 'the team of specs outside a git repository (overrides the folder)')
-    .addHelpText('after', '\nExit status: 0 when no errors (and, with --strict, no warnings), 1 otherwise.\nThe team is the first folder under the repository root (the nearest folder with .git, or the directory given).')
+    .addHelpText('after', '\nExit status: 0 when no errors (and, with --strict, no warnings), 1 otherwise.\nThe team is the first folder under the repository root (the nearest folder with .git, or the directory given).\nOutside a repository a spec file\'s team is the folder above its own when it reads <team>/<name>/nomadgen.toml;\nelse TEAM_UNKNOWN warns and only the spec\'s own rules are checked. A directory whose specs all sit deeper\nthan <team>/<name>/ warns with TEAM_FOLDER_GUESS: it may be the folder above the spec repository.')
     .action((paths: string[], options: ValidateOptions) => {
       const report = runValidate(paths, options, ctx);
       if (options.json) ctx.stdout(`${JSON.stringify(report, null, 2)}\n`);

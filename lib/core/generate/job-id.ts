@@ -3,9 +3,9 @@
  */
 import { TIER_LETTER, type SpecV1 } from '../../../crd-schemas/spec-v1';
 
-/** The job ID `<tier letter>-<team>-<name>`, e.g. "p-es-cerebro". */
-export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name'>, team: string): string {
-  return `${TIER_LETTER[spec.tier]}-${team}-${spec.name}`;
+/** The job ID: the spec's `id` when it has one, else `<tier letter>-<team>-<name>`, e.g. "p-es-cerebro". */
+export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name' | 'id'>, team: string): string {
+  return spec.id ?? `${TIER_LETTER[spec.tier]}-${team}-${spec.name}`;
 }
 
 /**

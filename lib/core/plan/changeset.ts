@@ -8,7 +8,7 @@ import { filterDiffNoise } from './noise';
 import { isRedacted, redactDiff } from './redact';
 
 /** What a pass would do to one job, as printed. */
-export type ChangeAction = 'create' | 'update' | 'delete' | 'unchanged' | 'blocked' | 'invalid';
+export type ChangeAction = 'create' | 'update' | 'delete' | 'adopt' | 'unchanged' | 'blocked' | 'invalid';
 
 /** One job's entry in a changeset. */
 export interface ChangeEntry {
@@ -33,6 +33,8 @@ export interface ChangeEntry {
 /** True when a pass would write to Nomad for `entry` (see `ChangeEntry.write`). */
 export function writes(entry: ChangeEntry): boolean {
   const change = entry.action === 'create' || entry.action === 'update' || entry.action === 'delete';
+  // An adoption writes to Nomad only when the job differs from the spec by more than the marker.
+  if (entry.action === 'adopt') return entry.write === true;
   return change && entry.write !== false;
 }
 
@@ -96,7 +98,7 @@ export function formatChangeset(entries: readonly ChangeEntry[]): string[] {
   const out: string[] = [];
   for (const e of [...entries].sort((a, b) => a.subject.localeCompare(b.subject))) {
     out.push(`${e.subject}: ${e.action}${e.note ? ` (${e.note})` : ''}`);
-    if (e.action === 'update' || e.action === 'blocked') for (const l of [...diffLines(e.diff), ...(e.changes ?? []), ...(e.impact ?? [])]) out.push(`    ${l}`);
+    if (e.action === 'update' || e.action === 'adopt' || e.action === 'blocked') for (const l of [...diffLines(e.diff), ...(e.changes ?? []), ...(e.impact ?? [])]) out.push(`    ${l}`);
   }
   return out;
 }
@@ -106,9 +108,9 @@ export type ChangeSummary = Record<ChangeAction | 'held', number>;
 
 /** Counts of a changeset by action (see `ChangeSummary`). */
 export function summarize(entries: readonly ChangeEntry[]): ChangeSummary {
-  const s: ChangeSummary = { create: 0, update: 0, delete: 0, unchanged: 0, blocked: 0, invalid: 0, held: 0 };
+  const s: ChangeSummary = { create: 0, update: 0, delete: 0, adopt: 0, unchanged: 0, blocked: 0, invalid: 0, held: 0 };
   for (const e of entries) {
-    const change = e.action === 'create' || e.action === 'update' || e.action === 'delete';
+    const change = e.action === 'create' || e.action === 'update' || e.action === 'delete' || (e.action === 'adopt' && e.write === false && e.note?.startsWith('not written') === true);
     s[change && !writes(e) ? 'held' : e.action]++;
   }
   return s;

@@ -13,6 +13,7 @@ import { META, splitKey, type Desired, type JobKey, type JobRecord, type PlanIte
 import { HASH_SCHEME } from '../hash';
 import { isSourceOf, repoWithoutCredentials } from '../source-id';
 import type { JobListStub } from '../nomad/types';
+import { adoptionEnabled, carriesMarker, ownedByAdoption, type AdoptScope } from './adopt';
 
 /** Options of a decision pass. */
 export interface DecideOptions {
@@ -32,6 +33,8 @@ export interface DecideOptions {
   invalidSpecNamespaces?: ReadonlySet<string>;
   /** Keys (or every key with `true`) whose sync was forced: resubmits an auto-reverted version. */
   forced?: boolean | ReadonlySet<JobKey>;
+  /** Where a job running without the marker is adopted by the spec naming its ID (else `UnmanagedJobExists`). */
+  adopt?: AdoptScope;
 }
 
 /** Decides every key of `desired`/`live`/`records`. Items come sorted by key. */
@@ -63,19 +66,28 @@ function otherSource(source: string | undefined): string {
 /** Decides one key. */
 export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   const { namespace, jobId } = splitKey(p.key);
-  const base = { key: p.key, namespace, jobId, desired: p.desired, invalid: p.invalid, live: p.live, record: p.record, spec: p.desired?.spec ?? p.invalid?.spec ?? p.live?.Meta?.[META.spec] };
+  const base = { key: p.key, namespace, jobId, desired: p.desired, invalid: p.invalid, live: p.live, record: p.record, spec: p.desired?.spec ?? p.invalid?.spec ?? p.live?.Meta?.[META.spec] ?? p.record?.spec };
   const item = (action: PlanItem['action'], write: boolean, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action, write, reason, message, ...extra });
   const live = p.live;
   const d = p.desired;
+  const adopted = ownedByAdoption(live, p.record);
 
   if (d) {
-    if (live && !isManaged(live)) return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
-    if (live && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
       if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
       if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
       return item(action, true, reason, message);
     };
+    if (live && !isManaged(live) && !adopted) {
+      // A job another nomadguard wrote (any marker key with another source) is never adopted.
+      const foreign = carriesMarker(live) && !isSourceOf(live.Meta?.[META.source], opts.source);
+      if (!foreign && !live.Stop && adoptionEnabled(opts.adopt, namespace, d.team)) {
+        return gate('adopt', 'Adopt', `job ${jobId} runs in ${namespace} without the nomadguard marker: adopting it at JobModifyIndex ${live.JobModifyIndex}`);
+      }
+      if (foreign) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
+      return item('leave-alone', false, 'UnmanagedJobExists', `a job ${jobId} not managed by nomadguard already exists in ${namespace}; it is left alone`);
+    }
+    if (live && !adopted && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', `job is managed by another source (${otherSource(live.Meta?.[META.source])})`);
     if (!live) return gate('create', 'NotFound', 'job does not exist in Nomad');
     const r = p.record;
     // A failed version is held: known by its hash, or (a record of an older release, whose hashes differ)
@@ -102,11 +114,11 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
     return item('invalid', false, 'SpecInvalid', 'spec is invalid');
   }
 
-  // Only live: a managed job whose spec is not in the desired state.
-  if (!live || !isManaged(live)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
-  if (!isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
+  // Only live: a managed (or adopted) job whose spec is not in the desired state.
+  if (!live || (!isManaged(live) && !adopted)) return item('leave-alone', false, 'NotManaged', 'not managed by nomadguard');
+  if (!adopted && !isSourceOf(live.Meta?.[META.source], opts.source)) return item('leave-alone', false, 'OtherSource', 'job is managed by another source');
   if (live.Stop) return item('unchanged', false, 'AlreadyStopped', 'spec is gone and the job is stopped');
-  const team = teamOfLive(live, namespace);
+  const team = teamOfLive(live, namespace, p.record?.spec);
   if (opts.suspendedTeams?.has(team)) return item('leave-alone', false, 'Suspended', `spec is gone, but team ${team} is suspended: nothing is pruned`);
   if (opts.invalidSpecNamespaces?.has(namespace)) return item('leave-alone', false, 'InvalidSpecInNamespace', `spec not found, but a spec in ${namespace} is too broken to name its job (it may be this one, moved): nothing there is pruned`);
   if (!opts.sourceHealthy) return item('leave-alone', false, 'SourceUnhealthy', 'spec not found, but the checkout is not verified healthy: nothing is pruned');
@@ -118,9 +130,9 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   return item('prune', true, 'SpecRemoved', 'spec was removed from the repository');
 }
 
-/** The team of a live job: the first folder of its `nomadguard.spec` path, else its namespace. */
-export function teamOfLive(live: JobListStub, namespace: string): string {
-  const spec = live.Meta?.[META.spec];
+/** The team of a live job: the first folder of its `nomadguard.spec` path (an adopted job's: its record's), else its namespace. */
+export function teamOfLive(live: JobListStub, namespace: string, recordedSpec?: string): string {
+  const spec = live.Meta?.[META.spec] ?? recordedSpec;
   const i = spec ? spec.indexOf('/') : -1;
   return spec && i > 0 ? spec.slice(0, i) : namespace;
 }

@@ -11,3 +11,4 @@ export { mayBeReverted, revertedVersion, heldAsReverted } from './reverted';
 export { allocImpact, comparisonLines, staleVersionTags, versionTag, type ChangeLike } from './impact';
 export { normalizeJob, SERVER_MANAGED_FIELDS, type NormalizeOptions } from './normalize';
 export { compareJobs, isSecretKey, isSecretArgs, LEGACY_META_KEYS, SECRET_KEY_WORDS, type CompareOptions, type FieldChange, type JobComparison } from './compare';
+export { adoptScope, adoptionEnabled, adoptedCompareOptions, carriesMarker, ownedByAdoption, withoutMarker, writesAdopted, MARKER_META_KEYS, type AdoptScope } from './adopt';

@@ -10,6 +10,7 @@ import { META, type PlanItem } from './types';
 import { LEGACY_META_KEYS, type CompareOptions } from './compare';
 import { isSourceOf } from '../source-id';
 import { redactDiff } from './redact';
+import { adoptedCompareOptions } from './adopt';
 import { formatDiagnostic } from '../diagnostics';
 
 /** Names of the groups of `job` under an autoscaler (a `Scaling` block that is not disabled). */
@@ -24,21 +25,21 @@ export function preservesCounts(job: Job, action: PlanItem['action']): boolean {
 
 /** True when the pass asks Nomad's plan endpoint about the item before writing (the index to enforce, the diff, the allocation impact). */
 export function needsPlanCall(item: PlanItem): boolean {
-  return (item.action === 'update' || item.action === 'drift' || item.action === 'verify') && item.desired !== undefined;
+  return (item.action === 'update' || item.action === 'drift' || item.action === 'verify' || item.action === 'adopt') && item.desired !== undefined;
 }
 
 /**
  * The options of `compareJobs` for a desired job on a server: its version and region (the defaults it
  * fills in), the namespace, and the groups under an autoscaler (their count is theirs).
  */
-export function compareOptions(server: { version?: string; region?: string }, namespace: string, desired: Job, live?: Job): CompareOptions {
+export function compareOptions(server: { version?: string; region?: string }, namespace: string, desired: Job, live?: Job, adopted = false): CompareOptions {
   const opts: CompareOptions = { ...(server.version ? { serverVersion: server.version } : {}), ...(server.region ? { region: server.region } : {}), namespace, ignoreCounts: scaledGroups(desired) };
   // Our own source as an older release wrote it (the repository URL with its credentials) is no difference:
   // verifying after the upgrade writes nothing; the Meta takes the new form at the job's next real change.
   const want = desired.Meta?.[META.source];
   const have = live?.Meta?.[META.source];
   if (want !== undefined && have !== undefined && have !== want && isSourceOf(have, want)) opts.ignoreMetaKeys = new Set([...LEGACY_META_KEYS, META.source]);
-  return opts;
+  return adopted ? adoptedCompareOptions(opts) : opts;
 }
 
 /**
@@ -48,7 +49,7 @@ export function compareOptions(server: { version?: string; region?: string }, na
  */
 export function needsLiveRead(item: PlanItem): boolean {
   if (item.desired === undefined) return false;
-  return item.action === 'drift' || item.action === 'verify' || (item.action === 'update' && item.reason === 'SpecChangedAndModified');
+  return item.action === 'drift' || item.action === 'verify' || item.action === 'adopt' || (item.action === 'update' && item.reason === 'SpecChangedAndModified');
 }
 
 /** The verdict on an item once Nomad's plan (and, for drift and verify, the comparison with the live job) is known. */
@@ -102,10 +103,16 @@ export function changeEntry(item: PlanItem, now: number, verdict?: PlanVerdict):
       return item.write ? { subject, action: 'create', write: true } : held('create');
     case 'update':
     case 'drift':
-    case 'verify': {
+    case 'verify':
+    case 'adopt': {
       if (!item.desired) return undefined;
       const outcome = verdict?.outcome ?? (item.write ? 'write' : 'held');
       const diff = redactDiff(verdict?.diff); // entries leave the core: `plan --json` prints them
+      if (item.action === 'adopt') {
+        if (outcome === 'in-sync') return { subject, action: 'adopt', write: false, note: `taken over at JobModifyIndex ${item.live?.JobModifyIndex ?? 0} without a write: only the nomadguard marker differs, the allocations keep running` };
+        if (outcome === 'held') return held('adopt', diff ? { diff } : {});
+        return { subject, action: 'adopt', write: true, ...(diff ? { diff } : {}), note: `taken over at JobModifyIndex ${item.live?.JobModifyIndex ?? 0} and written with the spec's changes` };
+      }
       if (outcome === 'in-sync') return { subject, action: 'unchanged', write: false };
       if (outcome === 'held') return held('update', diff ? { diff } : {});
       return { subject, action: 'update', write: true, ...(diff ? { diff } : {}), ...(item.action === 'drift' ? { note: 'changed outside nomadguard' } : {}) };

@@ -52,7 +52,8 @@ export function pairJobs(desired: readonly Desired[], live: readonly JobListStub
     if (isChildJob(stub)) continue;
     const key = jobKey(stub.Namespace ?? 'default', stub.ID);
     const p = pairs.get(key);
-    if (!p && !isManaged(stub)) continue; // unrelated, unmanaged job: not ours to list
+    // An unrelated, unmanaged job is not ours to list; one we adopted (its record says so) is.
+    if (!p && !isManaged(stub) && records.get(key)?.adopted !== true) continue;
     const pair = p ?? at(key);
     pair.live = stub;
     const specPath = stub.Meta?.[META.spec];

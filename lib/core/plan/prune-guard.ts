@@ -3,6 +3,7 @@
  * refused until a human confirms it. Protects against a broken checkout that looks like a mass delete.
  */
 import { isManaged } from './pair';
+import { ownedByAdoption } from './adopt';
 import { META, type JobKey, type PlanItem } from './types';
 import { isSourceOf } from '../source-id';
 
@@ -30,7 +31,8 @@ export function applyPruneGuard(items: readonly PlanItem[], opts: PruneGuardOpti
   const managed = new Map<string, number>();
   const prunes = new Map<string, number>();
   for (const it of items) {
-    if (!it.live || !isManaged(it.live) || !isSourceOf(it.live.Meta?.[META.source], opts.source) || it.live.Stop) continue;
+    const ours = it.live !== undefined && (ownedByAdoption(it.live, it.record) || (isManaged(it.live) && isSourceOf(it.live.Meta?.[META.source], opts.source)));
+    if (!it.live || !ours || it.live.Stop) continue;
     managed.set(it.namespace, (managed.get(it.namespace) ?? 0) + 1);
     if (it.action === 'prune' || it.action === 'prune-wait') prunes.set(it.namespace, (prunes.get(it.namespace) ?? 0) + 1);
   }

@@ -88,6 +88,8 @@ export interface JobRecord {
   absentSince?: number;
   /** Hash whose deployment failed and was auto-reverted: not resubmitted until the spec changes or a forced sync. */
   failedHash?: string;
+  /** The job was adopted (it runs without the marker): this record is the operator's ownership of it (see adopt.ts). */
+  adopted?: boolean;
 }
 
 /** Everything a plan decision may do. */
@@ -96,10 +98,11 @@ export type PlanAction =
   | 'update' // desired hash differs from the one recorded at the live index: written
   | 'drift' // the job was modified by someone else since our write (or stopped): read and compared
   | 'verify' // no usable record of our write: the live job is read and compared once, then remembered
+  | 'adopt' // a job without the marker, in a namespace or team enabled for adoption: taken over at its live index
   | 'unchanged' // nothing to do, no API call
   | 'prune' // managed by this source, spec really absent, grace over
   | 'prune-wait' // as prune, but still in its grace period
-  | 'leave-alone' // not ours to touch (invalid spec, unmanaged, other source, child, guard, auto-reverted)
+  | 'leave-alone' // not ours to touch (invalid spec, unmanaged and not adopted, other source, child, guard, auto-reverted)
   | 'invalid'; // spec invalid and nothing live
 
 /** The decision for one job. */

@@ -71,9 +71,9 @@ export function interpolates(s: string): boolean {
   return /[${}]/.test(s);
 }
 
-/** The job ID a spec produces: `<tier letter>-<team>-<name>`. */
-export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name'>, team: string): string {
-  return `${TIER_LETTER[spec.tier]}-${team}-${spec.name}`;
+/** The job ID a spec produces: its `id` when it has one, else `<tier letter>-<team>-<name>`. */
+export function jobIdOf(spec: Pick<SpecV1, 'tier' | 'name' | 'id'>, team: string): string {
+  return spec.id ?? `${TIER_LETTER[spec.tier]}-${team}-${spec.name}`;
 }
 
 /** The job ID for the rule context. */

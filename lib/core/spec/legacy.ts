@@ -1,5 +1,6 @@
 /**
- * Converting a legacy nomadgen file to v1. The job keeps its ID when it follows `<t>-<team>-<name>`; the
+ * Converting a legacy nomadgen file to v1. The job keeps its `job` value as its ID exactly, as the original
+ * tool did: when it is not `<t>-<team>-<name>` the v1 spec carries it as `id` (the names rule checks it); the
  * tier comes from `tier` or the job name's tier letter; `port`/`porttype`/`checkpath`/`grace` become `port`
  * and `check`; `firewall = "g/x"` becomes ingress; nagios thresholds become task meta. The converted spec
  * carries aliases from v1 paths back to the legacy keys, so later diagnostics still point at real lines.
@@ -59,14 +60,14 @@ export function convertLegacy(doc: SpecLegacy, file: string, team?: string): Leg
     }
   }
   if (diagnostics.length > 0 || !tier) return { aliases, diagnostics };
-  const letterNow = TIER_LETTER[tier];
-  const id = `${letterNow}-${team ?? '<team>'}-${name}`;
+  const derived = team !== undefined && doc.job === `${TIER_LETTER[tier]}-${team}-${name}`;
+  if (!derived) aliases.push([['id'], ['job']]);
   diagnostics.push({
     code: 'LEGACY', severity: 'warning', file, path: [],
-    message: `legacy nomadgen format, converted to v1 (job \`${id}\`${id === doc.job ? '' : `, was \`${doc.job}\``}); please migrate`,
-    hint: `write name = "${name}" and tier = "${tier}" instead of job, [[group]] for [[taskgroup]], [[group.task]] for [[task.<group>]], check = { type, path, grace } for porttype/checkpath/grace, firewall = { ingress = [...] } and meta = { "nagios.sms" = ... } for firewall and nagios*`,
+    message: `legacy nomadgen format, converted to v1 (job \`${doc.job}\`); please migrate`,
+    hint: `write name = "${name}"${derived ? '' : `, id = "${doc.job}"`} and tier = "${tier}" instead of job, [[group]] for [[taskgroup]], [[group.task]] for [[task.<group>]], check = { type, path, grace } for porttype/checkpath/grace, firewall = { ingress = [...] } and meta = { "nagios.sms" = ... } for firewall and nagios*`,
   });
-  return { spec: { name, tier, contact: doc.contact, group: groups }, aliases, diagnostics };
+  return { spec: { name, ...(derived ? {} : { id: doc.job }), tier, contact: doc.contact, group: groups }, aliases, diagnostics };
 }
 
 function convertTask(t: LegacyTask, v1: SpecPath, legacy: SpecPath, aliases: Array<readonly [SpecPath, SpecPath]>): TaskSpec {

@@ -89,7 +89,7 @@ describe('changeEntry and counting: only what a pass writes is a change', () => 
     ]);
     expect(hasChanges(entries)).toBe(true);
     expect(hasChanges(entries.filter((e) => e.subject !== 'job/es/b'))).toBe(false);
-    expect(summarize(entries)).toEqual({ create: 0, update: 0, delete: 1, unchanged: 0, blocked: 0, invalid: 0, held: 2 });
+    expect(summarize(entries)).toEqual({ create: 0, update: 0, delete: 1, adopt: 0, unchanged: 0, blocked: 0, invalid: 0, held: 2 });
   });
 
   it('entries without a write flag count by action, as before', () => {

@@ -146,6 +146,8 @@ describe('simulator: destructive against in-place updates', () => {
     ['the job Consul namespace of a group with no consul block', 'in place', (j) => (j.ConsulNamespace = 'platform')],
     ['a consul block taking the job Consul namespace', 'destructive', (j, g) => ((j.ConsulNamespace = 'platform'), (g.Consul = {}))],
     ['a job meta key no group or task shadows', 'destructive', (j) => (j.Meta = { owner: 'job', team: 'b' })],
+    ['the nomadguard marker added to job meta', 'destructive', (j) => (j.Meta = { owner: 'job', team: 'a', 'nomadguard.managed': 'true' })],
+    ['a new group meta key', 'destructive', (_j, g) => (g.Meta = { tier: 'group', extra: 'x' })],
     ['the task image', 'destructive', (_j, _g, t) => ((t.Config as Obj).image = 'ghcr.io/acme/web:2.0.0')],
     ['a node pool the nodes are not in', 'destructive', (j) => (j.NodePool = 'gpu')],
   ];

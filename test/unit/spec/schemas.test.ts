@@ -15,7 +15,7 @@ describe('JSON Schema export', () => {
   it('rejects unknown keys and lists every top-level field', () => {
     const schema = specJsonSchema() as { additionalProperties: boolean; properties: Record<string, unknown>; required: string[] };
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties).sort()).toEqual(['contact', 'group', 'meta', 'name', 'sync', 'tier']);
+    expect(Object.keys(schema.properties).sort()).toEqual(['contact', 'group', 'id', 'meta', 'name', 'sync', 'tier']);
     expect(schema.required.sort()).toEqual(['contact', 'group', 'name', 'tier']);
   });
 });
@@ -28,7 +28,7 @@ describe('operator config', () => {
     expect(c.clusters.default.nomad.address).toBe('http://[::1]:4646');
     expect(c.clusters.default.consul.address).toBe('http://[::1]:8500');
     expect(c.source).toMatchObject({ pollInterval: '15s', fullResync: '*/10 * * * *' });
-    expect(c.reconcile).toEqual({ workers: 8, selfHeal: true, prune: { enabled: true, purge: false, grace: '5m', maxShare: 1 }, statePrefix: 'nomadguard/state', versionTags: true });
+    expect(c.reconcile).toEqual({ workers: 8, selfHeal: true, prune: { enabled: true, purge: false, grace: '5m', maxShare: 1 }, statePrefix: 'nomadguard/state', versionTags: true, adopt: { namespaces: [], teams: [] } });
     expect(c.vault.mode).toBe('workload-identity');
     expect(c.traefik).toEqual({ entrypoints: { internal: 'websecure', public: 'public' }, certResolver: 'internal' });
   });

@@ -1,7 +1,10 @@
 /**
  * names: the job ID, group and task names are DNS labels; the job ID fits one label because it becomes
- * `<job id>.<domain>`; group names are unique in the job and task names unique in their group.
- * Codes: NAME_INVALID, NAME_TOO_LONG, NAME_DUPLICATE_GROUP, NAME_DUPLICATE_TASK.
+ * `<job id>.<domain>`; group names are unique in the job and task names unique in their group. An
+ * explicit `id` (a job an older pipeline deployed under an ID of its own) is a DNS label that holds the team
+ * folder as one of its `-`-separated parts (policy `idNamesTeam`, default on), so a team cannot name a job
+ * after another team's service.
+ * Codes: NAME_INVALID, NAME_TOO_LONG, NAME_ID_TEAM, NAME_DUPLICATE_GROUP, NAME_DUPLICATE_TASK.
  */
 import type { Diagnostic } from '../../diagnostics';
 import { isDnsLabel, jobIdFor } from '../helpers';
@@ -30,7 +33,21 @@ export const names: ValidatorRule<'names'> = {
         path: ['name'],
       });
     }
-    if (jobId.length > params.maxJobIdLength) {
+    if (spec.id !== undefined) {
+      if (!isDnsLabel(spec.id)) {
+        out.push({ code: 'NAME_INVALID', severity: 'error', message: `id ${JSON.stringify(spec.id)} is not a valid job ID: use ${LABEL_TEXT}, because the job is reachable as "<id>.<domain>".`, path: ['id'] });
+      } else if (params.idNamesTeam && !`-${spec.id}-`.includes(`-${ctx.team}-`)) {
+        out.push({
+          code: 'NAME_ID_TEAM',
+          severity: 'error',
+          message: `id ${JSON.stringify(spec.id)} does not hold the team ${JSON.stringify(ctx.team)} as one of its "-"-separated parts; a job ID names its team so that no team can take another's. Use an ID such as "${jobIdFor({ ...spec, id: undefined }, ctx)}".`,
+          path: ['id'],
+        });
+      }
+    }
+    if (jobId.length > params.maxJobIdLength && spec.id !== undefined) {
+      out.push({ code: 'NAME_TOO_LONG', severity: 'error', message: `the job ID ${JSON.stringify(jobId)} has ${jobId.length} characters; it becomes the host name "${jobId}.<domain>", whose labels may have at most ${params.maxJobIdLength}.`, path: ['id'] });
+    } else if (jobId.length > params.maxJobIdLength) {
       const room = params.maxJobIdLength - (jobId.length - spec.name.length);
       out.push({
         code: 'NAME_TOO_LONG',
