@@ -17,7 +17,6 @@ import { register as status } from './commands/status';
 import { register as sync } from './commands/sync';
 import { register as logs } from './commands/logs';
 import { register as exec } from './commands/exec';
-
 import { register as importCommand } from './commands/import';
 
 // One entry per line: the order here is the order in `nomadguard --help`.
