@@ -48,6 +48,8 @@ export interface WiringOptions {
   clock?: Clock;
   logger?: Logger;
   tuning?: Partial<OperatorTuning>;
+  /** Build the notifier from `notifications` (the running operator: `run`, `dev`); `plan` posts nothing. */
+  notify?: boolean;
   /** Pre-built ports (tests, `nomadguard dev`). */
   nomad?: NomadApi;
   consul?: ConsulApi | null;
@@ -116,7 +118,7 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
   const metrics = new OperatorMetrics();
   let notifier: Notifier | undefined;
   try {
-    notifier = buildNotifier(config.notifications, policy, opts.env, { clock, random: Math.random, logger, metrics });
+    if (opts.notify) notifier = buildNotifier(config.notifications, policy, opts.env, { clock, random: Math.random, logger, metrics });
   } catch (e) {
     if (e instanceof NotifyConfigError) throw new WiringError(e.message);
     throw e;

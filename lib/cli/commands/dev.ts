@@ -72,7 +72,7 @@ async function dev(ctx: CliContext, opts: DevOptions): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...ctx.env, NOMAD_ADDR: sim.nomadUrl, CONSUL_HTTP_ADDR: sim.consulUrl };
     delete env.NOMAD_TOKEN;
     delete env.CONSUL_HTTP_TOKEN;
-    const deps = await buildOperatorDeps({ configFile, env, cwd: ctx.cwd, workDir: join(workDir, 'operator'), clock, logger, tuning: { healthPollMs: 500 } });
+    const deps = await buildOperatorDeps({ configFile, env, cwd: ctx.cwd, workDir: join(workDir, 'operator'), clock, logger, notify: true, tuning: { healthPollMs: 500 } });
     try {
       const operator = startOperator(deps, { sighup: false });
       const server = await serveOperator(operator, opts.listen, { metrics: deps.metrics?.registry });

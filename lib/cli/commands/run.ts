@@ -61,7 +61,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
       const logger = pino({ name: 'nomadguard', level: ctx.env.NOMADGUARD_LOG_LEVEL ?? 'info' }, { write: (s: string) => ctx.stdout(s) });
       let deps;
       try {
-        deps = await buildOperatorDeps({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger });
+        deps = await buildOperatorDeps({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger, notify: true });
       } catch (e) {
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;
