@@ -44,7 +44,9 @@ export interface WebhookSenderOptions {
 
 interface Lane {
   endpoint: SenderEndpoint;
+  /** Waiting, oldest first (the one being posted is not here). */
   queue: string[];
+  /** True while a body of this lane is being posted or waits for its retry. */
   running: boolean;
 }
 
@@ -102,6 +104,7 @@ export class WebhookSender {
       this.lanes.set(endpoint.id, lane);
     }
     lane.queue.push(body);
+    // The one being posted is not in the queue: only waiting ones are dropped.
     while (lane.queue.length > this.queueLimit) {
       lane.queue.shift();
       this.opts.onResult?.(endpoint.id, 'dropped');
@@ -110,10 +113,10 @@ export class WebhookSender {
     if (!lane.running) void this.run(lane);
   }
 
-  /** Notifications waiting (not yet sent nor given up), over every endpoint. */
+  /** Notifications not yet sent nor given up (waiting or being posted), over every endpoint. */
   pending(): number {
     let n = 0;
-    for (const l of this.lanes.values()) n += l.queue.length;
+    for (const l of this.lanes.values()) n += l.queue.length + (l.running ? 1 : 0);
     return n;
   }
 
@@ -125,7 +128,7 @@ export class WebhookSender {
 
   /**
    * Stops: waits up to `flushMs` for the queues to empty, then abandons what is left (counted as
-   * dropped) and any retry waiting.
+   * dropped), the posts under way and the retries waiting included.
    */
   async stop(flushMs = 5000): Promise<void> {
     if (!this.idle() && flushMs > 0) {
@@ -149,12 +152,9 @@ export class WebhookSender {
   private async run(lane: Lane): Promise<void> {
     lane.running = true;
     try {
-      while (lane.queue.length > 0 && !this.stopCtl.signal.aborted) {
-        const body = lane.queue[0];
+      for (let body = lane.queue.shift(); body !== undefined; body = this.stopCtl.signal.aborted ? undefined : lane.queue.shift()) {
         const result = await this.deliver(lane.endpoint, body);
-        // The head may have been dropped by `stop` meanwhile; only a delivered head is removed here.
-        if (lane.queue[0] === body) lane.queue.shift();
-        if (result) this.opts.onResult?.(lane.endpoint.id, result);
+        this.opts.onResult?.(lane.endpoint.id, result ?? 'dropped');
       }
     } finally {
       lane.running = false;

@@ -117,8 +117,18 @@ describe('WebhookSender', () => {
     // A port that refuses connections: the first of the low, never-assigned ports.
     const s = make({ queueLimit: 5 });
     for (let i = 0; i < 1000; i++) s.enqueue({ id: 'dead', url: 'http://127.0.0.1:9/hook' }, `{"n":${i}}`);
-    expect(s.pending()).toBeLessThanOrEqual(5);
-    expect(results.filter((r) => r === 'dropped')).toHaveLength(995);
+    // five waiting and the one being tried
+    expect(s.pending()).toBe(6);
+    expect(results.filter((r) => r === 'dropped')).toHaveLength(994);
+  });
+
+  it('a full queue drops the oldest waiting notification, never the one being posted', async () => {
+    rcv = await receiver();
+    const s = make({ queueLimit: 1 });
+    for (const n of ['A', 'B', 'C']) s.enqueue({ id: 'e', url: rcv.url }, n);
+    await s.whenIdle();
+    expect(rcv.bodies).toEqual(['A', 'C']);
+    expect(results).toEqual(['dropped', 'sent', 'sent']);
   });
 
   it('enqueue returns at once even when the endpoint never answers; stop abandons what is left', async () => {
