@@ -1,6 +1,7 @@
 /**
  * When a job's status is worth a notification: on a transition into Degraded, Invalid, Stalled (an
- * auto-reverted deployment) or Error, and on the way back to Healthy from one of them. A status written
+ * auto-reverted deployment) or Error, and on the way back to Healthy from one of them (or to Synced
+ * with no error, from Invalid or Error: a fix that leaves the live job as it was deploys nothing). A status written
  * again with the same meaning is no transition; each real transition is one notification, so a job that
  * fails, retries (Progressing) and fails again sends twice, and a job that stays Degraded sends once.
  */
@@ -54,6 +55,13 @@ export class TransitionTracker {
     if (baseline) {
       entry.alert = state === 'Healthy' ? undefined : state ?? before?.alert;
       return undefined;
+    }
+    // A spec fixed, or an error gone, while the live job was already right is Synced, never followed
+    // to Healthy: that is the recovery from Invalid or Error.
+    const settled = state === undefined && status.phase === 'Synced' && !status.lastError && (before?.alert === 'Invalid' || before?.alert === 'Error');
+    if (settled) {
+      entry.alert = undefined;
+      return { event: 'Recovered', recoveredFrom: before.alert, previousPhase: before.phase };
     }
     if (state === undefined || state === before?.state) return undefined;
     const previousPhase = before?.phase;

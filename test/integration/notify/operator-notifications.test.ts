@@ -107,6 +107,21 @@ describe('operator notifications', () => {
     for (const b of [...platform.bodies, ...team.bodies]) expect(b).not.toContain(SECRET);
   });
 
+  it('a fix that leaves the live job as it was is posted as Recovered', async () => {
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('shop');
+    await h.converge();
+    h.repo.write('web/shop/nomadgen.toml', `${spec('shop')}  memroy = 512\n`);
+    h.repo.commitAndPush('typo');
+    await h.converge();
+    h.repo.write('web/shop/nomadgen.toml', spec('shop'));
+    h.repo.commitAndPush('typo fixed');
+    await h.converge();
+    await settle();
+    expect(events(platform)).toEqual(['Invalid', 'Recovered']);
+    expect(JSON.parse(platform.bodies[1])).toMatchObject({ event: 'Recovered', key: 'web/t-web-shop', phase: 'Synced' });
+  });
+
   it('a spec that never named its job is posted as Invalid under its spec path', async () => {
     h.repo.write('web/ok/nomadgen.toml', spec('ok'));
     h.repo.commitAndPush('ok');

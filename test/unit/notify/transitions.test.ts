@@ -32,6 +32,19 @@ describe('TransitionTracker', () => {
     expect(t.observe('a', at('Healthy'))).toBeUndefined();
   });
 
+  it('Synced with no error after Invalid or Error is the recovery; after Degraded it is not', () => {
+    const t = new TransitionTracker();
+    expect(t.observe('a', at('Invalid'))?.event).toBe('Invalid');
+    expect(t.observe('a', at('Synced'))).toEqual({ event: 'Recovered', recoveredFrom: 'Invalid', previousPhase: 'Invalid' });
+    expect(t.observe('a', at('Healthy'))).toBeUndefined();
+    expect(t.observe('b', at('Error'))?.event).toBe('Error');
+    expect(t.observe('b', at('Synced', { code: 'Transient', reason: 'NomadUnavailable' }))).toBeUndefined();
+    expect(t.observe('b', at('Synced'))?.event).toBe('Recovered');
+    expect(t.observe('c', at('Degraded'))?.event).toBe('Degraded');
+    expect(t.observe('c', at('Synced'))).toBeUndefined();
+    expect(t.observe('c', at('Healthy'))?.event).toBe('Recovered');
+  });
+
   it('a job that fails, retries and fails again notifies twice', () => {
     const t = new TransitionTracker();
     expect(t.observe('a', at('Error'))?.event).toBe('Error');
