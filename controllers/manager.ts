@@ -103,6 +103,7 @@ export class Manager {
         ...(out.event ? { event: { event: error.reason, message: error.message } } : {}),
       });
     }
+    this.controller.status.observe(key);
     this.deps.logger[out.log]({ key, result: out.metric, ...(error ? { reason: error.reason, err: error.message, retries: this.queue.numRequeues(key) } : {}) }, 'reconciled');
     release();
     if (this.metrics) {

@@ -78,6 +78,7 @@ export const JobStatusSchema = z.object({
   modifications: z.array(z.string()).optional().describe('the policy modifier rules that changed the desired job'),
   lastError: LastErrorSchema.optional(),
   lastReconciled: z.string().optional(),
+  observedGeneration: z.number().int().optional().describe('the operator\'s observation number when the job was last decided or reconciled (see SyncResponse.generation)'),
   history: z.array(HistoryEntrySchema).max(HISTORY_LIMIT),
 });
 export type JobStatus = z.infer<typeof JobStatusSchema>;

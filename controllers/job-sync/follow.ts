@@ -32,7 +32,7 @@ export class HealthFollower {
     if (job.JobModifyIndex !== record.jobModifyIndex) {
       this.c.live.set(key, stubOf(job));
       const reverted = await this.checkReverted(namespace, jobId, record);
-      if (reverted) return this.holdReverted(key, record, reverted);
+      if (reverted) return this.holdReverted(key, record, reverted.message, reverted.liveVersion);
       this.c.memory.following.delete(key);
       return { kind: 'requeueAfter', ms: 0 }; // someone else wrote: decide again
     }
@@ -71,23 +71,29 @@ export class HealthFollower {
       this.c.status.update(key, { phase: 'Healthy', fields, condition: { type: 'Healthy', status: 'True', reason: health.reason, message: health.message }, event: { event: 'Healthy', message: health.message, jobVersion: job.Version }, lastError: null });
       return { kind: 'done' };
     }
-    if (health.autoReverted) return this.holdReverted(key, record, health.message);
+    if (health.autoReverted) return this.holdReverted(key, record, health.message, (await nomad.readJob(namespace, jobId))?.Version);
     this.c.status.update(key, { phase: 'Degraded', fields, condition: { type: 'Healthy', status: 'False', reason: health.reason, message: health.message }, event: { event: health.reason, message: health.message, jobVersion: job.Version } });
     return { kind: 'done' };
   }
 
-  /** Marks the version as failed-and-reverted; the operator waits for a new commit or a forced sync. */
-  async holdReverted(key: JobKey, record: JobRecord, message: string): Promise<never> {
+  /**
+   * Marks the version as failed-and-reverted; the operator waits for a new commit or a forced sync. The
+   * status shows `liveVersion`, the version Nomad runs now, when known.
+   */
+  async holdReverted(key: JobKey, record: JobRecord, message: string, liveVersion?: number): Promise<never> {
     await this.c.deps.state.put(key, { ...record, failedHash: record.hash });
     this.c.memory.following.delete(key);
     this.c.memory.forced.delete(key);
     this.c.deps.logger.warn({ key, hash: record.hash }, 'deployment failed and was reverted: not resubmitting until a new commit or a forced sync');
-    this.c.status.update(key, { phase: 'Degraded', condition: { type: 'Healthy', status: 'False', reason: 'AutoReverted', message }, event: { event: 'AutoReverted', message } });
+    this.c.status.update(key, { phase: 'Degraded', ...(liveVersion !== undefined ? { fields: { jobVersion: liveVersion } } : {}), condition: { type: 'Healthy', status: 'False', reason: 'AutoReverted', message }, event: { event: 'AutoReverted', message } });
     throw controllerError('Stalled', 'AutoReverted', message, { phase: 'Degraded', event: false });
   }
 
-  /** When the version we wrote (by its JobModifyIndex) failed and a newer version replaced it: a message; else undefined. */
-  async checkReverted(namespace: string, jobId: string, record: JobRecord): Promise<string | undefined> {
+  /**
+   * When the version we wrote (by its JobModifyIndex) failed and a newer version replaced it: a message and
+   * the version Nomad runs now; else undefined.
+   */
+  async checkReverted(namespace: string, jobId: string, record: JobRecord): Promise<{ message: string; liveVersion?: number } | undefined> {
     let versions: Job[];
     try {
       versions = (await this.c.deps.nomad.jobVersions(namespace, jobId)).versions;
@@ -99,7 +105,8 @@ export class HealthFollower {
     if (!reverted) return undefined;
     const deployment = await this.c.deps.nomad.jobDeployment(namespace, jobId);
     const desc = deployment?.StatusDescription ?? '';
-    return `version ${reverted.ours.Version} failed and was replaced by version ${reverted.newer.Version}${desc ? ` (${desc})` : ''}`;
+    // Versions come newest first (nomad/state/state_store.go, jobVersionByID): the first is the job as it is now.
+    return { message: `version ${reverted.ours.Version} failed and was replaced by version ${reverted.newer.Version}${desc ? ` (${desc})` : ''}`, liveVersion: versions[0]?.Version };
   }
 
   /** Tags the version we wrote with its commit (Nomad 1.9+): never blocks nor fails a write. */

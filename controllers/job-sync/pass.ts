@@ -9,11 +9,12 @@
  * the failure streak. A failed pass or Nomad's index going backwards forgets the kept decisions.
  */
 import { ApiError, ForbiddenError } from '../../lib/ports/errors';
-import { applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, specOfSource, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
 import { listLive } from './live-cache';
 import type { SyncContext } from './memory';
+import { keylessKey } from './status-store';
 
 /** What a pass did. */
 export interface PassSummary {
@@ -283,15 +284,24 @@ export class PassRunner {
     return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused, rendered: refresh.rendered };
   }
 
-  /** Invalid specs that never named a job get a status under `<team>/<spec path>`; fixed ones are dropped. */
+  /**
+   * Invalid specs that never named a job get a status keyed by their spec path (`es/broken/nomadgen.toml`:
+   * the team is its first folder, so the key's namespace is the team); fixed ones are dropped.
+   */
   private recordKeylessInvalid(): void {
+    this.recordKeylessStatuses();
+    // Looked at by this pass, changed or not (there are few of them).
+    for (const key of this.keylessInvalid) this.c.status.observe(key);
+  }
+
+  private recordKeylessStatuses(): void {
     // Only these lines write keyless statuses, so unchanged entries give the same result: skip the walk.
     if (this.c.desired.version === this.keylessVersion) return;
     this.keylessVersion = this.c.desired.version;
     const seen = new Set<string>();
     for (const d of this.c.desired.entries()) {
       if (d.state !== 'invalid' || d.key) continue;
-      const key = `${d.team}/${d.spec}`;
+      const key = keylessKey(d.spec);
       seen.add(key);
       const diag = d.diagnostics.find((x) => x.severity === 'error');
       const message = diag ? `${diag.file ?? d.spec}:${diag.line ?? 0}:${diag.col ?? 0}: ${diag.message}` : 'spec is invalid';
@@ -302,8 +312,13 @@ export class PassRunner {
     this.keylessInvalid = seen;
   }
 
-  /** Status for a key that needs no reconcile (no API call). */
+  /** Status for a key that needs no reconcile (no API call); the key counts as looked at now. */
   recordQuiet(item: PlanItem): void {
+    this.recordQuietStatus(item);
+    this.c.status.observe(item.key);
+  }
+
+  private recordQuietStatus(item: PlanItem): void {
     const fields = {
       spec: item.spec,
       source: this.c.sourceId,
@@ -350,7 +365,7 @@ export class PassRunner {
     const record = this.c.deps.state.get(key);
     let invalid = d?.state === 'invalid' ? d : undefined;
     const specPath = live?.Meta?.[META.spec];
-    if (!d && specPath) {
+    if (!d && specPath && live && specOfSource(live, this.c.sourceId)) {
       const bySpec = this.c.desired.atSpec(specPath);
       if (bySpec?.state === 'invalid') invalid = bySpec;
     }

@@ -17,12 +17,22 @@ export interface JobStatusUpdate {
 
 const KEY_ORDER = new Intl.Collator();
 
+/**
+ * The status key of an invalid spec too broken to name its job: its spec path (`es/broken/nomadgen.toml`),
+ * whose first folder is the team, so the key's namespace is the team and the path is named once.
+ */
+export function keylessKey(specPath: string): JobKey {
+  return specPath;
+}
+
 /** Status of every job and of the source. */
 export class StatusStore {
   private readonly jobs = new Map<JobKey, JobStatus>();
   /** Jobs per phase, kept as statuses change so a metrics update is not a walk over every job. */
   private readonly counts = Object.fromEntries(JOB_PHASES.map((p) => [p, 0])) as Record<JobPhase, number>;
   source: Omit<SourceStatus, 'counts'>;
+  /** The observation counter: moves each time a job is decided or reconciled (`observe`). */
+  private observations = 0;
   /** Called after every change (for a dashboard push); optional. */
   onChange?: (key: JobKey, status: JobStatus) => void;
 
@@ -53,6 +63,22 @@ export class StatusStore {
     this.jobs.set(key, next);
     this.onChange?.(key, next);
     return next;
+  }
+
+  /**
+   * The current observation number: every job decided or reconciled after this call carries a larger
+   * `observedGeneration`, so a reader knows its status reflects a look taken after this point.
+   */
+  generation(): number {
+    return this.observations;
+  }
+
+  /** Marks a known job as looked at now (decided or reconciled), whether or not its status changed. */
+  observe(key: JobKey): void {
+    const prev = this.jobs.get(key);
+    if (!prev) return;
+    const next = { ...prev, observedGeneration: ++this.observations };
+    this.jobs.set(key, next);
   }
 
   /** Forgets a job (its spec and its live job are both gone). */
