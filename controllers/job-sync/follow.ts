@@ -8,6 +8,7 @@ import { revertedVersion, splitKey, staleVersionTags, versionTag, type JobKey, t
 import { assessHealth, healthGroups, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
+import { rolloutProgress, type RolloutProgress } from '../../lib/core/rollout';
 import { stubOf } from './live-cache';
 import type { SyncContext } from './memory';
 
@@ -53,13 +54,16 @@ export class HealthFollower {
       nodePrefixes: this.c.memory.nodePrefixes,
     });
     const d = item.desired;
-    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: record.commit ?? d?.commit };
+    const rollout = rolloutProgress(job, deployment, allocs.items);
+    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: record.commit ?? d?.commit, rollout };
     const prev = this.c.status.get(key);
     if (health.phase === 'Progressing') {
       const started = this.c.memory.following.get(key) ?? this.c.deps.clock.now();
       if (this.c.deps.clock.now() - started < this.c.tuning.healthTimeoutMs) {
         if (prev?.phase !== 'Progressing' || prev.conditions.find((c) => c.type === 'Healthy')?.reason !== health.reason) {
           this.c.status.update(key, { phase: 'Progressing', fields, condition: { type: 'Healthy', status: 'Unknown', reason: health.reason, message: health.message } });
+        } else if (!sameRollout(prev.rollout, rollout)) {
+          this.c.status.update(key, { fields: { rollout } });
         }
         return { kind: 'requeueAfter', ms: this.c.tuning.healthPollMs };
       }
@@ -143,6 +147,12 @@ export class HealthFollower {
     const prefix = node ? nodePrefix(node) : undefined;
     if (prefix) this.c.memory.nodePrefixes.set(id, prefix);
   }
+}
+
+/** True when two rollouts show the same numbers. */
+function sameRollout(a: RolloutProgress | undefined, b: RolloutProgress): boolean {
+  const d = (r?: RolloutProgress['deployment']): string => (r ? `${r.status}:${r.healthy}/${r.desired}` : '-');
+  return a !== undefined && d(a.deployment) === d(b.deployment) && a.allocations.healthy === b.allocations.healthy && a.allocations.desired === b.allocations.desired;
 }
 
 /** Names of the Consul services a job declares (group and task level). */

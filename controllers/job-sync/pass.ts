@@ -49,6 +49,9 @@ export class PassRunner {
   /** The entries version `invalidNamespaces` was computed from (-2: never; -1: desired state unknown). */
   private invalidVersion = -2;
 
+  /** The observation numbers of the last pass's start and of its decisions. */
+  private lastTicks = { pass: 0, decided: 0 };
+
   constructor(private readonly c: SyncContext) {}
 
   private decideOptions(): DecideOptions {
@@ -93,7 +96,7 @@ export class PassRunner {
       throw new PassError(failure, e);
     }
     if (summary.ok) {
-      this.c.status.updateSource({ lastProcessedCommit: summary.commit, healthy: this.c.desired.healthy, lastError: undefined });
+      this.c.status.updateSource({ lastProcessedCommit: summary.commit, healthy: this.c.desired.healthy, lastError: undefined, passGeneration: this.lastTicks.pass, observedGeneration: this.lastTicks.decided });
       this.passRecovered();
     }
     this.c.deps.metrics?.setSourceHealthy(this.c.sourceId, this.c.status.source.healthy);
@@ -146,6 +149,7 @@ export class PassRunner {
     // A forced key lasts until the write it allows (or the hold of that write when it fails again): a
     // forced full sync forces every recorded key once, never a standing '*' that would resubmit a
     // version Nomad reverted again and again.
+    const passTick = this.c.status.tick();
     const forceAll = req.forced.has('*');
     for (const k of req.forced) if (k !== '*') this.c.memory.forced.add(k);
     const knownIndex = this.c.live.index;
@@ -185,6 +189,8 @@ export class PassRunner {
     if (forceAll) for (const k of records.keys()) this.c.memory.forced.add(k);
     for (const ns of this.c.live.namespaces()) this.c.memory.knownNamespaces.add(ns);
 
+    // Every look from here on sees what this pass read.
+    const decideTick = this.c.status.tick();
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
     // work): a changed spec, a moved live index, a new record, or a decision that waits on time.
     const lastInvalid = this.invalidNamespaces;
@@ -278,6 +284,11 @@ export class PassRunner {
     for (const r of refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
 
     this.recordKeylessInvalid();
+    // Every key this pass decided and queued for nothing was looked at by it; a queued key's look is its reconcile.
+    const queued = new Set(enqueue);
+    for (const k of this.lastItems?.keys() ?? []) if (!queued.has(k)) this.c.status.observe(k, decideTick);
+    for (const k of this.keylessInvalid) this.c.status.observe(k, decideTick);
+    this.lastTicks = { pass: passTick, decided: decideTick };
     // A pass that found nothing to do is the steady state: keep it out of the info log (one line every poll).
     const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
     log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
@@ -289,12 +300,6 @@ export class PassRunner {
    * the team is its first folder, so the key's namespace is the team); fixed ones are dropped.
    */
   private recordKeylessInvalid(): void {
-    this.recordKeylessStatuses();
-    // Looked at by this pass, changed or not (there are few of them).
-    for (const key of this.keylessInvalid) this.c.status.observe(key);
-  }
-
-  private recordKeylessStatuses(): void {
     // Only these lines write keyless statuses, so unchanged entries give the same result: skip the walk.
     if (this.c.desired.version === this.keylessVersion) return;
     this.keylessVersion = this.c.desired.version;
@@ -312,13 +317,8 @@ export class PassRunner {
     this.keylessInvalid = seen;
   }
 
-  /** Status for a key that needs no reconcile (no API call); the key counts as looked at now. */
+  /** Status for a key that needs no reconcile (no API call). */
   recordQuiet(item: PlanItem): void {
-    this.recordQuietStatus(item);
-    this.c.status.observe(item.key);
-  }
-
-  private recordQuietStatus(item: PlanItem): void {
     const fields = {
       spec: item.spec,
       source: this.c.sourceId,

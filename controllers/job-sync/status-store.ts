@@ -12,7 +12,7 @@ export interface JobStatusUpdate {
   condition?: { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
   event?: Omit<HistoryEntry, 'time'>;
   lastError?: LastError | null;
-  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff' | 'allocImpact' | 'modifications'>>;
+  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff' | 'allocImpact' | 'modifications' | 'rollout'>>;
 }
 
 const KEY_ORDER = new Intl.Collator();
@@ -31,8 +31,10 @@ export class StatusStore {
   /** Jobs per phase, kept as statuses change so a metrics update is not a walk over every job. */
   private readonly counts = Object.fromEntries(JOB_PHASES.map((p) => [p, 0])) as Record<JobPhase, number>;
   source: Omit<SourceStatus, 'counts'>;
-  /** The observation counter: moves each time a job is decided or reconciled (`observe`). */
+  /** The observation counter: one number per look (a reconcile begun, a pass deciding), in order. */
   private observations = 0;
+  /** The number of each job's newest look (kept apart: a look changes no status). */
+  private readonly looks = new Map<JobKey, number>();
   /** Called after every change (for a dashboard push); optional. */
   onChange?: (key: JobKey, status: JobStatus) => void;
 
@@ -66,19 +68,21 @@ export class StatusStore {
   }
 
   /**
-   * The current observation number: every job decided or reconciled after this call carries a larger
-   * `observedGeneration`, so a reader knows its status reflects a look taken after this point.
+   * The current observation number: a look begun after this call has a larger number, so a job whose
+   * `observedGeneration` is above it was looked at since.
    */
   generation(): number {
     return this.observations;
   }
 
-  /** Marks a known job as looked at now (decided or reconciled), whether or not its status changed. */
-  observe(key: JobKey): void {
-    const prev = this.jobs.get(key);
-    if (!prev) return;
-    const next = { ...prev, observedGeneration: ++this.observations };
-    this.jobs.set(key, next);
+  /** A new observation number, for a look beginning now. */
+  tick(): number {
+    return ++this.observations;
+  }
+
+  /** Records that a known job was looked at in the look numbered `look` (decided or reconciled), changed or not. */
+  observe(key: JobKey, look: number): void {
+    if (this.jobs.has(key) && (this.looks.get(key) ?? 0) < look) this.looks.set(key, look);
   }
 
   /** Forgets a job (its spec and its live job are both gone). */
@@ -86,6 +90,7 @@ export class StatusStore {
     const prev = this.jobs.get(key);
     if (prev) this.counts[prev.phase]--;
     this.jobs.delete(key);
+    this.looks.delete(key);
   }
 
   /** Jobs per phase (a copy). */
@@ -102,7 +107,12 @@ export class StatusStore {
   /** A snapshot for readers. */
   snapshot(): OperatorStatus {
     // A collator orders exactly as `localeCompare` does, without setting one up per comparison.
-    const jobs = [...this.jobs.values()].sort((a, b) => KEY_ORDER.compare(a.key, b.key));
+    const jobs = [...this.jobs.values()]
+      .sort((a, b) => KEY_ORDER.compare(a.key, b.key))
+      .map((j) => {
+        const look = this.looks.get(j.key);
+        return look === undefined ? j : { ...j, observedGeneration: look };
+      });
     return { sources: [{ ...this.source, counts: this.phaseCounts() }], jobs };
   }
 

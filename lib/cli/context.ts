@@ -16,6 +16,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Time source for commands that show or wait on time; SystemClock when absent. */
   clock?: Clock;
+  /** True when stdout is a terminal: a live display may redraw its lines in place. */
+  interactive?: boolean;
 }
 
 /** A command module: adds its sub-command (with `--help` text) to the program. */

@@ -36,6 +36,8 @@ export interface MainOptions {
   cwd?: string;
   signal?: AbortSignal;
   clock?: Clock;
+  /** stdout is a terminal (default: the process's stdout is one, when `stdout` is not given). */
+  interactive?: boolean;
 }
 
 /** Runs the command line `argv` (without `node` and the script) and resolves to the exit code. */
@@ -48,6 +50,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     exitCode: 0,
     signal: options.signal ?? processSignal(),
     clock: options.clock,
+    interactive: options.interactive ?? (options.stdout === undefined && process.stdout.isTTY === true),
   };
   const program = new Command('nomadguard')
     .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')

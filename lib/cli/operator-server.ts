@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { listen, type ListenLimits, type Listener } from '../server/http-listener';
 import { hostPolicy, type HostPolicy } from '../server/host-policy';
 import { createStatusApp, type OperatorView } from '../server/status-app';
+import type { OperatorRole } from '../server/readiness';
 
 /** Splits `host:port` / `[v6]:port` / `:port`. */
 export function parseListen(listenAddr: string): { host: string; port: number } {
@@ -30,6 +31,8 @@ export interface ServeOptions {
   limits?: ListenLimits;
   /** Request body limit in bytes. */
   maxBodyBytes?: number;
+  /** This instance's role in a leader election, for `/readyz` (default `standalone`). */
+  role?: () => OperatorRole;
 }
 
 /** Serves the operator API on `listenAddr` (`host:port`, `[v6]:port`; port 0 picks a free port). */
@@ -37,7 +40,7 @@ export async function serveOperator(operator: OperatorView, listenAddr: string, 
   const { host, port } = parseListen(listenAddr);
   hostPolicy(host, port, options.allowedHosts); // a malformed allowed host fails before anything listens
   const bound: { policy?: HostPolicy } = {}; // known once bound (port 0 picks the port); until then every request is refused
-  const app = createStatusApp(operator, { metrics: options.metrics, token: options.token, hosts: () => bound.policy, maxBodyBytes: options.maxBodyBytes });
+  const app = createStatusApp(operator, { metrics: options.metrics, token: options.token, hosts: () => bound.policy, maxBodyBytes: options.maxBodyBytes, role: options.role });
   const listener = await listen(app, host, port, options.limits);
   bound.policy = hostPolicy(host, listener.address.port, options.allowedHosts);
   return listener;
