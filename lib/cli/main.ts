@@ -14,6 +14,7 @@ import { register as run } from './commands/run';
 import { register as plan } from './commands/plan';
 import { register as status } from './commands/status';
 import { register as sync } from './commands/sync';
+import { versionText } from './version';
 
 // One entry per line: the order here is the order in `nomadguard --help`.
 const COMMANDS: RegisterCommand[] = [
@@ -54,6 +55,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   };
   const program = new Command('nomadguard')
     .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')
+    .version(versionText(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
