@@ -4,6 +4,7 @@ import type { JobStatus, OperatorStatus } from '../../../crd-schemas/status';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { callOperator, operatorAddr } from '../operator-client';
 import { formatTable } from '../table';
+import { progressText } from '../sync-wait';
 
 const short = (sha?: string): string => (sha ? sha.slice(0, 8) : '-');
 
@@ -22,6 +23,7 @@ function describeJob(job: JobStatus): string {
     `Applied commit: ${job.appliedCommit ?? '-'}`,
     `Job version:    ${job.jobVersion ?? '-'} (modify index ${job.jobModifyIndex ?? '-'})`,
   ];
+  if (job.rollout) lines.push(`Rollout:        ${progressText(job)}`);
   if (job.lastError) lines.push(`Last error:     ${job.lastError.reason}: ${job.lastError.message} (${job.lastError.time})`);
   if (job.conditions.length > 0) {
     lines.push('', 'Conditions:');
