@@ -56,6 +56,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const program = new Command('nomadguard')
     .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')
     .version(versionText(), '-V, --version', 'print the version and exit')
+    // Program options only before the command: `sim --version 1.9.2` is the simulated Nomad's version.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });

@@ -16,6 +16,13 @@ describe('nomadguard --version', () => {
     }
   });
 
+  it('is a program option only: a command\'s own --version is left to it', async () => {
+    let out = '';
+    const code = await main(['schema', '--version'], { stdout: (t) => { out += t; }, stderr: (t) => { out += t; }, env: {}, signal: new AbortController().signal });
+    expect(code).toBe(2);
+    expect(out).toContain("unknown option '--version'");
+  });
+
   it('adds the commit a build recorded, and finds the package from dist/ below it', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ng-version-'));
     try {
