@@ -62,8 +62,8 @@ export class HealthFollower {
       if (this.c.deps.clock.now() - started < this.c.tuning.healthTimeoutMs) {
         if (prev?.phase !== 'Progressing' || prev.conditions.find((c) => c.type === 'Healthy')?.reason !== health.reason) {
           this.c.status.update(key, { phase: 'Progressing', fields, condition: { type: 'Healthy', status: 'Unknown', reason: health.reason, message: health.message } });
-        } else if (!sameRollout(prev.rollout, rollout)) {
-          this.c.status.update(key, { fields: { rollout } });
+        } else if (!sameRollout(prev.rollout, rollout) || prev.jobVersion !== job.Version || prev.jobModifyIndex !== job.JobModifyIndex) {
+          this.c.status.update(key, { fields });
         }
         return { kind: 'requeueAfter', ms: this.c.tuning.healthPollMs };
       }
