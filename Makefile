@@ -1,9 +1,11 @@
 # nomadguard: `make dev` runs the operator on a simulated cluster; `make test` is what CI runs.
-.PHONY: install build lint test bench dev clean schemas browser
+.PHONY: deps install uninstall build lint test bench dev clean schemas browser
 
 NODE_MODULES := node_modules/.package-lock.json
+PREFIX ?= /usr/local
 
-install:
+# A clean install of the locked dependencies.
+deps:
 	npm ci --no-audit --no-fund
 
 $(NODE_MODULES): package-lock.json
@@ -11,6 +13,16 @@ $(NODE_MODULES): package-lock.json
 
 build: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
+	git rev-parse --short=12 HEAD > dist/commit 2>/dev/null || rm -f dist/commit
+
+# Builds, then puts `nomadguard` on PATH: a link in $(PREFIX)/bin to bin/nomadguard of this checkout.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	ln -sf $(CURDIR)/bin/nomadguard $(DESTDIR)$(PREFIX)/bin/nomadguard
+	@echo "nomadguard -> $(DESTDIR)$(PREFIX)/bin/nomadguard ($$($(DESTDIR)$(PREFIX)/bin/nomadguard --version))"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/nomadguard
 
 lint: $(NODE_MODULES)
 	npx eslint .
@@ -19,7 +31,7 @@ browser:
 	scripts/ensure-chromium
 
 # Fresh clone to green: install, build (type-checks everything, tests included), lint, every test.
-test: install browser
+test: deps browser
 	npx tsc -p tsconfig.json
 	npx eslint .
 	npx jest --ci

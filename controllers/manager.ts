@@ -16,6 +16,8 @@ import { onceOutcome, type OnceOutcome } from './once-report';
 import { repoHasCredentials } from '../lib/core/source-id';
 export { CONVERGED_PHASES } from './once-report';
 import type { OperatorDeps } from './job-sync/types';
+import type { ReadinessReport } from '../lib/server/readiness';
+import { OperatorReadiness } from './readiness';
 
 /** Runs passes and workers around one controller. */
 export class Manager {
@@ -90,6 +92,8 @@ export class Manager {
   private async processKeyInner(key: JobKey, release: () => void): Promise<void> {
     const clock = this.deps.clock;
     const started = clock.now();
+    // The look is numbered as it begins: one begun before a pass decided never counts as after it.
+    const look = this.controller.status.tick();
     this.metrics?.setActiveWorkers('job', this.inFlight);
     let result: ReconcileResult | undefined;
     let error: ControllerError | undefined;
@@ -120,6 +124,7 @@ export class Manager {
         ...(out.event ? { event: { event: error.reason, message: error.message } } : {}),
       });
     }
+    this.controller.status.observe(key, look);
     this.deps.logger[out.log]({ key, result: out.metric, ...(error ? { reason: error.reason, err: error.message, retries: this.queue.numRequeues(key) } : {}) }, 'reconciled');
     release();
     if (this.metrics) {
@@ -250,6 +255,10 @@ export interface OperatorHandle {
   status(): OperatorStatus;
   /** The status API's resync: the given keys now (bypassing backoff and the auto-revert hold), or everything with a fresh fetch. */
   sync(request: { keys: string[]; all: boolean }): void;
+  /** The status store's observation number (see `JobStatus.observedGeneration`): read before a sync is queued. */
+  generation(): number;
+  /** The checks of `/readyz`: the source read, Nomad and Consul answered. */
+  readiness(): Promise<ReadinessReport>;
   /** Stops cleanly: no new work, waits for reconciles in flight. */
   stop(): Promise<void>;
   /** Resolves when the operator stopped. */
@@ -269,6 +278,7 @@ export interface StartOptions {
 /** Starts the operator: a first full pass, then triggers, workers and the live watch. */
 export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): OperatorHandle {
   const manager = new Manager(deps);
+  const readiness = new OperatorReadiness(manager);
   const triggers: TriggerHandle[] = [];
   triggers.push(pollTrigger(deps.clock, parseDurationMs(deps.config.source.pollInterval), manager.bell));
   if (opts.cron !== false && deps.config.source.fullResync) triggers.push(cronTrigger(deps.config.source.fullResync, manager.bell));
@@ -295,6 +305,8 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
       manager.bell.ring('sync', { full: all, forced: all ? ['*'] : keys });
       for (const k of keys) manager.queue.add(k);
     },
+    generation: () => manager.controller.status.generation(),
+    readiness: () => readiness.report(),
     async stop() {
       for (const t of triggers) t.stop();
       manager.stop();

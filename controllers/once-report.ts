@@ -37,7 +37,7 @@ export function jobLine(j: JobStatus): string {
   const reason = j.lastError?.reason ?? c?.reason ?? 'Unknown';
   const message = j.lastError?.message ?? c?.message ?? '';
   // An invalid spec too broken to name its job is keyed by its path: shown as plan shows it.
-  const subject = j.spec && j.key.endsWith(`/${j.spec}`) ? `spec/${j.spec}` : j.key;
+  const subject = j.spec && j.key === j.spec ? `spec/${j.spec}` : j.key;
   return `${subject}: ${j.phase}: ${reason}${message ? `: ${message}` : ''}`;
 }
 

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { parseDocument, LineCounter, isNode, isMap, isScalar, type Document } from 'yaml';
+import { unknownKeyMessage, yamlErrorMessage } from './yaml-diagnostics';
 import { TIERS } from './spec-v1';
 import { NotificationsSchema } from './notifications';
 import type { Diagnostic } from '../lib/core/diagnostics';
@@ -221,7 +222,7 @@ export function parseOperatorConfig(text: string, file = 'nomadguard.yaml', env:
       ok: false,
       diagnostics: doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { code: 'YAML_SYNTAX', severity: 'error', message: e.message.split('\n')[0], file, line: pos.line, col: pos.col };
+        return { code: 'YAML_SYNTAX', severity: 'error', message: yamlErrorMessage(text, e), file, line: pos.line, col: pos.col };
       }),
     };
   }
@@ -230,12 +231,17 @@ export function parseOperatorConfig(text: string, file = 'nomadguard.yaml', env:
   if (!result.success) {
     return {
       ok: false,
-      diagnostics: result.error.issues.map((issue) => {
-        const path = (issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path) as Array<string | number>;
-        const offset = yamlOffset(doc, path, issue.code === 'unrecognized_keys');
-        const pos = lineCounter.linePos(offset);
-        const code = issue.code === 'unrecognized_keys' ? 'UNKNOWN_KEY' : 'CONFIG_INVALID';
-        return { code, severity: 'error', message: `${path.join('.') || '(root)'}: ${issue.message}`, file, line: pos.line, col: pos.col, path };
+      // An unknown key is one diagnostic per key, each at that key.
+      diagnostics: result.error.issues.flatMap((issue) => {
+        const paths = (issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path]) as Array<Array<string | number>>;
+        return paths.map((path): Diagnostic => {
+          const offset = yamlOffset(doc, path, issue.code === 'unrecognized_keys');
+          const pos = lineCounter.linePos(offset);
+          if (issue.code === 'unrecognized_keys') {
+            return { code: 'UNKNOWN_KEY', severity: 'error', message: unknownKeyMessage(path), file, line: pos.line, col: pos.col, path };
+          }
+          return { code: 'CONFIG_INVALID', severity: 'error', message: `${path.join('.') || '(root)'}: ${issue.message}`, file, line: pos.line, col: pos.col, path };
+        });
       }),
     };
   }

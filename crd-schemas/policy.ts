@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { parseDocument } from 'yaml';
+import { unknownKeyMessage, yamlErrorMessage } from './yaml-diagnostics';
 import { TIERS, type Tier } from './spec-v1';
 import type { Diagnostic } from '../lib/core/diagnostics';
 import { TeamNotifyEndpointSchema } from './notifications';
@@ -298,7 +299,7 @@ export function parsePolicy(text: string, file: string): PolicyParseResult {
       diagnostics: doc.errors.map((e) => ({
         code: 'POLICY_SYNTAX',
         severity: 'error' as const,
-        message: `the policy file is not valid YAML: ${e.message.split('\n')[0]}`,
+        message: `the policy file is not valid YAML: ${yamlErrorMessage(text, e)}`,
         file,
         ...lineOf(e.pos[0]),
       })),
@@ -308,19 +309,25 @@ export function parsePolicy(text: string, file: string): PolicyParseResult {
   if (parsed.success) return { ok: true, policy: parsed.data, diagnostics: [] };
   return {
     ok: false,
-    diagnostics: parsed.error.issues.map((issue) => {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    // Paths as written (a shorthand `images:` is not `rules.images`); an unknown key is one diagnostic per key, at it.
+    diagnostics: parsed.error.issues.flatMap((issue) => {
+      const path = writtenPath(doc, issue.path.filter((p): p is string | number => typeof p !== 'symbol'));
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const node = nearestNode(doc, keys.length > 0 ? [...path, keys[0]] : path);
-      const where = keys.length > 0 ? ` key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}:` : ':';
-      return {
+      if (keys.length > 0) {
+        return keys.map((key) => {
+          const node = nearestNode(doc, [...path, key]);
+          return { code: 'POLICY_INVALID', severity: 'error' as const, message: `policy: ${unknownKeyMessage([...path, key])}`, file, path: [...path, key], ...(node !== undefined ? lineOf(node) : {}) };
+        });
+      }
+      const node = nearestNode(doc, path);
+      return [{
         code: 'POLICY_INVALID',
         severity: 'error' as const,
-        message: `policy ${path.length > 0 ? path.join('.') : '(top level)'}${where} ${issue.message}`,
+        message: `policy ${path.length > 0 ? path.join('.') : '(top level)'}: ${issue.message}`,
         file,
         path,
         ...(node !== undefined ? lineOf(node) : {}),
-      };
+      }];
     }),
   };
 }
@@ -342,6 +349,14 @@ function withShorthands(raw: unknown): unknown {
     delete input[key];
   }
   return input;
+}
+
+/** `path` as the file writes it: `rules.<shorthand>...` is `<shorthand>...` when the file sets it at the top level. */
+function writtenPath(doc: ReturnType<typeof parseDocument>, path: Array<string | number>): Array<string | number> {
+  const [first, rule] = path;
+  const shorthand = first === 'rules' && (SHORTHAND_RULES as readonly unknown[]).includes(rule);
+  if (!shorthand || doc.hasIn(path.slice(0, 2)) || !doc.hasIn([rule])) return path;
+  return path.slice(1);
 }
 
 /** The offset of the deepest node (or key) along `path` that exists in the YAML document. */

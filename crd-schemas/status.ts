@@ -58,6 +58,16 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 /** How many history entries a job keeps. */
 export const HISTORY_LIMIT = 20;
 
+/** Healthy against desired allocations. */
+const AllocCountSchema = z.object({ healthy: z.number().int(), desired: z.number().int() });
+
+/** How far the rollout of the job's current version has come (while it is followed, and where it ended). */
+export const RolloutSchema = z.object({
+  deployment: AllocCountSchema.extend({ status: z.string() }).optional().describe('the deployment of the current version: its healthy and desired allocations'),
+  allocations: AllocCountSchema.describe('allocations of the current version that run healthy, against the group counts'),
+});
+export type Rollout = z.infer<typeof RolloutSchema>;
+
 /** The status of one managed (or to-be-managed) job. */
 export const JobStatusSchema = z.object({
   key: z.string().describe('namespace/job'),
@@ -78,6 +88,8 @@ export const JobStatusSchema = z.object({
   modifications: z.array(z.string()).optional().describe('the policy modifier rules that changed the desired job'),
   lastError: LastErrorSchema.optional(),
   lastReconciled: z.string().optional(),
+  rollout: RolloutSchema.optional(),
+  observedGeneration: z.number().int().optional().describe('the observation number of the newest look at the job: a pass deciding it, or a reconcile of it begun (see SyncResponse.generation)'),
   history: z.array(HistoryEntrySchema).max(HISTORY_LIMIT),
 });
 export type JobStatus = z.infer<typeof JobStatusSchema>;
@@ -92,6 +104,8 @@ export const SourceStatusSchema = z.object({
   lastFetchTime: z.string().optional(),
   healthy: z.boolean().describe('false while the checkout is unusable; nothing is pruned then'),
   lastError: LastErrorSchema.optional(),
+  passGeneration: z.number().int().optional().describe('the observation number at which the last successful pass began'),
+  observedGeneration: z.number().int().optional().describe('the observation number at which the last successful pass decided: every job it did not queue was looked at then'),
   counts: z.record(JobPhaseSchema, z.number().int()),
 });
 export type SourceStatus = z.infer<typeof SourceStatusSchema>;

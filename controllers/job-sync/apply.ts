@@ -37,7 +37,7 @@ export class Applier {
     if (mayBeReverted(item, forced) && item.record) {
       // We wrote this version before and it is no longer live: Nomad (or a human) reverted it (a forced sync resubmits it).
       const reverted = await this.follow.checkReverted(namespace, jobId, item.record);
-      if (reverted) return this.follow.holdReverted(key, item.record, reverted);
+      if (reverted) return this.follow.holdReverted(key, item.record, reverted.message, reverted.liveVersion);
     }
 
     if (item.action === 'create') {
@@ -94,7 +94,7 @@ export class Applier {
       const phase = d.suspended ? 'Suspended' : 'OutOfSync';
       if (item.action === 'drift' || item.action === 'verify' || item.action === 'adopt') this.c.memory.reportedDrift.set(key, item.live?.JobModifyIndex ?? 0);
       log.warn({ diff: lines }, d.suspended ? 'suspended: change not applied' : 'drift detected (detect-only): not reverted');
-      this.c.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
+      this.c.status.update(key, { phase, fields: { ...fields, lastDiff: lines, jobModifyIndex: item.live?.JobModifyIndex, ...(liveJob ? { jobVersion: liveJob.Version } : {}) }, condition: { type: 'Synced', status: 'False', reason: item.reason, message: item.message }, event: { event: d.suspended ? 'Suspended' : 'DriftDetected', message: lines.slice(0, 5).join('; ') || item.message, commit: d.commit } });
       return { kind: 'done' };
     }
     if (enforceIndex !== item.live?.JobModifyIndex || (liveJob && liveJob.JobModifyIndex !== enforceIndex)) {

@@ -8,6 +8,7 @@ import { revertedVersion, splitKey, staleVersionTags, versionTag, type JobKey, t
 import { assessHealth, healthGroups, nodePrefix, type ServiceInstance } from '../../lib/core/health';
 import { controllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
+import { rolloutProgress, type RolloutProgress } from '../../lib/core/rollout';
 import { stubOf } from './live-cache';
 import type { SyncContext } from './memory';
 
@@ -32,7 +33,7 @@ export class HealthFollower {
     if (job.JobModifyIndex !== record.jobModifyIndex) {
       this.c.live.set(key, stubOf(job));
       const reverted = await this.checkReverted(namespace, jobId, record);
-      if (reverted) return this.holdReverted(key, record, reverted);
+      if (reverted) return this.holdReverted(key, record, reverted.message, reverted.liveVersion);
       this.c.memory.following.delete(key);
       return { kind: 'requeueAfter', ms: 0 }; // someone else wrote: decide again
     }
@@ -53,13 +54,16 @@ export class HealthFollower {
       nodePrefixes: this.c.memory.nodePrefixes,
     });
     const d = item.desired;
-    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: record.commit ?? d?.commit };
+    const rollout = rolloutProgress(job, deployment, allocs.items);
+    const fields = { jobVersion: job.Version, jobModifyIndex: job.JobModifyIndex, appliedCommit: record.commit ?? d?.commit, rollout };
     const prev = this.c.status.get(key);
     if (health.phase === 'Progressing') {
       const started = this.c.memory.following.get(key) ?? this.c.deps.clock.now();
       if (this.c.deps.clock.now() - started < this.c.tuning.healthTimeoutMs) {
         if (prev?.phase !== 'Progressing' || prev.conditions.find((c) => c.type === 'Healthy')?.reason !== health.reason) {
           this.c.status.update(key, { phase: 'Progressing', fields, condition: { type: 'Healthy', status: 'Unknown', reason: health.reason, message: health.message } });
+        } else if (!sameRollout(prev.rollout, rollout) || prev.jobVersion !== job.Version || prev.jobModifyIndex !== job.JobModifyIndex) {
+          this.c.status.update(key, { fields });
         }
         return { kind: 'requeueAfter', ms: this.c.tuning.healthPollMs };
       }
@@ -71,23 +75,29 @@ export class HealthFollower {
       this.c.status.update(key, { phase: 'Healthy', fields, condition: { type: 'Healthy', status: 'True', reason: health.reason, message: health.message }, event: { event: 'Healthy', message: health.message, jobVersion: job.Version }, lastError: null });
       return { kind: 'done' };
     }
-    if (health.autoReverted) return this.holdReverted(key, record, health.message);
+    if (health.autoReverted) return this.holdReverted(key, record, health.message, (await nomad.readJob(namespace, jobId))?.Version);
     this.c.status.update(key, { phase: 'Degraded', fields, condition: { type: 'Healthy', status: 'False', reason: health.reason, message: health.message }, event: { event: health.reason, message: health.message, jobVersion: job.Version } });
     return { kind: 'done' };
   }
 
-  /** Marks the version as failed-and-reverted; the operator waits for a new commit or a forced sync. */
-  async holdReverted(key: JobKey, record: JobRecord, message: string): Promise<never> {
+  /**
+   * Marks the version as failed-and-reverted; the operator waits for a new commit or a forced sync. The
+   * status shows `liveVersion`, the version Nomad runs now, when known.
+   */
+  async holdReverted(key: JobKey, record: JobRecord, message: string, liveVersion?: number): Promise<never> {
     await this.c.deps.state.put(key, { ...record, failedHash: record.hash });
     this.c.memory.following.delete(key);
     this.c.memory.forced.delete(key);
     this.c.deps.logger.warn({ key, hash: record.hash }, 'deployment failed and was reverted: not resubmitting until a new commit or a forced sync');
-    this.c.status.update(key, { phase: 'Degraded', condition: { type: 'Healthy', status: 'False', reason: 'AutoReverted', message }, event: { event: 'AutoReverted', message } });
+    this.c.status.update(key, { phase: 'Degraded', ...(liveVersion !== undefined ? { fields: { jobVersion: liveVersion } } : {}), condition: { type: 'Healthy', status: 'False', reason: 'AutoReverted', message }, event: { event: 'AutoReverted', message } });
     throw controllerError('Stalled', 'AutoReverted', message, { phase: 'Degraded', event: false });
   }
 
-  /** When the version we wrote (by its JobModifyIndex) failed and a newer version replaced it: a message; else undefined. */
-  async checkReverted(namespace: string, jobId: string, record: JobRecord): Promise<string | undefined> {
+  /**
+   * When the version we wrote (by its JobModifyIndex) failed and a newer version replaced it: a message and
+   * the version Nomad runs now; else undefined.
+   */
+  async checkReverted(namespace: string, jobId: string, record: JobRecord): Promise<{ message: string; liveVersion?: number } | undefined> {
     let versions: Job[];
     try {
       versions = (await this.c.deps.nomad.jobVersions(namespace, jobId)).versions;
@@ -99,7 +109,8 @@ export class HealthFollower {
     if (!reverted) return undefined;
     const deployment = await this.c.deps.nomad.jobDeployment(namespace, jobId);
     const desc = deployment?.StatusDescription ?? '';
-    return `version ${reverted.ours.Version} failed and was replaced by version ${reverted.newer.Version}${desc ? ` (${desc})` : ''}`;
+    // Versions come newest first (nomad/state/state_store.go, jobVersionByID): the first is the job as it is now.
+    return { message: `version ${reverted.ours.Version} failed and was replaced by version ${reverted.newer.Version}${desc ? ` (${desc})` : ''}`, liveVersion: versions[0]?.Version };
   }
 
   /** Tags the version we wrote with its commit (Nomad 1.9+): never blocks nor fails a write. */
@@ -136,6 +147,12 @@ export class HealthFollower {
     const prefix = node ? nodePrefix(node) : undefined;
     if (prefix) this.c.memory.nodePrefixes.set(id, prefix);
   }
+}
+
+/** True when two rollouts show the same numbers. */
+function sameRollout(a: RolloutProgress | undefined, b: RolloutProgress): boolean {
+  const d = (r?: RolloutProgress['deployment']): string => (r ? `${r.status}:${r.healthy}/${r.desired}` : '-');
+  return a !== undefined && d(a.deployment) === d(b.deployment) && a.allocations.healthy === b.allocations.healthy && a.allocations.desired === b.allocations.desired;
 }
 
 /** Names of the Consul services a job declares (group and task level). */

@@ -9,11 +9,12 @@
  * the failure streak. A failed pass or Nomad's index going backwards forgets the kept decisions.
  */
 import { ApiError, ForbiddenError } from '../../lib/ports/errors';
-import { adoptScope, ownedByAdoption, applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { adoptScope, ownedByAdoption, applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, specOfSource, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
 import { listLive } from './live-cache';
 import type { SyncContext } from './memory';
+import { keylessKey } from './status-store';
 
 /** What a pass did. */
 export interface PassSummary {
@@ -47,6 +48,9 @@ export class PassRunner {
   private decidedVersion = -2;
   /** The entries version `invalidNamespaces` was computed from (-2: never; -1: desired state unknown). */
   private invalidVersion = -2;
+
+  /** The observation numbers of the last pass's start and of its decisions. */
+  private lastTicks = { pass: 0, decided: 0 };
 
   constructor(private readonly c: SyncContext) {}
 
@@ -93,7 +97,7 @@ export class PassRunner {
       throw new PassError(failure, e);
     }
     if (summary.ok) {
-      this.c.status.updateSource({ lastProcessedCommit: summary.commit, healthy: this.c.desired.healthy, lastError: undefined });
+      this.c.status.updateSource({ lastProcessedCommit: summary.commit, healthy: this.c.desired.healthy, lastError: undefined, passGeneration: this.lastTicks.pass, observedGeneration: this.lastTicks.decided });
       this.passRecovered();
     }
     this.c.deps.metrics?.setSourceHealthy(this.c.sourceId, this.c.status.source.healthy);
@@ -146,6 +150,7 @@ export class PassRunner {
     // A forced key lasts until the write it allows (or the hold of that write when it fails again): a
     // forced full sync forces every recorded key once, never a standing '*' that would resubmit a
     // version Nomad reverted again and again.
+    const passTick = this.c.status.tick();
     const forceAll = req.forced.has('*');
     for (const k of req.forced) if (k !== '*') this.c.memory.forced.add(k);
     const knownIndex = this.c.live.index;
@@ -185,6 +190,8 @@ export class PassRunner {
     if (forceAll) for (const k of records.keys()) this.c.memory.forced.add(k);
     for (const ns of this.c.live.namespaces()) this.c.memory.knownNamespaces.add(ns);
 
+    // Every look from here on sees what this pass read.
+    const decideTick = this.c.status.tick();
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
     // work): a changed spec, a moved live index, a new record, or a decision that waits on time.
     const lastInvalid = this.invalidNamespaces;
@@ -278,13 +285,21 @@ export class PassRunner {
     for (const r of refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
 
     this.recordKeylessInvalid();
+    // Every key this pass decided and queued for nothing was looked at by it; a queued key's look is its reconcile.
+    const queued = new Set(enqueue);
+    for (const k of this.lastItems?.keys() ?? []) if (!queued.has(k)) this.c.status.observe(k, decideTick);
+    for (const k of this.keylessInvalid) this.c.status.observe(k, decideTick);
+    this.lastTicks = { pass: passTick, decided: decideTick };
     // A pass that found nothing to do is the steady state: keep it out of the info log (one line every poll).
     const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
     log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
     return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused, rendered: refresh.rendered };
   }
 
-  /** Invalid specs that never named a job get a status under `<team>/<spec path>`; fixed ones are dropped. */
+  /**
+   * Invalid specs that never named a job get a status keyed by their spec path (`es/broken/nomadgen.toml`:
+   * the team is its first folder, so the key's namespace is the team); fixed ones are dropped.
+   */
   private recordKeylessInvalid(): void {
     // Only these lines write keyless statuses, so unchanged entries give the same result: skip the walk.
     if (this.c.desired.version === this.keylessVersion) return;
@@ -292,7 +307,7 @@ export class PassRunner {
     const seen = new Set<string>();
     for (const d of this.c.desired.entries()) {
       if (d.state !== 'invalid' || d.key) continue;
-      const key = `${d.team}/${d.spec}`;
+      const key = keylessKey(d.spec);
       seen.add(key);
       const diag = d.diagnostics.find((x) => x.severity === 'error');
       const message = diag ? `${diag.file ?? d.spec}:${diag.line ?? 0}:${diag.col ?? 0}: ${diag.message}` : 'spec is invalid';
@@ -351,7 +366,7 @@ export class PassRunner {
     const record = this.c.deps.state.get(key);
     let invalid = d?.state === 'invalid' ? d : undefined;
     const specPath = live?.Meta?.[META.spec];
-    if (!d && specPath) {
+    if (!d && specPath && live && specOfSource(live, this.c.sourceId)) {
       const bySpec = this.c.desired.atSpec(specPath);
       if (bySpec?.state === 'invalid') invalid = bySpec;
     }

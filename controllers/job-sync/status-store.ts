@@ -12,10 +12,18 @@ export interface JobStatusUpdate {
   condition?: { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
   event?: Omit<HistoryEntry, 'time'>;
   lastError?: LastError | null;
-  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff' | 'allocImpact' | 'modifications'>>;
+  fields?: Partial<Pick<JobStatus, 'spec' | 'source' | 'mode' | 'desiredCommit' | 'appliedCommit' | 'desiredHash' | 'jobVersion' | 'jobModifyIndex' | 'lastDiff' | 'allocImpact' | 'modifications' | 'rollout'>>;
 }
 
 const KEY_ORDER = new Intl.Collator();
+
+/**
+ * The status key of an invalid spec too broken to name its job: its spec path (`es/broken/nomadgen.toml`),
+ * whose first folder is the team, so the key's namespace is the team and the path is named once.
+ */
+export function keylessKey(specPath: string): JobKey {
+  return specPath;
+}
 
 /** Status of every job and of the source. */
 export class StatusStore {
@@ -23,6 +31,10 @@ export class StatusStore {
   /** Jobs per phase, kept as statuses change so a metrics update is not a walk over every job. */
   private readonly counts = Object.fromEntries(JOB_PHASES.map((p) => [p, 0])) as Record<JobPhase, number>;
   source: Omit<SourceStatus, 'counts'>;
+  /** The observation counter: one number per look (a reconcile begun, a pass deciding), in order. */
+  private observations = 0;
+  /** The number of each job's newest look (kept apart: a look changes no status). */
+  private readonly looks = new Map<JobKey, number>();
   /** Called after every change (for a dashboard push); optional. */
   onChange?: (key: JobKey, status: JobStatus) => void;
   /** Called when a job leaves the status; optional. */
@@ -57,12 +69,32 @@ export class StatusStore {
     return next;
   }
 
+  /**
+   * The current observation number: a look begun after this call has a larger number, so a job whose
+   * `observedGeneration` is above it was looked at since.
+   */
+  generation(): number {
+    return this.observations;
+  }
+
+  /** A new observation number, for a look beginning now. */
+  tick(): number {
+    return ++this.observations;
+  }
+
+  /** Records that a known job was looked at in the look numbered `look` (decided or reconciled), changed or not. */
+  observe(key: JobKey, look: number): void {
+    if (this.jobs.has(key) && (this.looks.get(key) ?? 0) < look) this.looks.set(key, look);
+  }
+
   /** Forgets a job (its spec and its live job are both gone). */
   remove(key: JobKey): void {
     const prev = this.jobs.get(key);
     if (prev) this.counts[prev.phase]--;
     this.jobs.delete(key);
     if (prev) this.onRemove?.(key);
+
+    this.looks.delete(key);
   }
 
   /** Jobs per phase (a copy). */
@@ -79,7 +111,12 @@ export class StatusStore {
   /** A snapshot for readers. */
   snapshot(): OperatorStatus {
     // A collator orders exactly as `localeCompare` does, without setting one up per comparison.
-    const jobs = [...this.jobs.values()].sort((a, b) => KEY_ORDER.compare(a.key, b.key));
+    const jobs = [...this.jobs.values()]
+      .sort((a, b) => KEY_ORDER.compare(a.key, b.key))
+      .map((j) => {
+        const look = this.looks.get(j.key);
+        return look === undefined ? j : { ...j, observedGeneration: look };
+      });
     return { sources: [{ ...this.source, counts: this.phaseCounts() }], jobs };
   }
 

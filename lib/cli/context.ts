@@ -17,9 +17,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Time source for commands that show or wait on time; SystemClock when absent. */
   clock?: Clock;
-  /** stdout is a terminal (colours allowed); false when absent. */
+  /** stdout is a terminal (colours allowed, a live display may redraw its lines); false when absent. */
   stdoutIsTTY?: boolean;
-
   /** Byte-level stdin/stdout/stderr and the terminal (`exec`); the process's own when absent. */
   stdio?: CliStdio;
 }

@@ -19,6 +19,8 @@ import { register as logs } from './commands/logs';
 import { register as exec } from './commands/exec';
 import { register as importCommand } from './commands/import';
 
+import { versionText } from './version';
+
 // One entry per line: the order here is the order in `nomadguard --help`.
 const COMMANDS: RegisterCommand[] = [
   validate,
@@ -45,7 +47,6 @@ export interface MainOptions {
   clock?: Clock;
   /** stdout is a terminal; default: the process's, unless `stdout` is given. */
   stdoutIsTTY?: boolean;
-
   /** Byte-level streams and terminal for `exec` (default: the process's). */
   stdio?: CliStdio;
 }
@@ -61,11 +62,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     signal: options.signal ?? processSignal(),
     clock: options.clock,
     stdoutIsTTY: options.stdoutIsTTY ?? (options.stdout ? false : process.stdout.isTTY === true),
-
     stdio: options.stdio,
   };
   const program = new Command('nomadguard')
     .description('GitOps for Nomad: nomadgen specs in git, reconciled against Nomad and Consul.')
+    .version(versionText(), '-V, --version', 'print the version and exit')
+    // Program options only before the command: `sim --version 1.9.2` is the simulated Nomad's version.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });

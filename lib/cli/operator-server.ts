@@ -9,6 +9,8 @@ import { hostPolicy, type HostPolicy } from '../server/host-policy';
 import { createStatusApp, type OperatorView } from '../server/status-app';
 import type { WebhookEndpoint } from '../server/webhook-endpoint';
 
+import type { OperatorRole } from '../server/readiness';
+
 /** Splits `host:port` / `[v6]:port` / `:port`. */
 export function parseListen(listenAddr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listenAddr.trim());
@@ -33,6 +35,9 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Push webhooks; without them `/api/v1/webhooks/*` answers 503. */
   webhooks?: WebhookEndpoint;
+
+  /** This instance's role in a leader election, for `/readyz` (default `standalone`). */
+  role?: () => OperatorRole;
 }
 
 /** Serves the operator API on `listenAddr` (`host:port`, `[v6]:port`; port 0 picks a free port). */
@@ -40,7 +45,7 @@ export async function serveOperator(operator: OperatorView, listenAddr: string, 
   const { host, port } = parseListen(listenAddr);
   hostPolicy(host, port, options.allowedHosts); // a malformed allowed host fails before anything listens
   const bound: { policy?: HostPolicy } = {}; // known once bound (port 0 picks the port); until then every request is refused
-  const app = createStatusApp(operator, { metrics: options.metrics, token: options.token, hosts: () => bound.policy, maxBodyBytes: options.maxBodyBytes, webhooks: options.webhooks });
+  const app = createStatusApp(operator, { metrics: options.metrics, token: options.token, hosts: () => bound.policy, maxBodyBytes: options.maxBodyBytes, webhooks: options.webhooks, role: options.role });
   const listener = await listen(app, host, port, options.limits);
   bound.policy = hostPolicy(host, listener.address.port, options.allowedHosts);
   return listener;

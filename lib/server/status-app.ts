@@ -4,6 +4,7 @@
  *
  *   GET  /                         the dashboard
  *   GET  /healthz                  200 "ok" while the process serves
+ *   GET  /readyz                   200 {ready: true, role, checks} once the source was read and the clients answered, else 503 with reasons
  *   GET  /api/v1/status            OperatorStatus: every source and job
  *   GET  /api/v1/jobs/:ns/:job     one JobStatus, 404 when unknown
  *   POST /api/v1/sync              {"jobs": ["ns/job" | "job", ...]} or {"all": true}: resync now, bypassing backoff
@@ -24,11 +25,17 @@ import { describeHosts, hostAllowed, originAllowed, type HostPolicy } from './ho
 import { remoteAddressOf } from './http-listener';
 import { webhooksDisabled, type WebhookEndpoint } from './webhook-endpoint';
 
+import { readyz, type OperatorRole, type ReadinessReport } from './readiness';
+
 /** What the HTTP API needs from a running operator. */
 export interface OperatorView {
   status(): OperatorStatus;
   /** Queues the given keys (`namespace/job`) for an immediate reconcile, or every key and a fresh fetch when `all`. */
   sync(request: { keys: string[]; all: boolean }): void;
+  /** The observation number before a sync (`JobStatus.observedGeneration` above it is a later look); optional. */
+  generation?(): number;
+  /** The checks `/readyz` reports (every part ready when absent). */
+  readiness?(): ReadinessReport | Promise<ReadinessReport>;
 }
 
 export interface StatusAppOptions {
@@ -48,6 +55,9 @@ export interface StatusAppOptions {
   maxSyncJobs?: number;
   /** Push webhooks (`/api/v1/webhooks/:provider`); without it they answer 503. */
   webhooks?: WebhookEndpoint;
+
+  /** This instance's role in a leader election, for `/readyz` (default `standalone`). */
+  role?: () => OperatorRole;
 }
 
 /** Default body limit: a sync request of a thousand long job names fits. */
@@ -62,6 +72,8 @@ export interface SyncResponse {
   accepted: string[];
   unknown: string[];
   all: boolean;
+  /** The observation number the sync was accepted at: a job whose `observedGeneration` is above it was looked at since. */
+  generation?: number;
 }
 
 const COMMON = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
@@ -138,9 +150,15 @@ export function createStatusApp(view: OperatorView, options: StatusAppOptions = 
       return json({ error: 'name the jobs to sync ({"jobs": ["namespace/job"]}) or ask for {"all": true}' }, 400);
     }
     const { accepted, unknown } = resolveJobs(view.status().jobs, names);
+    const generation = view.generation?.();
     view.sync({ keys: accepted, all: all === true });
-    const response: SyncResponse = { accepted, unknown, all: all === true };
+    const response: SyncResponse = { accepted, unknown, all: all === true, ...(generation === undefined ? {} : { generation }) };
     return json(response, unknown.length > 0 && accepted.length === 0 && all !== true ? 404 : 202);
+  }
+
+  async function ready(): Promise<Response> {
+    const body = readyz((await view.readiness?.()) ?? {}, options.role?.() ?? 'standalone');
+    return json(body, body.ready ? 200 : 503);
   }
 
   return async (request) => {
@@ -155,6 +173,7 @@ export function createStatusApp(view: OperatorView, options: StatusAppOptions = 
 
     if (method === 'GET' && path === '/') return text(DASHBOARD_HTML, 200, 'text/html; charset=utf-8', DASHBOARD_HEADERS);
     if (method === 'GET' && path === '/healthz') return text('ok\n');
+    if (method === 'GET' && path === '/readyz') return ready();
     if (method === 'GET' && path === '/api/v1/status') return json(view.status());
     if (method === 'GET' && path === '/metrics') {
       if (!options.metrics) return text('metrics are not enabled\n', 404);

@@ -40,7 +40,7 @@ export interface DecideOptions {
 /** Decides every key of `desired`/`live`/`records`. Items come sorted by key. */
 export function decide(desired: readonly Desired[], live: readonly JobListStub[], records: ReadonlyMap<JobKey, JobRecord>, opts: DecideOptions): PlanItem[] {
   const o = opts.invalidSpecNamespaces ? opts : { ...opts, invalidSpecNamespaces: keylessInvalidNamespaces(desired) };
-  return pairJobs(desired, live, records).map((p) => decidePair(p, o));
+  return pairJobs(desired, live, records, opts.source).map((p) => decidePair(p, o));
 }
 
 /** Namespaces (first folder of the spec path) of invalid specs that did not get far enough to name their job. */

@@ -1,6 +1,6 @@
 /** Planning: pair desired with live, decide per job, guard prunes, filter diff noise, print changesets. */
 export * from './types';
-export { pairJobs, isChildJob, isManaged, type Pair } from './pair';
+export { pairJobs, isChildJob, isManaged, specOfSource, type Pair } from './pair';
 export { decide, decidePair, keylessInvalidNamespaces, type DecideOptions } from './decide';
 export { applyPruneGuard, carryConfirmations, type PruneConfirmations, type PruneGuardOptions, type PruneRefusal } from './prune-guard';
 export { filterDiffNoise, ignoreScaledCounts, diffChanges, NOISE_FIELDS, NOISE_META_KEYS } from './noise';

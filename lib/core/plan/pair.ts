@@ -3,6 +3,7 @@
  * Pure; no decisions here.
  */
 import type { JobListStub } from '../nomad/types';
+import { isSourceOf } from '../source-id';
 import { jobKey, META, type Desired, type DesiredInvalid, type DesiredValid, type JobKey, type JobRecord } from './types';
 
 /** One key's view of desired, live and recorded state. */
@@ -20,6 +21,14 @@ export function isChildJob(stub: Pick<JobListStub, 'ParentID'>): boolean {
   return typeof stub.ParentID === 'string' && stub.ParentID !== '';
 }
 
+/**
+ * True when the live job's `nomadguard.spec` names a spec of `source` (any source when none is given): a
+ * managed job of another source names a path in that source's repository.
+ */
+export function specOfSource(stub: Pick<JobListStub, 'Meta'>, source: string | undefined): boolean {
+  return source === undefined || isSourceOf(stub.Meta?.[META.source], source);
+}
+
 /** True when the live job carries nomadguard's marker. */
 export function isManaged(stub: Pick<JobListStub, 'Meta'>): boolean {
   return stub.Meta?.[META.managed] === 'true';
@@ -28,9 +37,10 @@ export function isManaged(stub: Pick<JobListStub, 'Meta'>): boolean {
 /**
  * Aligns desired entries, live stubs and records by `namespace/job`. Child jobs are dropped. An invalid
  * spec pairs with a live job when it names the same key or when the live job's `nomadguard.spec` is that
- * spec's path. Pairs come sorted by key.
+ * spec's path and, when `source` is given, the job is that source's (another source's job only shares a
+ * path of another repository). Pairs come sorted by key.
  */
-export function pairJobs(desired: readonly Desired[], live: readonly JobListStub[], records: ReadonlyMap<JobKey, JobRecord> = new Map()): Pair[] {
+export function pairJobs(desired: readonly Desired[], live: readonly JobListStub[], records: ReadonlyMap<JobKey, JobRecord> = new Map(), source?: string): Pair[] {
   const pairs = new Map<JobKey, Pair>();
   const at = (key: JobKey): Pair => {
     let p = pairs.get(key);
@@ -57,7 +67,7 @@ export function pairJobs(desired: readonly Desired[], live: readonly JobListStub
     const pair = p ?? at(key);
     pair.live = stub;
     const specPath = stub.Meta?.[META.spec];
-    if (!pair.invalid && specPath && invalidBySpec.has(specPath) && !pair.desired) pair.invalid = invalidBySpec.get(specPath);
+    if (!pair.invalid && specPath && invalidBySpec.has(specPath) && !pair.desired && specOfSource(stub, source)) pair.invalid = invalidBySpec.get(specPath);
   }
   for (const [key, record] of records) {
     const p = pairs.get(key);

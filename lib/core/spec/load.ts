@@ -6,7 +6,7 @@ import * as TOML from '@iarna/toml';
 import type { Diagnostic, SpecPath } from '../diagnostics';
 import { SpecV1Schema, type SpecV1 } from '../../../crd-schemas/spec-v1';
 import { SpecLegacySchema, isLegacyDocument } from '../../../crd-schemas/spec-legacy';
-import { AliasedPositions, TomlPositions, type PositionIndex } from './positions';
+import { AliasedPositions, TomlPositions, redefinition, type PositionIndex } from './positions';
 import { issuesToDiagnostics } from './schema-diagnostics';
 import { convertLegacy } from './legacy';
 import { decodeSpecText } from './text';
@@ -122,13 +122,28 @@ function formatPath(path: SpecPath): string {
 
 /** A TOML syntax error at the parser's position (for the errors it raises without one, found in `text`). */
 function tomlError(err: unknown, file: string, text: string): Diagnostic {
-  const e = err as { message?: string; line?: number; col?: number };
-  const first = (e.message ?? String(err)).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
+  const e = err as { message?: string; line?: number; col?: number; pos?: number };
+  let first = (e.message ?? String(err)).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '');
+  if (first.startsWith("Can't redefine existing key") && typeof e.pos === 'number') {
+    // The parser names neither the key nor where it was first defined: the text says both.
+    const dup = redefinition(text, e.pos);
+    if (dup) {
+      const at = lineColOf(text, dup.first);
+      first = `Can't redefine existing key \`${dup.key}\` (first defined at line ${at.line}:${at.col})`;
+    }
+  }
   const d: Diagnostic = { code: 'TOML_SYNTAX', severity: 'error', file, message: first };
   const at = typeof e.line === 'number' && typeof e.col === 'number' ? { line: e.line + 1, col: e.col + 1 } : invalidDatetimeAt(text) ?? { line: 1, col: 1 };
   d.line = at.line;
   d.col = at.col;
   return d;
+}
+
+/** 1-based line and column of an offset in `text`. */
+function lineColOf(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, col: offset - lineStart + 1 };
 }
 
 /** A date-time value as TOML writes one (the start of it is enough to try it alone). */

@@ -92,12 +92,36 @@ export function scanToml(text: string): Map<string, number> {
   return new Scanner(text).run();
 }
 
+/** One definition of a key or table as written: its path, the key's text and where it starts. */
+interface Definition {
+  path: string;
+  written: string;
+  offset: number;
+}
+
+/**
+ * For a "Can't redefine existing key" error the parser raised at `errorOffset`: the key redefined there (the
+ * last definition before the error) as written, and the offsets of its first definition and of the
+ * redefinition. Undefined when no earlier definition of that path is found. Error path only.
+ */
+export function redefinition(text: string, errorOffset: number): { key: string; first: number; again: number } | undefined {
+  const defs: Definition[] = [];
+  new Scanner(text, (d) => defs.push(d)).run();
+  let again: Definition | undefined;
+  for (const d of defs) if (d.offset <= errorOffset) again = d;
+  if (!again) return undefined;
+  const target = again;
+  const first = defs.find((d) => d.path === target.path && d.offset < target.offset);
+  return first ? { key: target.written, first: first.offset, again: target.offset } : undefined;
+}
+
 class Scanner {
   private i = 0;
   private readonly out = new Map<string, number>();
   private readonly arrayCounts = new Map<string, number>();
 
-  constructor(private readonly s: string) {}
+  /** `onDefine` hears every key and table header defined, duplicates included. */
+  constructor(private readonly s: string, private readonly onDefine?: (d: Definition) => void) {}
 
   run(): Map<string, number> {
     let table: Array<string | number> = [];
@@ -110,11 +134,14 @@ class Scanner {
         const isArray = s[this.i + 1] === '[';
         this.i += isArray ? 2 : 1;
         const segs = this.readKey();
+        const written = this.s.slice(start + (isArray ? 2 : 1), this.i).trim();
         this.skipTo('\n');
         table = this.resolveHeader(segs, isArray, start);
+        this.onDefine?.({ path: keyOf(isArray ? table.slice(0, -1) : table), written, offset: start });
       } else {
         const segs = this.readKey();
         this.recordKey(table, segs, start);
+        this.onDefine?.({ path: keyOf([...table, ...segs]), written: this.s.slice(start, this.i).trim(), offset: start });
         this.skipInline();
         if (s[this.i] === '=') this.i++;
         this.skipInline();
@@ -207,6 +234,7 @@ class Scanner {
         const start = this.i;
         const segs = this.readKey();
         this.recordKey(path, segs, start);
+        this.onDefine?.({ path: keyOf([...path, ...segs]), written: s.slice(start, this.i).trim(), offset: start });
         this.skipInline();
         if (s[this.i] === '=') this.i++;
         this.skipInline();

@@ -6,7 +6,7 @@ import { DesiredState } from '../../../controllers/job-sync/desired-state';
 import { TestRepo } from '../../helpers/git-repo';
 import { spec, startHarness, type Harness } from './harness';
 
-/** The status of a key, or of a keyless spec (`<team>/<spec path>`). */
+/** The status of a key, or of a keyless spec (its spec path). */
 function statusOf(h: Harness, key: string) {
   return h.manager.status().jobs.find((j) => j.key === key);
 }
@@ -86,7 +86,7 @@ describe('reconciler: two specs claiming one job ID or one host', () => {
     h.repo.write('x/app/nomadgen.toml', broken).write('x-app/web/nomadgen.toml', spec('web'));
     h.repo.commitAndPush('the holder breaks; a job named like its service');
     await h.converge();
-    expect(statusOf(h, 'x/t-x-app')?.phase ?? statusOf(h, 'x/x/app/nomadgen.toml')?.phase).toBe('Invalid');
+    expect(statusOf(h, 'x/t-x-app')?.phase ?? statusOf(h, 'x/app/nomadgen.toml')?.phase).toBe('Invalid');
     expect((await h.nomad.readJob('x', 't-x-app'))?.JobModifyIndex).toBe(holder?.JobModifyIndex);
     expect(await h.nomad.readJob('x-app', 't-x-app-web')).toBeUndefined();
     const loser = statusOf(h, 'x-app/t-x-app-web');
@@ -137,7 +137,7 @@ describe('reconciler: two specs claiming one job ID or one host', () => {
     const after = await h.nomad.readJob('web', 't-web-shop');
     expect(after?.JobModifyIndex).toBe(before?.JobModifyIndex);
     expect(after?.Meta?.['nomadguard.spec']).toBe('web/shop-b/nomadgen.toml');
-    const loser = statusOf(h, 'web/web/shop-a/nomadgen.toml');
+    const loser = statusOf(h, 'web/shop-a/nomadgen.toml');
     expect(loser?.phase).toBe('Invalid');
     expect(loser?.conditions.find((c) => c.type === 'Synced')?.message).toContain('web/shop-b/nomadgen.toml');
   });

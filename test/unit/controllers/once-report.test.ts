@@ -26,7 +26,7 @@ describe('run --once outcome and report', () => {
   });
 
   it('prints a line per job not converged, a spec that names no job by its path, then the summary', () => {
-    const s = status([job('web/a', 'Healthy'), job('web/b', 'Degraded', 'AutoReverted', 'version 1 failed'), job('web/web/x/nomadgen.toml', 'Invalid', 'SpecInvalid', 'web/x/nomadgen.toml:1:1: bad', 'web/x/nomadgen.toml')]);
+    const s = status([job('web/a', 'Healthy'), job('web/b', 'Degraded', 'AutoReverted', 'version 1 failed'), job('web/x/nomadgen.toml', 'Invalid', 'SpecInvalid', 'web/x/nomadgen.toml:1:1: bad', 'web/x/nomadgen.toml')]);
     expect(onceReport(s, { outcome: 'failed', commit: '0123456789abcdef', timeoutMs: 600_000 })).toEqual([
       'web/b: Degraded: AutoReverted: version 1 failed',
       'spec/web/x/nomadgen.toml: Invalid: SpecInvalid: web/x/nomadgen.toml:1:1: bad',
