@@ -26,8 +26,9 @@ export class StatusStore {
   /** Called after every change (for a dashboard push); optional. */
   onChange?: (key: JobKey, status: JobStatus) => void;
 
-  constructor(private readonly clock: Clock, source: { name: string; repo: string; branch: string }) {
-    this.source = { ...source, healthy: false };
+  /** `cluster`, when set, is carried by the source and by every job (an operator of several clusters). */
+  constructor(private readonly clock: Clock, source: { name: string; repo: string; branch: string }, private readonly cluster?: string) {
+    this.source = { ...source, ...(cluster !== undefined ? { cluster } : {}), healthy: false };
   }
 
   /** Current status of a job. */
@@ -39,7 +40,7 @@ export class StatusStore {
   update(key: JobKey, u: JobStatusUpdate): JobStatus {
     const now = new Date(this.clock.now()).toISOString();
     const { namespace, jobId } = splitKey(key);
-    const prev: JobStatus = this.jobs.get(key) ?? { key, namespace, jobId, phase: 'Synced', conditions: [], history: [] };
+    const prev: JobStatus = this.jobs.get(key) ?? { key, ...(this.cluster !== undefined ? { cluster: this.cluster } : {}), namespace, jobId, phase: 'Synced', conditions: [], history: [] };
     let next: JobStatus = { ...prev, ...(u.fields ?? {}), lastReconciled: now };
     if (u.phase) next.phase = u.phase;
     if (u.condition) next.conditions = setCondition(next.conditions, u.condition, now);
@@ -68,7 +69,7 @@ export class StatusStore {
   }
 
   /** Updates the source's status. */
-  updateSource(u: Partial<Omit<SourceStatus, 'counts' | 'name' | 'repo' | 'branch'>> & { lastError?: LastError | undefined }): void {
+  updateSource(u: Partial<Omit<SourceStatus, 'counts' | 'name' | 'repo' | 'branch' | 'cluster'>> & { lastError?: LastError | undefined }): void {
     this.source = { ...this.source, ...u };
     if ('lastError' in u && u.lastError === undefined) delete this.source.lastError;
   }

@@ -35,6 +35,8 @@ export interface RenderSpecResult {
   modifications?: ReadonlyArray<{ rule: string }>;
   spec?: { sync?: { mode?: 'self-heal' | 'detect-only'; suspend?: boolean } };
   diagnostics: Diagnostic[];
+  /** Set when the spec belongs to another cluster (its name): not part of this cluster's desired state. */
+  elsewhere?: string;
 }
 
 /** Renders one spec (pure; normally `renderSpec` bound to the pipeline env). */
@@ -58,6 +60,8 @@ export interface OperatorDeps {
   suspendedTeams?: ReadonlySet<string>;
   /** Tunables (mostly for tests). */
   tuning?: Partial<OperatorTuning>;
+  /** The configured cluster this operator reconciles, set when the operator serves several: its status carries it. */
+  cluster?: string;
 }
 
 /** Timing knobs. */
