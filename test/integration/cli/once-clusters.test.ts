@@ -50,12 +50,22 @@ describe('nomadguard run --once over two clusters', () => {
   }
 
   it('puts each job in the cluster of its tier and exits 0 once both converged', async () => {
-    const r = await nomadguard(['run', '--once', '--config', config(b.nomad, b.consul), '--work-dir', repo.tempDir('work'), '--listen', 'off', '--timeout', '120'], {});
+    const cfg = config(b.nomad, b.consul);
+    const before = await nomadguard(['plan', '--config', cfg, '--work-dir', repo.tempDir('plan')], {});
+    expect(before.out).toMatch(/^cluster a:\njob\/web\/p-web-shop: create$/m);
+    expect(before.out).toMatch(/^cluster b:\njob\/web\/t-web-blog: create$/m);
+    expect(before.out).toMatch(/^Plan at [0-9a-f]{12} \(cluster b\): 1 to create, /m);
+    expect(before.code).toBe(2);
+    const r = await nomadguard(['run', '--once', '--config', cfg, '--work-dir', repo.tempDir('work'), '--listen', 'off', '--timeout', '120'], {});
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^Once at [0-9a-f]{12}: converged \(exit 0\): 2 Healthy\.$/m);
     expect(r.code).toBe(0);
     expect(await jobsOf(a.nomad)).toEqual(['p-web-shop']);
     expect(await jobsOf(b.nomad)).toEqual(['t-web-blog']);
+    const after = await nomadguard(['plan', '--config', cfg, '--work-dir', repo.tempDir('plan')], {});
+    expect(after.out).toContain('job/web/p-web-shop: unchanged');
+    expect(after.out).toContain('job/web/t-web-blog: unchanged');
+    expect(after.code).toBe(0);
   });
 
   it('exits 1 naming the unreachable cluster, after the other converged', async () => {
