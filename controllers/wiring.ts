@@ -1,7 +1,7 @@
 /**
  * Wiring: builds the operator's `Deps` from an operator config (or the environment alone) and the
- * command-line overrides, one set per configured cluster sharing the spec source. The only place that chooses concrete adapters: the Nomad and Consul HTTP
- * clients, the git spec source, the Consul KV state store (or a local file when Consul is not
+ * command-line overrides, one set per configured cluster sharing the spec source. The only place that
+ * chooses concrete adapters: the Nomad and Consul HTTP clients, the git spec source, the Consul KV state store (or a local file when Consul is not
  * reachable), the pure pipeline as the render function.
  */
 import * as crypto from 'node:crypto';
@@ -140,7 +140,7 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
   const shared = buildSharedWiring(opts);
   const clusters = Object.keys(shared.config.clusters);
   if (clusters.length > 1) shared.logger.warn({ clusters }, `several clusters configured: this command works on the first one (${clusters[0]}) only`);
-  return buildClusterDeps({ ...shared, several: false }, clusters[0], opts);
+  return buildClusterDeps({ ...shared, several: false, metrics: new OperatorMetrics() }, clusters[0], opts);
 }
 
 /**
@@ -175,7 +175,9 @@ export async function buildClusterDeps(shared: SharedWiring, clusterName: string
   let state: StateStore;
   if (opts.stateFile) state = new FileStateStore(stateName(path.resolve(opts.cwd, opts.stateFile)));
   else if (consul) {
-    const kvStore = new ConsulStateStore(consul, config.reconcile.statePrefix);
+    // Clusters sharing one Consul keep their records apart, each under its own name.
+    const sharesConsul = several && Object.entries(config.clusters).some(([n, c]) => n !== clusterName && c.consul.address === cluster.consul.address);
+    const kvStore = new ConsulStateStore(consul, sharesConsul ? `${config.reconcile.statePrefix}/${clusterName}` : config.reconcile.statePrefix);
     try {
       await kvStore.load();
       state = kvStore;

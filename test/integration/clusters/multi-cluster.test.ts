@@ -68,7 +68,7 @@ describe('an operator of two clusters', () => {
   });
 
   /** Writes the config (clusters a and b as given) and builds one manager per cluster. */
-  async function start(clusters: { a: string[]; b: string[] }, logger: pino.Logger): Promise<void> {
+  async function start(clusters: { a: string[]; b: string[] }, logger: pino.Logger, o: { oneConsul?: boolean } = {}): Promise<void> {
     const dir = repo.tempDir('operator');
     fs.mkdirSync(dir, { recursive: true });
     const config = [
@@ -76,7 +76,7 @@ describe('an operator of two clusters', () => {
       'reconcile: { prune: { grace: 0s } }',
       'clusters:',
       `  a: { tiers: [${clusters.a.join(', ')}], nomad: { address: "${simA.nomadUrl}" }, consul: { address: "${simA.consulUrl}" } }`,
-      `  b: { tiers: [${clusters.b.join(', ')}], datacenters: [dc3, dc4], nomad: { address: "${simB.nomadUrl}" }, consul: { address: "${simB.consulUrl}" } }`,
+      `  b: { tiers: [${clusters.b.join(', ')}], datacenters: [dc3, dc4], nomad: { address: "${simB.nomadUrl}" }, consul: { address: "${o.oneConsul ? simA.consulUrl : simB.consulUrl}" } }`,
       '',
     ].join('\n');
     fs.writeFileSync(path.join(dir, 'nomadguard.yaml'), config);
@@ -172,5 +172,23 @@ describe('an operator of two clusters', () => {
     expect(unrouted.map((j) => [j.cluster, j.phase])).toEqual([['a', 'Invalid']]);
     const message = unrouted[0].conditions.find((c) => c.type === 'Synced')?.message;
     expect(message).toBe('data/cache/nomadgen.toml:2:1: tier "test" is served by no configured cluster; the clusters are a (production), b (quality)');
+  });
+
+  it('keeps the records of clusters sharing one Consul apart, each under its own name', async () => {
+    const { logger } = capture();
+    await start({ a: ['production'], b: ['quality', 'test'] }, logger, { oneConsul: true });
+    repo.write('web/shop/nomadgen.toml', spec('shop', { tier: 'production' }));
+    repo.write('data/cache/nomadgen.toml', spec('cache', { tier: 'test' }));
+    repo.commitAndPush('two tiers');
+    // Each cluster writes its job and its record (cluster b's services register in its own simulated Consul,
+    // so its health is not followed to the end here).
+    for (const m of managers) {
+      await m.pass();
+      await m.drain();
+    }
+    const keys = (await (await fetch(`${simA.consulUrl}/v1/kv/nomadguard/state?keys`)).json()) as string[];
+    expect(keys.filter((k) => k.includes('/jobs/')).sort()).toEqual(['nomadguard/state/a/jobs/web/p-web-shop', 'nomadguard/state/b/jobs/data/t-data-cache']);
+    expect(await jobsOf(simA)).toEqual(['web/p-web-shop']);
+    expect(await jobsOf(simB)).toEqual(['data/t-data-cache']);
   });
 });
