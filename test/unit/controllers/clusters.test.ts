@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseOperatorConfig, clusterRenderConfig, defaultOperatorConfig, type OperatorConfig } from '../../../crd-schemas/operator-config';
 import { defaultPolicy } from '../../../crd-schemas/policy';
 import type { JobStatus, OperatorStatus } from '../../../crd-schemas/status';
@@ -6,6 +9,7 @@ import { routedRender } from '../../../controllers/clusters/route-render';
 import { jobLine, onceReport } from '../../../controllers/once-report';
 import { specTier, unroutedTier } from '../../../lib/core/cluster-routing';
 import { renderSpec } from '../../../lib/core/pipeline';
+import { main } from '../../../lib/cli/main';
 import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
 import { spec } from '../../integration/reconciler/harness';
 
@@ -107,5 +111,23 @@ describe('the status and metrics of several clusters', () => {
     const single = new OperatorMetrics();
     single.setPhaseCounts({ Healthy: 1 } as Parameters<OperatorMetrics['setPhaseCounts']>[0]);
     expect(await single.registry.metrics()).toContain('nomadguard_jobs{phase="Healthy"} 1');
+  });
+});
+
+describe('validate with a config of several clusters', () => {
+  it('reports a spec whose tier no cluster serves at its tier line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ng-validate-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'nomadguard.yaml'), 'clusters:\n  p: { tiers: [production] }\n  q: { tiers: [quality] }\n');
+      fs.mkdirSync(path.join(dir, 'web', 'shop'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'web', 'shop', 'nomadgen.toml'), spec('shop', { tier: 'test' }));
+      let out = '';
+      let err = '';
+      const code = await main(['validate', '--config', 'nomadguard.yaml', '--team', 'web', 'web/shop/nomadgen.toml'], { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, env: {}, cwd: dir, signal: new AbortController().signal });
+      expect(code).toBe(1);
+      expect(out + err).toContain('web/shop/nomadgen.toml:2:1: error[TIER_UNROUTED]: tier "test" is served by no configured cluster; the clusters are p (production), q (quality)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
