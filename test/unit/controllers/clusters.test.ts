@@ -11,6 +11,7 @@ import { specTier, unroutedTier } from '../../../lib/core/cluster-routing';
 import { renderSpec } from '../../../lib/core/pipeline';
 import { main } from '../../../lib/cli/main';
 import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
+import { resolveJobs } from '../../../lib/server/status-app';
 import { spec } from '../../integration/reconciler/harness';
 
 const TWO = `clusters:
@@ -92,6 +93,11 @@ describe('the status and metrics of several clusters', () => {
     expect(merged.sources.map((s) => s.cluster)).toEqual(['a', 'b']);
     expect(merged.jobs.map((j) => `${j.cluster} ${j.key}`)).toEqual(['b data/t-data-cache', 'a web/p-web-shop', 'a web/x', 'b web/x']);
     expect(mergeStatus([a])).toBe(a);
+  });
+
+  it('resolves a bare job ID known in several clusters under one key, and still refuses one in two namespaces', () => {
+    const jobs = [job('web/x', 'a'), job('web/x', 'b'), job('web/y', 'a'), job('ops/y', 'b')];
+    expect(resolveJobs(jobs, ['x', 'y', 'web/y'])).toEqual({ accepted: ['web/x', 'web/y'], unknown: ['y'] });
   });
 
   it('names the cluster in the once report, and nothing more with one cluster', () => {
