@@ -44,6 +44,7 @@ dev: build
 
 schemas: build
 	node bin/nomadguard schema > crd-schemas/nomadgen.schema.json
+	node scripts/spec-reference README.md
 
 clean:
 	rm -rf dist coverage

@@ -7,4 +7,6 @@ export { DEFAULT_TUNING, type OperatorDeps, type OperatorTuning, type RenderFn }
 export { Manager, startOperator, runOnce, CONVERGED_PHASES, type OperatorHandle, type RunOnceResult, type StartOptions } from './manager';
 export { ONCE_EXIT, onceOutcome, onceReport, jobLine, type OnceOutcome } from './once-report';
 export { planReport, type PlanReport } from './plan-report';
-export { buildOperatorDeps, loadConfig, defaultWorkDir, WiringError, type WiringOptions } from './wiring';
+export { buildOperatorDeps, buildClusterDeps, buildSharedWiring, loadConfig, defaultWorkDir, WiringError, type SharedWiring, type WiringOptions } from './wiring';
+export { buildClusterSet, mergeStatus, runOnceClusters, startClusterOperators, type ClusterMember, type ClusterOnceResult, type ClusterOperatorsHandle, type ClusterSet } from './clusters/cluster-set';
+export { routedRender, reportingCluster } from './clusters/route-render';

@@ -31,14 +31,17 @@ function telling(conditions: readonly Condition[]): Condition | undefined {
   return byTime.filter((c) => c.status !== 'True').pop() ?? byTime.pop();
 }
 
-/** `<key>: <phase>: <reason>: <message>` for a job that did not converge (`spec/<path>` for a spec that names no job). */
+/**
+ * `<key>: <phase>: <reason>: <message>` for a job that did not converge (`spec/<path>` for a spec that names no
+ * job), led by `<cluster>: ` when the operator serves several clusters.
+ */
 export function jobLine(j: JobStatus): string {
   const c = telling(j.conditions);
   const reason = j.lastError?.reason ?? c?.reason ?? 'Unknown';
   const message = j.lastError?.message ?? c?.message ?? '';
   // An invalid spec too broken to name its job is keyed by its path: shown as plan shows it.
   const subject = j.spec && j.key === j.spec ? `spec/${j.spec}` : j.key;
-  return `${subject}: ${j.phase}: ${reason}${message ? `: ${message}` : ''}`;
+  return `${j.cluster !== undefined ? `${j.cluster}: ` : ''}${subject}: ${j.phase}: ${reason}${message ? `: ${message}` : ''}`;
 }
 
 /** The report's lines: the source when it failed, every job not converged, then the summary line. */
@@ -46,7 +49,7 @@ export function onceReport(status: OperatorStatus, o: { outcome: OnceOutcome; co
   const lines: string[] = [];
   for (const s of status.sources) {
     if (s.healthy) continue;
-    lines.push(`source ${s.name}: unhealthy: ${s.lastError?.reason ?? 'Unknown'}: ${s.lastError?.message ?? o.sourceError ?? 'the checkout is not usable'}`);
+    lines.push(`source ${s.name}${s.cluster !== undefined ? ` on cluster ${s.cluster}` : ''}: unhealthy: ${s.lastError?.reason ?? 'Unknown'}: ${s.lastError?.message ?? o.sourceError ?? 'the checkout is not usable'}`);
   }
   for (const j of status.jobs) if (!CONVERGED_PHASES.has(j.phase)) lines.push(jobLine(j));
   const counts = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * Wiring: builds the operator's `Deps` from an operator config (or the environment alone) and the
- * command-line overrides. The only place that chooses concrete adapters: the Nomad and Consul HTTP
- * clients, the git spec source, the Consul KV state store (or a local file when Consul is not
+ * command-line overrides, one set per configured cluster sharing the spec source. The only place that
+ * chooses concrete adapters: the Nomad and Consul HTTP clients, the git spec source, the Consul KV state store (or a local file when Consul is not
  * reachable), the pure pipeline as the render function.
  */
 import * as crypto from 'node:crypto';
@@ -13,7 +13,6 @@ import { OperatorMetrics } from '../lib/metrics/operator-metrics';
 import { branchProblem, defaultOperatorConfig, parseOperatorConfig, repoProblem, type OperatorConfig } from '../crd-schemas/operator-config';
 import { defaultPolicy, parsePolicy, type Policy } from '../crd-schemas/policy';
 import { formatDiagnostic } from '../lib/core/diagnostics';
-import { renderSpec } from '../lib/core/pipeline';
 import { ConsulHttpClient } from '../lib/adapters/consul-http/consul-http-client';
 import { ConnectionConfigError, connectionsFromCluster } from '../lib/adapters/env-config';
 import { GitSpecSource } from '../lib/adapters/git-spec-source';
@@ -24,7 +23,9 @@ import type { ConsulApi } from '../lib/ports/consul-api';
 import type { NomadApi } from '../lib/ports/nomad-api';
 import { SystemClock, type Clock } from '../lib/runtime/clock';
 import type { OperatorDeps, OperatorTuning } from './job-sync/types';
+import type { ObservationCounter } from './job-sync/status-store';
 import { buildNotifier, NotifyConfigError, type Notifier } from './notifications';
+import { routedRender } from './clusters/route-render';
 
 /** A configuration problem the CLI prints as one line (exit 1). */
 export class WiringError extends Error {
@@ -53,6 +54,8 @@ export interface WiringOptions {
   /** Pre-built ports (tests, `nomadguard dev`). */
   nomad?: NomadApi;
   consul?: ConsulApi | null;
+  /** Attempts of each Nomad and Consul request (tests; default the clients' own). */
+  httpAttempts?: number;
 }
 
 /** Reads the operator config (every default when no file) and applies the overrides. */
@@ -109,23 +112,61 @@ export function defaultWorkDir(repo: string, branch: string): string {
   return path.join(os.tmpdir(), 'nomadguard', id);
 }
 
-/** Builds every dependency of the operator. Consul is optional: unreachable means file state and no service checks. */
-export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDeps & { close(): void }> {
+/** What every cluster's operator shares: one config, one spec source (one git work folder), one logger and registry. */
+export interface SharedWiring {
+  config: OperatorConfig;
+  policy: Policy;
+  logger: Logger;
+  clock: Clock;
+  source: GitSpecSource;
+  /** Work folder of the git checkout and the local state files. */
+  workDir: string;
+  metrics: OperatorMetrics;
+  /** True when the operator serves several clusters: each one's logs, metrics and status carry its name. */
+  several: boolean;
+  /** The look counter every cluster's status numbers its looks with. */
+  observations: ObservationCounter;
+}
+
+/** Reads the config and builds what every cluster shares. */
+export function buildSharedWiring(opts: WiringOptions): SharedWiring {
   const { config, policy } = loadConfig(opts);
   const logger = opts.logger ?? pino({ name: 'nomadguard', level: opts.env.NOMADGUARD_LOG_LEVEL ?? 'info' });
   const clock = opts.clock ?? new SystemClock();
   if (!config.source.repo) throw new WiringError('no spec repository: set source.repo in the config or pass --repo URL|PATH');
-  const metrics = new OperatorMetrics();
+  const workDir = opts.workDir ? path.resolve(opts.cwd, opts.workDir) : defaultWorkDir(config.source.repo, config.source.branch);
+  const source = new GitSpecSource({ repo: config.source.repo, branch: config.source.branch, workDir: path.join(workDir, 'repo.git'), path: config.source.path });
+  const names = Object.keys(config.clusters);
+  const several = names.length > 1;
+  return { config, policy, logger, clock, source, workDir, metrics: new OperatorMetrics(undefined, undefined, several ? { clusters: names } : {}), several, observations: { value: 0 } };
+}
+
+/** Builds every dependency of the operator of the first configured cluster (`plan`, `dev`, a one-cluster `run`). */
+export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDeps & { close(): void }> {
+  const shared = buildSharedWiring(opts);
+  const clusters = Object.keys(shared.config.clusters);
+  if (clusters.length > 1) shared.logger.warn({ clusters }, `several clusters configured: this command works on the first one (${clusters[0]}) only`);
+  return buildClusterDeps({ ...shared, several: false, metrics: new OperatorMetrics() }, clusters[0], opts);
+}
+
+/**
+ * Builds the dependencies of cluster `clusterName`'s operator: its Nomad and Consul clients, its state
+ * store (Consul KV of its own Consul, or a local file when Consul is not reachable), the render of its
+ * specs only (controllers/clusters/route-render.ts). Consul is optional: unreachable means file state and
+ * no service checks.
+ */
+export async function buildClusterDeps(shared: SharedWiring, clusterName: string, opts: WiringOptions): Promise<OperatorDeps & { close(): void }> {
+  const { config, policy, clock, workDir, several } = shared;
+  const cluster = config.clusters[clusterName];
+  const logger = several ? shared.logger.child({ cluster: clusterName }) : shared.logger;
+  const metrics = several ? shared.metrics.forCluster(clusterName) : shared.metrics;
   let notifier: Notifier | undefined;
   try {
-    if (opts.notify) notifier = buildNotifier(config.notifications, policy, opts.env, { clock, random: Math.random, logger, metrics });
+    if (opts.notify) notifier = buildNotifier(config.notifications, policy, opts.env, { clock, random: Math.random, logger, metrics, ...(several ? { cluster: clusterName } : {}) });
   } catch (e) {
     if (e instanceof NotifyConfigError) throw new WiringError(e.message);
     throw e;
   }
-  const clusters = Object.entries(config.clusters);
-  if (clusters.length > 1) logger.warn({ clusters: clusters.map(([n]) => n) }, 'several clusters configured: this operator reconciles the first one only');
-  const [clusterName, cluster] = clusters[0];
   let conns;
   try {
     conns = connectionsFromCluster(cluster, opts.env, undefined, `clusters.${clusterName}`);
@@ -135,34 +176,35 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
   }
   // Retries are routine: at debug, with the route and the status (never a query string or a token).
   const onRetry = (e: RetryEvent): void => logger.debug({ service: e.service, method: e.method, route: e.route, status: e.status, code: e.code, attempt: e.attempt, delayMs: e.delayMs }, 'http request retrying');
-  const nomadClient = opts.nomad ? undefined : NomadHttpClient.fromConnection(conns.nomad, { onRetry });
+  const nomadClient = opts.nomad ? undefined : NomadHttpClient.fromConnection(conns.nomad, { onRetry, ...(opts.httpAttempts ? { backoff: { maxAttempts: opts.httpAttempts } } : {}) });
   const nomad: NomadApi = opts.nomad ?? (nomadClient as NomadHttpClient);
   let consulClient: ConsulHttpClient | undefined;
   let consul: ConsulApi | undefined = opts.consul === null ? undefined : opts.consul;
   if (opts.consul === undefined) {
-    consulClient = ConsulHttpClient.fromConnection(conns.consul, { backoff: { maxAttempts: 2 }, onRetry });
+    consulClient = ConsulHttpClient.fromConnection(conns.consul, { backoff: { maxAttempts: opts.httpAttempts ?? 2 }, onRetry });
     consul = consulClient;
   }
-  const workDir = opts.workDir ? path.resolve(opts.cwd, opts.workDir) : defaultWorkDir(config.source.repo, config.source.branch);
+  // Several clusters keep one state file each, named after the cluster.
+  const stateName = (file: string): string => (several ? file.replace(/(\.json)?$/, `.${clusterName}.json`) : file);
   let state: StateStore;
-  if (opts.stateFile) state = new FileStateStore(path.resolve(opts.cwd, opts.stateFile));
+  if (opts.stateFile) state = new FileStateStore(stateName(path.resolve(opts.cwd, opts.stateFile)));
   else if (consul) {
-    const kvStore = new ConsulStateStore(consul, config.reconcile.statePrefix);
+    // Clusters sharing one Consul keep their records apart, each under its own name.
+    const sharesConsul = several && Object.entries(config.clusters).some(([n, c]) => n !== clusterName && c.consul.address === cluster.consul.address);
+    const kvStore = new ConsulStateStore(consul, sharesConsul ? `${config.reconcile.statePrefix}/${clusterName}` : config.reconcile.statePrefix);
     try {
       await kvStore.load();
       state = kvStore;
     } catch (e) {
-      logger.warn({ err: (e as Error).message, file: path.join(workDir, 'state.json') }, 'Consul not reachable: state kept in a local file, services not checked');
+      logger.warn({ err: (e as Error).message, file: stateName(path.join(workDir, 'state.json')) }, 'Consul not reachable: state kept in a local file, services not checked');
       consul = undefined;
-      state = new FileStateStore(path.join(workDir, 'state.json'));
+      state = new FileStateStore(stateName(path.join(workDir, 'state.json')));
     }
-  } else state = new FileStateStore(path.join(workDir, 'state.json'));
-  const source = new GitSpecSource({ repo: config.source.repo, branch: config.source.branch, workDir: path.join(workDir, 'repo.git'), path: config.source.path });
-  const env = { config, policy };
+  } else state = new FileStateStore(stateName(path.join(workDir, 'state.json')));
   return {
     nomad,
     consul,
-    source,
+    source: shared.source,
     state,
     clock,
     logger,
@@ -170,8 +212,10 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
     notifier,
     config,
     policy,
-    render: (input) => renderSpec(input, env),
+    render: routedRender(config, policy, clusterName),
     tuning: opts.tuning,
+    ...(several ? { cluster: clusterName } : {}),
+    observations: shared.observations,
     close() {
       nomadClient?.close();
       consulClient?.close();

@@ -43,9 +43,11 @@ export const ConsulEndpointSchema = z.strictObject({
   tokenFile: z.string().optional(),
 });
 
-/** One cluster and the tiers it serves. */
+/** One cluster and the tiers it serves; each tier is served by one cluster at most. */
 export const ClusterSchema = z.strictObject({
   tiers: z.array(z.enum(TIERS)).min(1),
+  region: z.string().optional().describe('Region of the jobs rendered for this cluster; defaults to platform.region.'),
+  datacenters: z.array(z.string()).min(1).optional().describe('Datacenters of the jobs rendered for this cluster; defaults to platform.datacenters.'),
   nomad: NomadEndpointSchema.prefault({}),
   consul: ConsulEndpointSchema.prefault({}),
 });
@@ -245,7 +247,41 @@ export function parseOperatorConfig(text: string, file = 'nomadguard.yaml', env:
       }),
     };
   }
+  const overlaps = tierOverlaps(result.data.clusters ?? {});
+  if (overlaps.length > 0) {
+    return {
+      ok: false,
+      diagnostics: overlaps.map((o) => {
+        const pos = lineCounter.linePos(yamlOffset(doc, o.path, false));
+        return { code: 'CONFIG_INVALID', severity: 'error', message: `${o.path.join('.')}: ${o.message}`, file, line: pos.line, col: pos.col, path: o.path };
+      }),
+    };
+  }
   return { ok: true, config: complete(result.data, env), diagnostics: [] };
+}
+
+/** Tiers claimed by a second cluster (in config order), each with the path of the second claim. */
+export function tierOverlaps(clusters: Readonly<Record<string, { tiers: readonly string[] }>>): Array<{ path: Array<string | number>; message: string }> {
+  const owner = new Map<string, string>();
+  const out: Array<{ path: Array<string | number>; message: string }> = [];
+  for (const [name, cluster] of Object.entries(clusters)) {
+    cluster.tiers.forEach((tier, i) => {
+      const first = owner.get(tier);
+      if (first === undefined) owner.set(tier, name);
+      else out.push({ path: ['clusters', name, 'tiers', i], message: first === name ? `tier "${tier}" is listed twice` : `tier "${tier}" is already served by cluster "${first}"; a tier goes to one cluster only` });
+    });
+  }
+  return out;
+}
+
+/**
+ * The config a spec of cluster `name` is rendered with: the platform's region and datacenters replaced
+ * by the cluster's own when it sets them. The config itself when the cluster sets neither.
+ */
+export function clusterRenderConfig(config: OperatorConfig, name: string): OperatorConfig {
+  const cluster = config.clusters[name];
+  if (!cluster || (cluster.region === undefined && cluster.datacenters === undefined)) return config;
+  return { ...config, platform: { ...config.platform, ...(cluster.region !== undefined ? { region: cluster.region } : {}), ...(cluster.datacenters !== undefined ? { datacenters: [...cluster.datacenters] } : {}) } };
 }
 
 /** Source offset of the node at `path` (of its key when `atKey`), else of its nearest ancestor. */

@@ -71,6 +71,7 @@ export type Rollout = z.infer<typeof RolloutSchema>;
 /** The status of one managed (or to-be-managed) job. */
 export const JobStatusSchema = z.object({
   key: z.string().describe('namespace/job'),
+  cluster: z.string().optional().describe('the configured cluster the job runs on, when the operator serves several'),
   namespace: z.string(),
   jobId: z.string(),
   spec: z.string().optional().describe('spec path in the repository'),
@@ -97,6 +98,7 @@ export type JobStatus = z.infer<typeof JobStatusSchema>;
 /** The status of one spec source (a git repository and branch). */
 export const SourceStatusSchema = z.object({
   name: z.string(),
+  cluster: z.string().optional().describe('the configured cluster this source is reconciled against, when the operator serves several'),
   repo: z.string(),
   branch: z.string(),
   lastFetchedCommit: z.string().optional(),

@@ -54,7 +54,7 @@ export class JobSyncController implements SyncContext {
       // The holder of a job ID, host or service is the spec the running job names (once Nomad was listed).
       holders: () => (this.live.loaded ? liveHolders(this.live.all(), this.sourceId) : undefined),
     });
-    this.status = new StatusStore(deps.clock, { name: this.sourceId, repo: repoWithoutCredentials(deps.source.repo), branch: deps.source.branch });
+    this.status = new StatusStore(deps.clock, { name: this.sourceId, repo: repoWithoutCredentials(deps.source.repo), branch: deps.source.branch }, deps.cluster, deps.observations);
     this.pass = new PassRunner(this);
     this.follower = new HealthFollower(this);
     this.applier = new Applier(this, this.follower);

@@ -118,7 +118,8 @@ export class DesiredState {
       const unread = readable.filter((s) => texts.get(s.path) === undefined).map((s) => JSON.stringify(s.path));
       if (unread.length > 0) return this.corrupt(`listed specs could not be read at ${poll.commit}: ${unread.slice(0, 5).join(', ')}${unread.length > 5 ? ` and ${unread.length - 5} more` : ''}`);
       for (const s of toRender) {
-        next.set(s.path, s.problem ? refused(s, s.problem) : this.renderOne(s, texts.get(s.path) as Buffer, commits.get(s.path) ?? poll.commit));
+        const d = s.problem ? refused(s, s.problem) : this.renderOne(s, texts.get(s.path) as Buffer, commits.get(s.path) ?? poll.commit);
+        if (d) next.set(s.path, d);
       }
     }
     this.bySpec = next;
@@ -140,13 +141,15 @@ export class DesiredState {
     return { ok: false, error, full: false, forcePushed: false, changedKeys: new Set(), rendered: 0 };
   }
 
-  private renderOne(s: SpecFile, text: Buffer, commit: string): Desired {
+  /** The entry of one spec; undefined for a spec another cluster serves (the render says `elsewhere`). */
+  private renderOne(s: SpecFile, text: Buffer, commit: string): Desired | undefined {
     let result;
     try {
       result = this.render({ text, file: s.path, team: s.team, commit, source: this.opts.sourceId });
     } catch (e) {
       return { state: 'invalid', spec: s.path, team: s.team, diagnostics: [{ code: 'RENDER_FAILED', severity: 'error', message: (e as Error).message, file: s.path }] };
     }
+    if (result.elsewhere !== undefined) return undefined;
     const job = result.job;
     const namespace = job?.Namespace || s.team;
     const jobId = job?.ID ?? result.jobId;

@@ -25,14 +25,17 @@ export function keylessKey(specPath: string): JobKey {
   return specPath;
 }
 
+/** The look counter: several clusters' stores share one, so one number orders every look. */
+export interface ObservationCounter {
+  value: number;
+}
+
 /** Status of every job and of the source. */
 export class StatusStore {
   private readonly jobs = new Map<JobKey, JobStatus>();
   /** Jobs per phase, kept as statuses change so a metrics update is not a walk over every job. */
   private readonly counts = Object.fromEntries(JOB_PHASES.map((p) => [p, 0])) as Record<JobPhase, number>;
   source: Omit<SourceStatus, 'counts'>;
-  /** The observation counter: one number per look (a reconcile begun, a pass deciding), in order. */
-  private observations = 0;
   /** The number of each job's newest look (kept apart: a look changes no status). */
   private readonly looks = new Map<JobKey, number>();
   /** Called after every change (for a dashboard push); optional. */
@@ -40,8 +43,17 @@ export class StatusStore {
   /** Called when a job leaves the status; optional. */
   onRemove?: (key: JobKey) => void;
 
-  constructor(private readonly clock: Clock, source: { name: string; repo: string; branch: string }) {
-    this.source = { ...source, healthy: false };
+  /**
+   * `cluster`, when set, is carried by the source and by every job (an operator of several clusters);
+   * `observations` numbers the looks (a reconcile begun, a pass deciding), in order.
+   */
+  constructor(
+    private readonly clock: Clock,
+    source: { name: string; repo: string; branch: string },
+    private readonly cluster?: string,
+    private readonly observations: ObservationCounter = { value: 0 },
+  ) {
+    this.source = { ...source, ...(cluster !== undefined ? { cluster } : {}), healthy: false };
   }
 
   /** Current status of a job. */
@@ -53,7 +65,7 @@ export class StatusStore {
   update(key: JobKey, u: JobStatusUpdate): JobStatus {
     const now = new Date(this.clock.now()).toISOString();
     const { namespace, jobId } = splitKey(key);
-    const prev: JobStatus = this.jobs.get(key) ?? { key, namespace, jobId, phase: 'Synced', conditions: [], history: [] };
+    const prev: JobStatus = this.jobs.get(key) ?? { key, ...(this.cluster !== undefined ? { cluster: this.cluster } : {}), namespace, jobId, phase: 'Synced', conditions: [], history: [] };
     let next: JobStatus = { ...prev, ...(u.fields ?? {}), lastReconciled: now };
     if (u.phase) next.phase = u.phase;
     if (u.condition) next.conditions = setCondition(next.conditions, u.condition, now);
@@ -74,12 +86,12 @@ export class StatusStore {
    * `observedGeneration` is above it was looked at since.
    */
   generation(): number {
-    return this.observations;
+    return this.observations.value;
   }
 
   /** A new observation number, for a look beginning now. */
   tick(): number {
-    return ++this.observations;
+    return ++this.observations.value;
   }
 
   /** Records that a known job was looked at in the look numbered `look` (decided or reconciled), changed or not. */
@@ -93,7 +105,6 @@ export class StatusStore {
     if (prev) this.counts[prev.phase]--;
     this.jobs.delete(key);
     if (prev) this.onRemove?.(key);
-
     this.looks.delete(key);
   }
 
@@ -103,7 +114,7 @@ export class StatusStore {
   }
 
   /** Updates the source's status. */
-  updateSource(u: Partial<Omit<SourceStatus, 'counts' | 'name' | 'repo' | 'branch'>> & { lastError?: LastError | undefined }): void {
+  updateSource(u: Partial<Omit<SourceStatus, 'counts' | 'name' | 'repo' | 'branch' | 'cluster'>> & { lastError?: LastError | undefined }): void {
     this.source = { ...this.source, ...u };
     if ('lastError' in u && u.lastError === undefined) delete this.source.lastError;
   }

@@ -15,6 +15,7 @@ import type { GitSpecSource } from '../../lib/adapters/git-spec-source';
 import type { StateStore } from '../../lib/adapters/state-store';
 import type { OperatorMetrics } from '../../lib/metrics/operator-metrics';
 import type { Notifier } from '../notifications';
+import type { ObservationCounter } from './status-store';
 
 /** One spec to render (the pipeline's input). */
 export interface RenderSpecInput {
@@ -36,6 +37,8 @@ export interface RenderSpecResult {
   modifications?: ReadonlyArray<{ rule: string }>;
   spec?: { sync?: { mode?: 'self-heal' | 'detect-only'; suspend?: boolean } };
   diagnostics: Diagnostic[];
+  /** Set when the spec belongs to another cluster (its name): not part of this cluster's desired state. */
+  elsewhere?: string;
 }
 
 /** Renders one spec (pure; normally `renderSpec` bound to the pipeline env). */
@@ -61,6 +64,10 @@ export interface OperatorDeps {
   tuning?: Partial<OperatorTuning>;
   /** Posts job transitions to the configured endpoints; none configured, none. */
   notifier?: Notifier;
+  /** The configured cluster this operator reconciles, set when the operator serves several: its status carries it. */
+  cluster?: string;
+  /** The look counter, shared by the clusters of one operator so a sync's generation means the same in each. */
+  observations?: ObservationCounter;
 }
 
 /** Timing knobs. */

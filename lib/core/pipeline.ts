@@ -15,6 +15,7 @@ import type { PositionIndex } from './spec/positions';
 import { jobHash } from './hash';
 import { declaredTeam } from './policy/helpers';
 import { sourceIdentity } from './source-id';
+import { unroutedTier } from './cluster-routing';
 import { applyModifiers, crossSpecRules, exposedHosts, serviceNamesOf, validateSpec, type Modification, type PolicyContext } from './policy';
 
 /** The platform and policy a spec is rendered against. */
@@ -70,6 +71,8 @@ function render(input: RenderInput, env: PipelineEnv): { result: RenderResult; p
 
   // Policy: validators judge the spec.
   diagnostics.push(...validateSpec(spec, ctx, env.policy));
+  const unrouted = unroutedTier(env.config.clusters, spec.tier);
+  if (unrouted) diagnostics.push(unrouted);
 
   const generated = generateJob(spec, {
     team: input.team,

@@ -8,6 +8,10 @@
  * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...),
  * `nomadguard_notifications_total{result}` (sent, failed, dropped).
  * Every label combination known up front is set to 0 at construction, so series exist before the first event.
+ *
+ * An operator of several clusters builds one registry with `clusters` named: every series then carries a
+ * `cluster` label, and each cluster's operator records through `forCluster(name)`. With no clusters named
+ * (one cluster) the series have no `cluster` label, as they always had.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_PHASES, type JobPhase } from '../../crd-schemas/status';
@@ -15,76 +19,98 @@ import { METRIC_RESULTS, type MetricResult } from '../core/reconcile-result';
 
 const ERROR_RESULTS: ReadonlySet<MetricResult> = new Set<MetricResult>(['error', 'conflict', 'stalled', 'terminal']);
 
+/** The metric objects of one registry, shared by its per-cluster views. */
+interface MetricSet {
+  reconcileTotal: Counter<string>;
+  reconcileErrors: Counter<string>;
+  reconcileTime: Histogram<string>;
+  activeWorkers: Gauge<string>;
+  queueDepth: Gauge<string>;
+  jobs: Gauge<string>;
+  sourceHealthy: Gauge<string>;
+  passErrors: Counter<string>;
+  notifications: Counter<string>;
+}
+
+/** The `cluster` label of a view, or none. */
+type ClusterLabel = { cluster: string } | Record<string, never>;
+
 export class OperatorMetrics {
   readonly registry: Registry;
-  private readonly reconcileTotal: Counter<'controller' | 'result'>;
-  private readonly reconcileErrors: Counter<'controller'>;
-  private readonly reconcileTime: Histogram<'controller'>;
-  private readonly activeWorkers: Gauge<'controller'>;
-  private readonly queueDepth: Gauge<'name'>;
-  private readonly jobs: Gauge<'phase'>;
-  private readonly sourceHealthy: Gauge<'source'>;
-  private readonly passErrors: Counter<'reason'>;
-  private readonly notifications: Counter<'result'>;
+  private readonly m: MetricSet;
+  private readonly at: ClusterLabel;
 
-  constructor(registry: Registry = new Registry(), controllers: readonly string[] = ['job']) {
+  constructor(registry: Registry = new Registry(), controllers: readonly string[] = ['job'], opts: { clusters?: readonly string[] } = {}) {
     this.registry = registry;
-    this.reconcileTotal = new Counter({ name: 'nomadguard_reconcile_total', help: 'Reconciles by controller and result.', labelNames: ['controller', 'result'], registers: [registry] });
-    this.reconcileErrors = new Counter({ name: 'nomadguard_reconcile_errors_total', help: 'Reconciles that ended in an error.', labelNames: ['controller'], registers: [registry] });
-    this.reconcileTime = new Histogram({
-      name: 'nomadguard_reconcile_time_seconds',
-      help: 'Time a reconcile took.',
-      labelNames: ['controller'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers: [registry],
-    });
-    this.activeWorkers = new Gauge({ name: 'nomadguard_active_workers', help: 'Workers currently reconciling.', labelNames: ['controller'], registers: [registry] });
-    this.queueDepth = new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers: [registry] });
-    this.jobs = new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: ['phase'], registers: [registry] });
-    this.passErrors = new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: ['reason'], registers: [registry] });
-    this.notifications = new Counter({ name: 'nomadguard_notifications_total', help: 'Notifications by how they ended: sent, failed (refused or out of attempts), dropped (queue full or shutdown).', labelNames: ['result'], registers: [registry] });
-    this.sourceHealthy = new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: ['source'], registers: [registry] });
-
-    for (const controller of controllers) {
-      for (const result of METRIC_RESULTS) this.reconcileTotal.inc({ controller, result }, 0);
-      this.reconcileErrors.inc({ controller }, 0);
-      this.activeWorkers.set({ controller }, 0);
-      this.queueDepth.set({ name: controller }, 0);
+    const clusters = opts.clusters && opts.clusters.length > 0 ? opts.clusters : undefined;
+    const labels = (names: string[]): string[] => (clusters ? [...names, 'cluster'] : names);
+    this.at = {};
+    this.m = {
+      reconcileTotal: new Counter({ name: 'nomadguard_reconcile_total', help: 'Reconciles by controller and result.', labelNames: labels(['controller', 'result']), registers: [registry] }),
+      reconcileErrors: new Counter({ name: 'nomadguard_reconcile_errors_total', help: 'Reconciles that ended in an error.', labelNames: labels(['controller']), registers: [registry] }),
+      reconcileTime: new Histogram({
+        name: 'nomadguard_reconcile_time_seconds',
+        help: 'Time a reconcile took.',
+        labelNames: labels(['controller']),
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers: [registry],
+      }),
+      activeWorkers: new Gauge({ name: 'nomadguard_active_workers', help: 'Workers currently reconciling.', labelNames: labels(['controller']), registers: [registry] }),
+      queueDepth: new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: labels(['name']), registers: [registry] }),
+      jobs: new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: labels(['phase']), registers: [registry] }),
+      passErrors: new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: labels(['reason']), registers: [registry] }),
+      sourceHealthy: new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: labels(['source']), registers: [registry] }),
+      notifications: new Counter({ name: 'nomadguard_notifications_total', help: 'Notifications by how they ended: sent, failed (refused or out of attempts), dropped (queue full or shutdown).', labelNames: labels(['result']), registers: [registry] }),
+    };
+    for (const at of clusters ? clusters.map((cluster) => ({ cluster })) : [{}]) {
+      for (const controller of controllers) {
+        for (const result of METRIC_RESULTS) this.m.reconcileTotal.inc({ controller, result, ...at }, 0);
+        this.m.reconcileErrors.inc({ controller, ...at }, 0);
+        this.m.activeWorkers.set({ controller, ...at }, 0);
+        this.m.queueDepth.set({ name: controller, ...at }, 0);
+      }
+      for (const phase of JOB_PHASES) this.m.jobs.set({ phase, ...at }, 0);
+      for (const result of ['sent', 'failed', 'dropped']) this.m.notifications.inc({ result, ...at }, 0);
     }
-    for (const phase of JOB_PHASES) this.jobs.set({ phase }, 0);
-    for (const result of ['sent', 'failed', 'dropped']) this.notifications.inc({ result }, 0);
+  }
+
+  /** The view a cluster's operator records through: the same series, with `cluster` set to `name`. */
+  forCluster(name: string): OperatorMetrics {
+    const view = Object.create(OperatorMetrics.prototype) as OperatorMetrics;
+    Object.assign(view, { registry: this.registry, m: this.m, at: { cluster: name } });
+    return view;
   }
 
   /** Counts one finished reconcile and its duration. */
   observeReconcile(controller: string, result: MetricResult, seconds: number): void {
-    this.reconcileTotal.inc({ controller, result });
-    if (ERROR_RESULTS.has(result)) this.reconcileErrors.inc({ controller });
-    this.reconcileTime.observe({ controller }, seconds);
+    this.m.reconcileTotal.inc({ controller, result, ...this.at });
+    if (ERROR_RESULTS.has(result)) this.m.reconcileErrors.inc({ controller, ...this.at });
+    this.m.reconcileTime.observe({ controller, ...this.at }, seconds);
   }
 
   setActiveWorkers(controller: string, n: number): void {
-    this.activeWorkers.set({ controller }, n);
+    this.m.activeWorkers.set({ controller, ...this.at }, n);
   }
 
   setQueueDepth(name: string, n: number): void {
-    this.queueDepth.set({ name }, n);
+    this.m.queueDepth.set({ name, ...this.at }, n);
   }
 
   setPhaseCounts(counts: Readonly<Record<JobPhase, number>>): void {
-    for (const phase of JOB_PHASES) this.jobs.set({ phase }, counts[phase] ?? 0);
+    for (const phase of JOB_PHASES) this.m.jobs.set({ phase, ...this.at }, counts[phase] ?? 0);
   }
 
   /** Counts one failed pass. */
   countPassError(reason: string): void {
-    this.passErrors.inc({ reason });
+    this.m.passErrors.inc({ reason, ...this.at });
   }
 
   /** Counts one notification that ended. */
   countNotification(result: 'sent' | 'failed' | 'dropped'): void {
-    this.notifications.inc({ result });
+    this.m.notifications.inc({ result, ...this.at });
   }
 
   setSourceHealthy(source: string, healthy: boolean): void {
-    this.sourceHealthy.set({ source }, healthy ? 1 : 0);
+    this.m.sourceHealthy.set({ source, ...this.at }, healthy ? 1 : 0);
   }
 }

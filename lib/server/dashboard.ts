@@ -54,28 +54,33 @@ const SCRIPT = `
 
   function render(status) {
     const filter = document.getElementById('filter').value.trim().toLowerCase();
+    // An operator of several clusters names each job's and source's cluster: a column, and the filter matches it.
+    const several = status.sources.some((s) => s.cluster != null);
+    const cols = several ? 8 : 7;
+    document.getElementById('cluster-col').hidden = !several;
     document.getElementById('sources').innerHTML = status.sources.map((s) =>
-      '<span class="chip" data-source="' + esc(s.name) + '"><b>' + esc(s.name) + '</b> ' + esc(s.branch) + ' @ <span class="mono">' + short(s.lastProcessedCommit || s.lastFetchedCommit) + '</span> ' +
+      '<span class="chip" data-source="' + esc(s.name) + '"' + (s.cluster != null ? ' data-cluster="' + esc(s.cluster) + '"' : '') + '>' + (s.cluster != null ? esc(s.cluster) + ': ' : '') + '<b>' + esc(s.name) + '</b> ' + esc(s.branch) + ' @ <span class="mono">' + short(s.lastProcessedCommit || s.lastFetchedCommit) + '</span> ' +
       (s.healthy ? '<span class="Healthy">healthy</span>' : '<span class="Error">' + esc(s.lastError ? s.lastError.message : 'unhealthy') + '</span>') + '</span>').join('');
     const counts = {};
     for (const j of status.jobs) counts[j.phase] = (counts[j.phase] || 0) + 1;
     document.getElementById('counts').innerHTML = Object.keys(counts).sort().map((p) =>
       '<span class="chip"><span class="phase ' + esc(p) + '">' + esc(p) + '</span> ' + counts[p] + '</span>').join('');
     const rows = [];
-    for (const j of status.jobs.slice().sort((a, b) => a.key.localeCompare(b.key))) {
-      if (filter && !(j.key + ' ' + (j.spec || '') + ' ' + j.phase).toLowerCase().includes(filter)) continue;
-      rows.push('<tr class="job" data-key="' + esc(j.key) + '"><td class="mono">' + esc(j.key) + '</td><td class="phase ' + esc(j.phase) + '">' + esc(j.phase) + '</td>' +
+    for (const j of status.jobs.slice().sort((a, b) => a.key.localeCompare(b.key) || String(a.cluster || '').localeCompare(String(b.cluster || '')))) {
+      if (filter && !(j.key + ' ' + (j.spec || '') + ' ' + j.phase + ' ' + (j.cluster || '')).toLowerCase().includes(filter)) continue;
+      const id = j.cluster != null ? j.cluster + ' ' + j.key : j.key;
+      rows.push('<tr class="job" data-key="' + esc(id) + '">' + (several ? '<td class="mono cluster">' + esc(j.cluster || '') + '</td>' : '') + '<td class="mono">' + esc(j.key) + '</td><td class="phase ' + esc(j.phase) + '">' + esc(j.phase) + '</td>' +
         '<td class="mono">' + esc(j.spec || '') + '</td><td class="mono">' + short(j.desiredCommit) + '</td><td>' + esc(j.jobVersion == null ? '' : j.jobVersion) + '</td>' +
         '<td class="msg">' + esc(lastMessage(j)) + '</td><td><button type="button" data-sync="' + esc(j.key) + '">Sync</button></td></tr>');
-      if (open.has(j.key)) {
-        rows.push('<tr class="details"><td colspan="7"><b>Conditions</b><ul>' + (j.conditions || []).map((c) =>
+      if (open.has(id)) {
+        rows.push('<tr class="details"><td colspan="' + cols + '"><b>Conditions</b><ul>' + (j.conditions || []).map((c) =>
           '<li>' + esc(c.type) + '=' + esc(c.status) + ' <i>' + esc(c.reason) + '</i> ' + esc(c.message) + ' <span class="mono">' + esc(c.lastTransitionTime) + '</span></li>').join('') + '</ul>' +
           (j.lastDiff && j.lastDiff.length ? '<b>Last diff</b><pre class="mono">' + esc(j.lastDiff.join('\\n')) + '</pre>' : '') +
           '<b>History</b><ul>' + (j.history || []).slice().reverse().map((h) =>
           '<li><span class="mono">' + esc(h.time) + '</span> ' + esc(h.event) + ': ' + esc(h.message) + '</li>').join('') + '</ul></td></tr>');
       }
     }
-    document.getElementById('jobs').innerHTML = rows.join('') || '<tr><td colspan="7" class="msg">no jobs</td></tr>';
+    document.getElementById('jobs').innerHTML = rows.join('') || '<tr><td colspan="' + cols + '" class="msg">no jobs</td></tr>';
   }
 
   async function refresh() {
@@ -181,7 +186,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <div id="sources" class="sources"></div>
   <div id="counts" class="counts"></div>
   <table aria-label="jobs">
-    <thead><tr><th>Job</th><th>Phase</th><th>Spec</th><th>Commit</th><th>Version</th><th>Last message</th><th></th></tr></thead>
+    <thead><tr><th id="cluster-col" hidden>Cluster</th><th>Job</th><th>Phase</th><th>Spec</th><th>Commit</th><th>Version</th><th>Last message</th><th></th></tr></thead>
     <tbody id="jobs"></tbody>
   </table>
 </main>

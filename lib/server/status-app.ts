@@ -93,7 +93,7 @@ export function resolveJobs(jobs: readonly JobStatus[], names: readonly string[]
   const byId = new Map<string, string | null>(); // job ID -> its key, null when in several namespaces
   for (const j of jobs) {
     keys.add(j.key);
-    byId.set(j.jobId, byId.has(j.jobId) ? null : j.key);
+    byId.set(j.jobId, byId.has(j.jobId) && byId.get(j.jobId) !== j.key ? null : j.key); // one key in several clusters is one job
   }
   const accepted: string[] = [];
   const unknown: string[] = [];

@@ -110,6 +110,8 @@ export class GitSpecSource {
   private verified = false;
   /** The work folder was (re)created since the last successful poll: the next pass is full. */
   private fresh = false;
+  /** The fetch in flight, shared by every caller asking meanwhile. */
+  private fetching?: Promise<{ ok: true; commit: string } | { ok: false; error: SourceError }>;
 
   /** Throws when `repo` or `branch` could be taken by git for an option or is not a branch name. */
   constructor(opts: GitSpecSourceOptions) {
@@ -123,8 +125,18 @@ export class GitSpecSource {
     this.fetchTimeoutMs = opts.fetchTimeoutMs ?? 120_000;
   }
 
-  /** Fetches the branch and returns the commit it points to, or a classified error. */
-  async fetch(): Promise<{ ok: true; commit: string } | { ok: false; error: SourceError }> {
+  /**
+   * Fetches the branch and returns the commit it points to, or a classified error. Callers sharing this
+   * source (one per cluster) that ask while a fetch runs share that fetch: one work folder, one fetch at a time.
+   */
+  fetch(): Promise<{ ok: true; commit: string } | { ok: false; error: SourceError }> {
+    this.fetching ??= this.fetchOnce().finally(() => {
+      this.fetching = undefined;
+    });
+    return this.fetching;
+  }
+
+  private async fetchOnce(): Promise<{ ok: true; commit: string } | { ok: false; error: SourceError }> {
     try {
       await this.ensureRepo();
     } catch (e) {

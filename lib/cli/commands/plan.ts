@@ -7,14 +7,16 @@
  */
 import type { Command } from 'commander';
 import pino from 'pino';
-import { buildOperatorDeps, planReport, WiringError } from '../../../controllers';
+import { planReport, WiringError } from '../../../controllers';
+import { buildClusterSet } from '../../../controllers/clusters/cluster-set';
+import { planClusters } from './plan-clusters';
 import { formatChangeset, summarize } from '../../core/plan';
 import { ApiError } from '../../ports/errors';
 import { SystemClock } from '../../runtime/clock';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { ADOPT_HELP, withAdoptedNamespaces } from '../adopt-option';
 
-interface PlanOptions {
+export interface PlanOptions {
   config?: string;
   repo?: string;
   branch?: string;
@@ -39,14 +41,17 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--adopt <namespace...>', ADOPT_HELP)
     .action(async (opts: PlanOptions) => {
       const logger = pino({ level: 'silent' });
-      let deps;
+      let set;
       try {
-        deps = await buildOperatorDeps({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock: ctx.clock ?? new SystemClock(), logger });
+        set = await buildClusterSet({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock: ctx.clock ?? new SystemClock(), logger });
       } catch (e) {
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;
       }
-      deps = withAdoptedNamespaces(deps, opts.adopt);
+      for (const m of set.members) m.deps = withAdoptedNamespaces(m.deps, opts.adopt);
+      // Several clusters: one plan per cluster (plan-clusters.ts).
+      if (set.members.length > 1) return planClusters(set, opts, ctx);
+      const deps = set.members[0].deps;
       try {
         const report = await planReport(deps, { confirmPrune: new Set(opts.confirmPrune ?? []) });
         if (!report.ok) {

@@ -7,7 +7,9 @@
  */
 import type { Command } from 'commander';
 import pino from 'pino';
-import { buildOperatorDeps, CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, startOperator, WiringError } from '../../../controllers';
+import { buildClusterSet } from '../../../controllers/clusters/cluster-set';
+import { runClusters } from './run-clusters';
+import { CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
 import { webhookSecret, webhookTarget } from '../../../controllers/webhooks';
 import { createWebhookEndpoint } from '../../server/webhook-endpoint';
@@ -15,7 +17,7 @@ import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { ADOPT_HELP, withAdoptedNamespaces } from '../adopt-option';
 
-interface RunOptions {
+export interface RunOptions {
   config?: string;
   once?: boolean;
   repo?: string;
@@ -59,14 +61,17 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .action(async (opts: RunOptions) => {
       const clock = ctx.clock ?? new SystemClock();
       const logger = pino({ name: 'nomadguard', level: ctx.env.NOMADGUARD_LOG_LEVEL ?? 'info' }, { write: (s: string) => ctx.stdout(s) });
-      let deps;
+      let set;
       try {
-        deps = await buildOperatorDeps({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger, notify: true });
+        set = await buildClusterSet({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger, notify: true });
       } catch (e) {
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;
       }
-      deps = withAdoptedNamespaces(deps, opts.adopt);
+      for (const m of set.members) m.deps = withAdoptedNamespaces(m.deps, opts.adopt);
+      // Several clusters: one operator each, side by side (run-clusters.ts).
+      if (set.members.length > 1) return runClusters(set, opts, ctx, logger);
+      const deps = set.members[0].deps;
       try {
         if (opts.once) {
           const timeoutMs = Number(opts.timeout) * 1000;

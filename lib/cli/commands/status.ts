@@ -17,6 +17,7 @@ function lastMessage(job: JobStatus): string {
 function describeJob(job: JobStatus): string {
   const lines = [
     `Job:            ${job.key}`,
+    ...(job.cluster !== undefined ? [`Cluster:        ${job.cluster}`] : []),
     `Phase:          ${job.phase}`,
     `Spec:           ${job.spec ?? '-'}`,
     `Desired commit: ${job.desiredCommit ?? '-'}`,
@@ -55,10 +56,11 @@ export function findJobs(jobs: readonly JobStatus[], name: string): JobStatus[] 
   return [];
 }
 
-/** `source <name>: <repo> <branch> @ <commit> (<state>)`; the repository once when it is the name. */
+/** `source <name> (cluster <c>): <repo> <branch> @ <commit> (<state>)`; the repository once when it is the name. */
 export function sourceLine(s: OperatorStatus['sources'][number]): string {
   const state = s.healthy ? 'healthy' : `UNHEALTHY: ${s.lastError?.message ?? 'unknown error'}`;
-  const where = s.name === s.repo ? s.repo : `${s.name}: ${s.repo}`;
+  const cluster = s.cluster !== undefined ? ` (cluster ${s.cluster})` : '';
+  const where = s.name === s.repo ? `${s.repo}${cluster}` : `${s.name}${cluster}: ${s.repo}`;
   return `source ${where} ${s.branch} @ ${short(s.lastProcessedCommit ?? s.lastFetchedCommit)} (${state})`;
 }
 
@@ -69,7 +71,7 @@ async function status(ctx: CliContext, job: string | undefined, opts: { addr?: s
   const all = res.body as OperatorStatus;
   if (job) {
     const matches = findJobs(all.jobs, job);
-    if (matches.length !== 1) throw new CliError(matches.length === 0 ? `no job ${job} is known to the operator` : `${job} is in several namespaces; name it as namespace/job`);
+    if (matches.length !== 1) throw new CliError(matches.length === 0 ? `no job ${job} is known to the operator` : new Set(matches.map((j) => j.key)).size === 1 ? `${job} is known in several clusters (${matches.map((j) => j.cluster ?? '-').join(', ')}); see status --json` : `${job} is in several namespaces; name it as namespace/job`);
     ctx.stdout(opts.json ? `${JSON.stringify(matches[0], null, 2)}\n` : describeJob(matches[0]));
     return;
   }
@@ -78,10 +80,12 @@ async function status(ctx: CliContext, job: string | undefined, opts: { addr?: s
     return;
   }
   for (const s of all.sources) ctx.stdout(`${sourceLine(s)}\n`);
+  // Several clusters: a CLUSTER column first; one cluster: the table as it always was.
+  const several = all.sources.some((s) => s.cluster !== undefined);
   const rows = [...all.jobs]
-    .sort((a, b) => a.key.localeCompare(b.key))
-    .map((j) => [j.key, j.phase, j.jobVersion === undefined ? '-' : String(j.jobVersion), short(j.desiredCommit), lastMessage(j)]);
-  ctx.stdout(formatTable(['JOB', 'PHASE', 'VERSION', 'COMMIT', 'MESSAGE'], rows));
+    .sort((a, b) => a.key.localeCompare(b.key) || (a.cluster ?? '').localeCompare(b.cluster ?? ''))
+    .map((j) => [...(several ? [j.cluster ?? '-'] : []), j.key, j.phase, j.jobVersion === undefined ? '-' : String(j.jobVersion), short(j.desiredCommit), lastMessage(j)]);
+  ctx.stdout(formatTable([...(several ? ['CLUSTER'] : []), 'JOB', 'PHASE', 'VERSION', 'COMMIT', 'MESSAGE'], rows));
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
