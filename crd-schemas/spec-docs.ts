@@ -22,6 +22,7 @@ export interface KeyDoc {
 
 export const SPEC_DOCS: Readonly<Record<string, KeyDoc>> = {
   name: { examples: ['cerebro'] },
+  id: { examples: ['prefix-p-es-mattermost'] },
   tier: { description: 'The tier: the job ID starts with its letter (p, q, t), and the tier chooses the cluster.', examples: ['production'] },
   contact: { examples: ['es-team@example.com'] },
   meta: { examples: [{ owner: 'search' }] },
