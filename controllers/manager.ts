@@ -16,19 +16,29 @@ import { onceOutcome, type OnceOutcome } from './once-report';
 import { repoHasCredentials } from '../lib/core/source-id';
 export { CONVERGED_PHASES } from './once-report';
 import type { OperatorDeps } from './job-sync/types';
+import { gatedDeps, LeaderRun } from './leadership';
+import { NotLeaderError } from '../lib/ports/leadership';
 
 /** Runs passes and workers around one controller. */
 export class Manager {
   readonly controller: JobSyncController;
   readonly queue: RateLimitingQueue;
   readonly bell = new Doorbell();
+  /** Whether this instance may take work (standalone, or the leader with the shared state re-read). */
+  readonly leader: LeaderRun;
   private inFlight = 0;
   private readonly metrics?: OperatorMetrics;
   private readonly stopCtl = new AbortController();
   private idleWaiters: Array<() => void> = [];
 
   constructor(readonly deps: OperatorDeps) {
-    this.controller = new JobSyncController(deps);
+    this.controller = new JobSyncController(gatedDeps(deps));
+    this.leader = new LeaderRun(deps.leadership, deps, {
+      resumed: () => {
+        this.controller.resume();
+        this.bell.ring('elected', { full: true });
+      },
+    }, Object.keys(deps.config.clusters)[0] ?? '');
     this.metrics = deps.metrics;
     const t = this.controller.tuning;
     this.queue = new RateLimitingQueue(deps.clock, defaultControllerRateLimiter(deps.clock, { baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs }), {
@@ -39,6 +49,8 @@ export class Manager {
   /** One pass, its keys queued. */
   async pass(req?: PassRequest): Promise<PassSummary> {
     const summary = await this.controller.runPass(req);
+    // A follower's pass keeps its caches warm; only the leader queues work.
+    if (!this.leader.ready()) return summary;
     for (const k of summary.enqueue) this.queue.add(k);
     if (req) for (const k of req.forced) if (k !== '*') this.queue.add(k);
     return summary;
@@ -46,6 +58,13 @@ export class Manager {
 
   /** Reconciles one key and applies the outcome to the queue, the status and the metrics. */
   async processKey(key: JobKey): Promise<void> {
+    if (!this.leader.ready()) {
+      // A follower writes nothing: the key is dropped, and the full pass after an election decides it again.
+      this.queue.forget(key);
+      this.queue.done(key);
+      this.notifyIdle();
+      return;
+    }
     this.inFlight++;
     let counted = true;
     const release = (): void => {
@@ -80,6 +99,13 @@ export class Manager {
       result = await this.controller.reconcile(key);
     } catch (e) {
       error = isControllerError(e) ? e : controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e));
+    }
+    if (error?.cause instanceof NotLeaderError) {
+      // The lease ended during this reconcile: its write was not sent; the next leader decides the key again.
+      this.queue.forget(key);
+      this.deps.logger.info({ key, err: error.message }, 'not the leader any more: reconcile dropped');
+      release();
+      return;
     }
     const out = computeResult(result, error);
     switch (out.queue.type) {
@@ -209,6 +235,7 @@ export class Manager {
 
   /** Stops everything: queue, doorbell, watch. */
   stop(): void {
+    this.leader.stop();
     this.stopCtl.abort(new Error('stopped'));
     this.bell.close();
     this.queue.shutdown();
@@ -221,7 +248,7 @@ export class Manager {
 
   /** A status snapshot. */
   status(): OperatorStatus {
-    return this.controller.status.snapshot();
+    return { role: this.leader.role(), ...this.controller.status.snapshot() };
   }
 }
 
@@ -233,8 +260,12 @@ export interface OperatorHandle {
   status(): OperatorStatus;
   /** The status API's resync: the given keys now (bypassing backoff and the auto-revert hold), or everything with a fresh fetch. */
   sync(request: { keys: string[]; all: boolean }): void;
-  /** Stops cleanly: no new work, waits for reconciles in flight. */
-  stop(): Promise<void>;
+  /**
+   * Stops cleanly: no new work, waits for reconciles in flight up to `timeoutMs` (default: no bound), then
+   * gives the lease up: released at once when they finished, else left to the lock-delay so no successor
+   * writes while one of ours may still land. Resolves whether or not they finished.
+   */
+  stop(opts?: { timeoutMs?: number }): Promise<void>;
   /** Resolves when the operator stopped. */
   done: Promise<void>;
 }
@@ -249,6 +280,19 @@ export interface StartOptions {
   cron?: boolean;
 }
 
+/** Resolves with true when `p` settles within `ms` on `clock`, false when the time ran out first. */
+async function within(clock: OperatorDeps['clock'], p: Promise<unknown>, ms: number | undefined): Promise<boolean> {
+  if (ms === undefined) {
+    await p;
+    return true;
+  }
+  let timer: ReturnType<OperatorDeps['clock']['setTimeout']> | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(false), ms)));
+  const finished = await Promise.race([p.then(() => true), timedOut]);
+  if (timer) clock.clearTimeout(timer);
+  return finished;
+}
+
 /** Starts the operator: a first full pass, then triggers, workers and the live watch. */
 export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): OperatorHandle {
   const manager = new Manager(deps);
@@ -257,6 +301,8 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
   if (opts.cron !== false && deps.config.source.fullResync) triggers.push(cronTrigger(deps.config.source.fullResync, manager.bell));
   if (opts.sighup !== false) triggers.push(signalTrigger('SIGHUP', manager.bell));
   manager.bell.ring('start', { full: true });
+  manager.leader.start();
+  deps.leadership?.start();
   const loops = [manager.passLoop(), manager.runWorkers(deps.config.reconcile.workers)];
   if (opts.watch !== false) loops.push(manager.watchLoop());
   // A loop that rejects is logged, never an unhandled rejection that takes the process down.
@@ -278,10 +324,12 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
       manager.bell.ring('sync', { full: all, forced: all ? ['*'] : keys });
       for (const k of keys) manager.queue.add(k);
     },
-    async stop() {
+    async stop(o = {}) {
       for (const t of triggers) t.stop();
       manager.stop();
-      await done;
+      const finished = await within(deps.clock, done, o.timeoutMs);
+      if (!finished) deps.logger.warn({ timeoutMs: o.timeoutMs }, 'reconciles still in flight at the shutdown bound: the lock is left to its lock-delay');
+      await deps.leadership?.stop({ release: finished });
       deps.logger.info('operator stopped');
     },
     done,
@@ -304,7 +352,8 @@ export interface RunOnceResult {
  * job is Synced, Healthy or Pruned. A pass that cannot read Nomad or the state store throws.
  */
 export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; confirmPrune?: string[]; forced?: string[]; signal?: AbortSignal } = {}): Promise<RunOnceResult> {
-  const manager = new Manager(deps);
+  // A single pass for a gate: it takes no part in an election (and never waits for a lease).
+  const manager = new Manager({ ...deps, leadership: undefined });
   const summary = await manager.pass({ full: true, forced: new Set(opts.forced ?? []), confirmPrune: new Set(opts.confirmPrune ?? []), reasons: ['once'] });
   const workers = manager.runWorkers(Math.max(1, deps.config.reconcile.workers));
   let timedOut = false;

@@ -24,6 +24,7 @@ import type { ConsulApi } from '../lib/ports/consul-api';
 import type { NomadApi } from '../lib/ports/nomad-api';
 import { SystemClock, type Clock } from '../lib/runtime/clock';
 import type { OperatorDeps, OperatorTuning } from './job-sync/types';
+import { electorFor, type ElectionOptions } from './election-wiring';
 
 /** A configuration problem the CLI prints as one line (exit 1). */
 export class WiringError extends Error {
@@ -50,6 +51,8 @@ export interface WiringOptions {
   /** Pre-built ports (tests, `nomadguard dev`). */
   nomad?: NomadApi;
   consul?: ConsulApi | null;
+  /** Leader election timings (an election runs whenever the state is in Consul KV); `false` turns it off. */
+  election?: ElectionOptions | false;
 }
 
 /** Reads the operator config (every default when no file) and applies the overrides. */
@@ -148,7 +151,9 @@ export async function buildOperatorDeps(opts: WiringOptions): Promise<OperatorDe
   } else state = new FileStateStore(path.join(workDir, 'state.json'));
   const source = new GitSpecSource({ repo: config.source.repo, branch: config.source.branch, workDir: path.join(workDir, 'repo.git'), path: config.source.path });
   const env = { config, policy };
+  const leadership = consul && state instanceof ConsulStateStore && opts.election !== false ? electorFor(consul, clock, logger, config, source.repo, clusterName, opts.election) : undefined;
   return {
+    leadership,
     nomad,
     consul,
     source,

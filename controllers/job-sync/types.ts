@@ -14,6 +14,7 @@ import type { Clock } from '../../lib/runtime/clock';
 import type { GitSpecSource } from '../../lib/adapters/git-spec-source';
 import type { StateStore } from '../../lib/adapters/state-store';
 import type { OperatorMetrics } from '../../lib/metrics/operator-metrics';
+import type { Leadership } from '../../lib/ports/leadership';
 
 /** One spec to render (the pipeline's input). */
 export interface RenderSpecInput {
@@ -58,6 +59,8 @@ export interface OperatorDeps {
   suspendedTeams?: ReadonlySet<string>;
   /** Tunables (mostly for tests). */
   tuning?: Partial<OperatorTuning>;
+  /** The lease among instances on one source (controllers/leadership.ts); absent: standalone, always leads. */
+  leadership?: Leadership;
 }
 
 /** Timing knobs. */

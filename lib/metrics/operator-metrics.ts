@@ -5,7 +5,8 @@
  * `nomadguard_reconcile_total{controller,result}`, `nomadguard_reconcile_errors_total{controller}`,
  * `nomadguard_reconcile_time_seconds{controller}`, `nomadguard_active_workers{controller}`,
  * `nomadguard_workqueue_depth{name}`; plus `nomadguard_jobs{phase}`, `nomadguard_source_healthy{source}` and
- * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...).
+ * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...),
+ * and `nomadguard_leader{cluster}` (1 while this instance holds the lease, set only under an election).
  * Every label combination known up front is set to 0 at construction, so series exist before the first event.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -24,6 +25,7 @@ export class OperatorMetrics {
   private readonly jobs: Gauge<'phase'>;
   private readonly sourceHealthy: Gauge<'source'>;
   private readonly passErrors: Counter<'reason'>;
+  private readonly leader: Gauge<'cluster'>;
 
   constructor(registry: Registry = new Registry(), controllers: readonly string[] = ['job']) {
     this.registry = registry;
@@ -41,6 +43,7 @@ export class OperatorMetrics {
     this.jobs = new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: ['phase'], registers: [registry] });
     this.passErrors = new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: ['reason'], registers: [registry] });
     this.sourceHealthy = new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: ['source'], registers: [registry] });
+    this.leader = new Gauge({ name: 'nomadguard_leader', help: '1 while this instance holds the leader lease of the cluster, 0 while it follows.', labelNames: ['cluster'], registers: [registry] });
 
     for (const controller of controllers) {
       for (const result of METRIC_RESULTS) this.reconcileTotal.inc({ controller, result }, 0);
@@ -77,5 +80,10 @@ export class OperatorMetrics {
 
   setSourceHealthy(source: string, healthy: boolean): void {
     this.sourceHealthy.set({ source }, healthy ? 1 : 0);
+  }
+
+  /** Whether this instance leads `cluster` (writes) or follows it. */
+  setLeader(cluster: string, leading: boolean): void {
+    this.leader.set({ cluster }, leading ? 1 : 0);
   }
 }

@@ -1,9 +1,11 @@
 /**
- * The state store in Consul KV: one key per job, `<prefix>/jobs/<namespace>/<job>`, a JSON record.
- * One key per job keeps every value far below Consul's 512 KiB limit; reading the whole state is still
- * one call (a recursive GET under the prefix), done once per process. Writes are check-and-set against
- * the ModifyIndex last seen, so two operators never silently overwrite each other: a lost CAS re-reads
- * that key and writes again.
+ * The state store in Consul KV: one key per job, `<prefix>/jobs/<namespace>/<job>`, a JSON record, and the
+ * prune confirmations in `<prefix>/confirmations`. One key per job keeps every value far below Consul's
+ * 512 KiB limit; reading the whole state is still one call (a recursive GET under the prefix), done once
+ * per process and again when the instance becomes the leader. Writes are check-and-set against the
+ * ModifyIndex last seen: a lost CAS re-reads that key and writes again. Check-and-set alone does not make
+ * two writers safe (each would overwrite the other's newer record); only the leader writes
+ * (lib/ports/leadership.ts), and a follower keeps its copy equal to the leader's with `follow`.
  */
 import type { JobKey, JobRecord } from '../../core/plan/types';
 import type { StateStore } from './types';
@@ -11,7 +13,7 @@ import { parseRecord } from './types';
 
 /** The slice of the Consul port the store needs (ConsulApi satisfies it). */
 export interface KvPort {
-  kvList(prefix: string): Promise<{ value: Array<{ Key: string; Value: string | null; ModifyIndex: number }>; index: number }>;
+  kvList(prefix: string, opts?: { index?: number; wait?: string; signal?: AbortSignal }): Promise<{ value: Array<{ Key: string; Value: string | null; ModifyIndex: number }>; index: number }>;
   kvGet(key: string): Promise<{ value: { Key: string; Value: string | null; ModifyIndex: number } | undefined; index: number }>;
   kvPut(key: string, value: string, opts?: { cas?: number }): Promise<boolean>;
   kvDelete(key: string, opts?: { cas?: number }): Promise<boolean>;
@@ -23,24 +25,80 @@ export class ConsulStateStore implements StateStore {
   private indexes = new Map<JobKey, number>();
   private loaded = false;
   private readonly prefix: string;
+  private readonly base: string;
+  private readonly confirmKey: string;
+  private confirmed: { map: ReadonlyMap<string, ReadonlySet<JobKey>>; text: string; index: number } = { map: new Map(), text: '{}', index: 0 };
+  /** The index of the last full read (a follower blocks on it). */
+  private listIndex = 0;
 
   constructor(private readonly kv: KvPort, prefix: string) {
-    this.prefix = `${prefix.replace(/\/+$/, '')}/jobs/`;
+    this.base = `${prefix.replace(/\/+$/, '')}/`;
+    this.prefix = `${this.base}jobs/`;
+    this.confirmKey = `${this.base}confirmations`;
   }
 
   async load(): Promise<ReadonlyMap<JobKey, JobRecord>> {
     if (this.loaded) return this.records;
-    const { value } = await this.kv.kvList(this.prefix);
-    for (const e of value) {
+    return this.reload();
+  }
+
+  async reload(): Promise<ReadonlyMap<JobKey, JobRecord>> {
+    const listed = await this.kv.kvList(this.base);
+    this.replaceAll(listed.value, listed.index);
+    return this.records;
+  }
+
+  async follow(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const listed = await this.kv.kvList(this.base, { index: Math.max(1, this.listIndex), wait: '5m', signal });
+      if (signal.aborted) return;
+      // Unchanged (the wait ran out) costs no work; an index going backwards (a restored Consul) is a fresh read.
+      if (listed.index === this.listIndex) continue;
+      this.replaceAll(listed.value, listed.index);
+    }
+  }
+
+  /** Replaces the in-memory copy with a full read of the prefix. */
+  private replaceAll(entries: ReadonlyArray<{ Key: string; Value: string | null; ModifyIndex: number }>, index: number): void {
+    const records = new Map<JobKey, JobRecord>();
+    const indexes = new Map<JobKey, number>();
+    let confirmed: typeof this.confirmed = { map: new Map(), text: '{}', index: 0 };
+    for (const e of entries) {
+      if (e.Key === this.confirmKey) {
+        confirmed = { map: parseConfirmations(e.Value), text: e.Value ?? '{}', index: e.ModifyIndex };
+        continue;
+      }
       const key = this.keyOf(e.Key);
       const r = parseRecord(e.Value);
       if (key && r) {
-        this.records.set(key, r);
-        this.indexes.set(key, e.ModifyIndex);
+        records.set(key, r);
+        indexes.set(key, e.ModifyIndex);
       }
     }
+    this.records = records;
+    this.indexes = indexes;
+    this.confirmed = confirmed;
+    this.listIndex = index;
     this.loaded = true;
-    return this.records;
+  }
+
+  confirmations(): ReadonlyMap<string, ReadonlySet<JobKey>> {
+    return this.confirmed.map;
+  }
+
+  async putConfirmations(confirmations: ReadonlyMap<string, ReadonlySet<JobKey>>): Promise<void> {
+    const text = JSON.stringify(Object.fromEntries([...confirmations].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ns, keys]) => [ns, [...keys].sort()])));
+    if (text === this.confirmed.text) return;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.kv.kvPut(this.confirmKey, text, { cas: this.confirmed.index })) {
+        const fresh = await this.kv.kvGet(this.confirmKey);
+        this.confirmed = { map: confirmations, text, index: fresh.value?.ModifyIndex ?? 0 };
+        return;
+      }
+      const current = await this.kv.kvGet(this.confirmKey);
+      this.confirmed = { ...this.confirmed, index: current.value?.ModifyIndex ?? 0 };
+    }
+    throw new Error(`prune confirmations kept changing under ${this.confirmKey}`);
   }
 
   get(key: JobKey): JobRecord | undefined {
@@ -86,4 +144,20 @@ export class ConsulStateStore implements StateStore {
     if (parts.length !== 2) return undefined;
     return `${decodeURIComponent(parts[0])}/${decodeURIComponent(parts[1])}`;
   }
+}
+
+/** Parses stored confirmations (`{"ns": ["ns/job", ...]}`); anything else is none. */
+function parseConfirmations(text: string | null): Map<string, ReadonlySet<JobKey>> {
+  const out = new Map<string, ReadonlySet<JobKey>>();
+  if (!text) return out;
+  try {
+    const o = JSON.parse(text) as unknown;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return out;
+    for (const [ns, keys] of Object.entries(o as Record<string, unknown>)) {
+      if (Array.isArray(keys)) out.set(ns, new Set(keys.filter((k): k is string => typeof k === 'string')));
+    }
+  } catch {
+    // not ours: no confirmations
+  }
+  return out;
 }

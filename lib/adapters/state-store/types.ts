@@ -18,6 +18,20 @@ export interface StateStore {
   delete(key: JobKey): Promise<void>;
   /** The in-memory map (after `load`). */
   snapshot(): ReadonlyMap<JobKey, JobRecord>;
+  /**
+   * Reads every record again from the backend (one call), replacing the in-memory copy: a new leader
+   * resumes from what the last one wrote. Stores only one process writes need not have it.
+   */
+  reload?(): Promise<ReadonlyMap<JobKey, JobRecord>>;
+  /**
+   * Follows the backend until `signal` aborts, keeping the in-memory copy equal to it (a follower's view
+   * of the leader's writes); costs nothing while nothing changes. Only shared stores have it.
+   */
+  follow?(signal: AbortSignal): Promise<void>;
+  /** Prune confirmations by namespace (the keys each covers), as last stored; empty when none. */
+  confirmations?(): ReadonlyMap<string, ReadonlySet<JobKey>>;
+  /** Stores the prune confirmations (written only when they changed). */
+  putConfirmations?(confirmations: ReadonlyMap<string, ReadonlySet<JobKey>>): Promise<void>;
 }
 
 /** Parses one stored record; `undefined` for anything that is not a record. */
