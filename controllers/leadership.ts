@@ -10,7 +10,6 @@
  * - an instance that is elected re-reads the shared state (records, failed-version holds, absence timers,
  *   prune confirmations) before it may write (`ready()`), then decides every key again in a full pass.
  */
-import type { Logger } from 'pino';
 import { gateNomadWrites, gateStateWrites } from '../lib/adapters/leader/gate';
 import type { LeaderRole, Leadership } from '../lib/ports/leadership';
 import type { Clock } from '../lib/runtime/clock';
