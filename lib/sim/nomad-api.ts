@@ -9,6 +9,7 @@ import type { AclStore, Capability } from './acl';
 import { allocFull, allocStub, type SimAlloc } from './alloc-render';
 import { blockingParams, blockOn } from './blocking';
 import { multiError, validateJob } from './canonicalize';
+import type { RegisterLog } from './register-log';
 import { renderEval, specChanged, type Cluster } from './cluster';
 import { jobDiff, type GroupUpdates } from './diff';
 import { filterFrame, parseTopics, type EventFilter } from './events';
@@ -77,6 +78,8 @@ export interface NomadApiDeps {
   /** The version reported by `/v1/agent/self` (changes with `setVersion`). */
   version(): string;
   datacenters: string[];
+  /** Counts accepted registers per job and submitted job (`/_sim/registers`). */
+  registers?: RegisterLog;
 }
 
 /** Installs the Nomad routes on `server`. */
@@ -269,6 +272,7 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
       preserveCounts: body.PreserveCounts === true,
       tokenAccessor: acl.enabled ? token?.AccessorID : undefined,
     });
+    deps.registers?.record(namespace, job, job);
     return { json: { ...res, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
   };
   server.route(['POST', 'PUT'], '/v1/jobs', (r) => register(r));
