@@ -148,7 +148,11 @@ export class ConsulElector implements Leadership {
         const acquired = await this.consul.kvPut(this.opts.key, this.opts.holder, { acquire: this.session as string });
         if (signal.aborted) return;
         if (acquired && this.leaseValid()) this.elected();
-        else if (!acquired) await this.clock.sleep(this.bounds.retryMs, signal); // lock-delay, or taken meanwhile
+        else if (!acquired) {
+          // A lock-delay, or taken meanwhile: pause, then look again without blocking.
+          await this.clock.sleep(this.bounds.retryMs, signal);
+          index = 0;
+        }
       } catch (e) {
         if (signal.aborted) return;
         this.stepDown(`Consul: ${errText(e)}`);
