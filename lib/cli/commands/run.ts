@@ -1,6 +1,7 @@
 /**
  * `nomadguard run`: the operator in the foreground. Structured (pino) logs on stdout; SIGTERM/SIGINT
- * stop it cleanly (no new work, reconciles in flight finish). `--once` does one full pass, waits until
+ * stop it cleanly (no new work, reconciles in flight finish within `--shutdown-timeout`, the leader lock
+ * is released, exit 0). `--once` does one full pass, waits until
  * every job it wrote is Healthy or has failed (or `--timeout` passes), prints one line per job that did
  * not converge and a summary line, and exits 0 when everything converged, 1 on an invalid spec, a failed
  * or reverted deployment or an error, 3 when it timed out while something was still progressing.
@@ -23,6 +24,7 @@ interface RunOptions {
   confirmPrune?: string[];
   listen?: string;
   allowedHost?: string[];
+  shutdownTimeout?: string;
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -39,6 +41,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--listen <host:port>', 'serve the status API, dashboard and metrics here ("off" to disable)', '127.0.0.1:4680')
     .option('--allowed-host <host...>', 'with --listen: also answer to these Host names (name or name:port, e.g. a reverse proxy; also $NOMADGUARD_ALLOWED_HOSTS)')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT: wait this long for reconciles in flight before giving the leader lock up', '10')
     .addHelpText(
       'after',
       '\nWith --once: one full pass; waits until every job it wrote is Healthy or has failed, or --timeout\n' +
@@ -77,6 +80,8 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           ctx.exitCode = ONCE_EXIT[r.outcome];
           return;
         }
+        const shutdownMs = Number(opts.shutdownTimeout ?? '10') * 1000;
+        if (!Number.isFinite(shutdownMs) || shutdownMs < 0) throw new CliError(`--shutdown-timeout: not a number of seconds: ${opts.shutdownTimeout}`, 2);
         const op = startOperator(deps);
         let server: { url: string; close(): Promise<void> } | undefined;
         if (opts.listen && opts.listen !== 'off') {
@@ -95,7 +100,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         });
         logger.info('stopping');
         await server?.close();
-        await op.stop();
+        await op.stop({ timeoutMs: shutdownMs });
         ctx.exitCode = 0;
       } finally {
         deps.close();
