@@ -15,6 +15,9 @@ import type { LeaderRole, Leadership } from '../lib/ports/leadership';
 import type { Clock } from '../lib/runtime/clock';
 import type { OperatorDeps } from './job-sync/types';
 
+/** The least time between two reads of the shared state by a follower (a busy leader writes often). */
+const FOLLOW_PAUSE_MS = 1000;
+
 /** `deps` as the controller must see them: under an election, Nomad and state writes need the lease. */
 export function gatedDeps(deps: OperatorDeps): OperatorDeps {
   const lead = deps.leadership;
@@ -113,7 +116,7 @@ export class LeaderRun {
       let failures = 0;
       while (!ctl.signal.aborted) {
         try {
-          await follow(ctl.signal);
+          await follow(ctl.signal, () => this.deps.clock.sleep(FOLLOW_PAUSE_MS, ctl.signal));
         } catch (e) {
           if (ctl.signal.aborted) return;
           failures++;

@@ -17,6 +17,7 @@ import { repoHasCredentials } from '../lib/core/source-id';
 export { CONVERGED_PHASES } from './once-report';
 import type { OperatorDeps } from './job-sync/types';
 import { gatedDeps, LeaderRun } from './leadership';
+import { followerStatus, StatusPublisher } from './status-publisher';
 import { NotLeaderError } from '../lib/ports/leadership';
 
 /** Runs passes and workers around one controller. */
@@ -26,6 +27,8 @@ export class Manager {
   readonly bell = new Doorbell();
   /** Whether this instance may take work (standalone, or the leader with the shared state re-read). */
   readonly leader: LeaderRun;
+  /** Under an election: the leader's job statuses go to the shared state, for the followers to serve. */
+  readonly publisher?: StatusPublisher;
   private inFlight = 0;
   private readonly metrics?: OperatorMetrics;
   private readonly stopCtl = new AbortController();
@@ -33,9 +36,12 @@ export class Manager {
 
   constructor(readonly deps: OperatorDeps) {
     this.controller = new JobSyncController(gatedDeps(deps));
-    this.leader = new LeaderRun(deps.leadership, deps, {
+    const lead = deps.leadership;
+    if (lead) this.publisher = new StatusPublisher(this.controller.status, this.controller.deps.state, deps.clock, deps.logger, () => lead.isLeader());
+    this.leader = new LeaderRun(lead, deps, {
       resumed: () => {
         this.controller.resume();
+        this.publisher?.publishAll();
         this.bell.ring('elected', { full: true });
       },
     }, Object.keys(deps.config.clusters)[0] ?? '');
@@ -236,6 +242,7 @@ export class Manager {
   /** Stops everything: queue, doorbell, watch. */
   stop(): void {
     this.leader.stop();
+    this.publisher?.stop();
     this.stopCtl.abort(new Error('stopped'));
     this.bell.close();
     this.queue.shutdown();
@@ -248,7 +255,11 @@ export class Manager {
 
   /** A status snapshot. */
   status(): OperatorStatus {
-    return { role: this.leader.role(), ...this.controller.status.snapshot() };
+    const role = this.leader.role();
+    const own = { role, ...this.controller.status.snapshot() };
+    // A follower decides nothing it could act on: it shows what the leader published.
+    const shared = role === 'follower' ? this.deps.state.statuses?.() : undefined;
+    return shared ? followerStatus(own, shared) : own;
   }
 }
 
@@ -301,6 +312,7 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
   if (opts.cron !== false && deps.config.source.fullResync) triggers.push(cronTrigger(deps.config.source.fullResync, manager.bell));
   if (opts.sighup !== false) triggers.push(signalTrigger('SIGHUP', manager.bell));
   manager.bell.ring('start', { full: true });
+  manager.publisher?.start();
   manager.leader.start();
   deps.leadership?.start();
   const loops = [manager.passLoop(), manager.runWorkers(deps.config.reconcile.workers)];

@@ -25,6 +25,8 @@ export class StatusStore {
   source: Omit<SourceStatus, 'counts'>;
   /** Called after every change (for a dashboard push); optional. */
   onChange?: (key: JobKey, status: JobStatus) => void;
+  /** Called when a job's status is forgotten; optional. */
+  onRemove?: (key: JobKey) => void;
 
   constructor(private readonly clock: Clock, source: { name: string; repo: string; branch: string }) {
     this.source = { ...source, healthy: false };
@@ -60,6 +62,7 @@ export class StatusStore {
     const prev = this.jobs.get(key);
     if (prev) this.counts[prev.phase]--;
     this.jobs.delete(key);
+    if (prev) this.onRemove?.(key);
   }
 
   /** Jobs per phase (a copy). */

@@ -43,6 +43,8 @@ export const STATE_ACCESS: Readonly<Record<keyof StateStore, Access>> = {
   reload: 'read',
   follow: 'read',
   confirmations: 'read',
+  statuses: 'read',
+  putStatus: 'write',
   put: 'write',
   delete: 'write',
   putConfirmations: 'write',

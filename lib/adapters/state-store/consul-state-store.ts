@@ -1,6 +1,7 @@
 /**
- * The state store in Consul KV: one key per job, `<prefix>/jobs/<namespace>/<job>`, a JSON record, and the
- * prune confirmations in `<prefix>/confirmations`. One key per job keeps every value far below Consul's
+ * The state store in Consul KV: one key per job, `<prefix>/jobs/<namespace>/<job>`, a JSON record, the
+ * prune confirmations in `<prefix>/confirmations`, and the leader's status of each job in
+ * `<prefix>/status/<namespace>/<job>` (what followers serve). One key per job keeps every value far below Consul's
  * 512 KiB limit; reading the whole state is still one call (a recursive GET under the prefix), done once
  * per process and again when the instance becomes the leader. Writes are check-and-set against the
  * ModifyIndex last seen: a lost CAS re-reads that key and writes again. Check-and-set alone does not make
@@ -8,7 +9,7 @@
  * (lib/ports/leadership.ts), and a follower keeps its copy equal to the leader's with `follow`.
  */
 import type { JobKey, JobRecord } from '../../core/plan/types';
-import type { StateStore } from './types';
+import type { SharedJobStatus, StateStore } from './types';
 import { parseRecord } from './types';
 
 /** The slice of the Consul port the store needs (ConsulApi satisfies it). */
@@ -28,6 +29,9 @@ export class ConsulStateStore implements StateStore {
   private readonly base: string;
   private readonly confirmKey: string;
   private confirmed: { map: ReadonlyMap<string, ReadonlySet<JobKey>>; text: string; index: number } = { map: new Map(), text: '{}', index: 0 };
+  /** Published statuses by status key: the stored text without its time stamp (compared before a write), the index. */
+  private published = new Map<string, { status: SharedJobStatus; same: string; index: number }>();
+  private readonly statusPrefix: string;
   /** The index of the last full read (a follower blocks on it). */
   private listIndex = 0;
 
@@ -35,6 +39,7 @@ export class ConsulStateStore implements StateStore {
     this.base = `${prefix.replace(/\/+$/, '')}/`;
     this.prefix = `${this.base}jobs/`;
     this.confirmKey = `${this.base}confirmations`;
+    this.statusPrefix = `${this.base}status/`;
   }
 
   async load(): Promise<ReadonlyMap<JobKey, JobRecord>> {
@@ -48,13 +53,14 @@ export class ConsulStateStore implements StateStore {
     return this.records;
   }
 
-  async follow(signal: AbortSignal): Promise<void> {
+  async follow(signal: AbortSignal, pause?: () => Promise<void>): Promise<void> {
     while (!signal.aborted) {
       const listed = await this.kv.kvList(this.base, { index: Math.max(1, this.listIndex), wait: '5m', signal });
       if (signal.aborted) return;
       // Unchanged (the wait ran out) costs no work; an index going backwards (a restored Consul) is a fresh read.
       if (listed.index === this.listIndex) continue;
       this.replaceAll(listed.value, listed.index);
+      await pause?.();
     }
   }
 
@@ -63,7 +69,14 @@ export class ConsulStateStore implements StateStore {
     const records = new Map<JobKey, JobRecord>();
     const indexes = new Map<JobKey, number>();
     let confirmed: typeof this.confirmed = { map: new Map(), text: '{}', index: 0 };
+    const published = new Map<string, { status: SharedJobStatus; same: string; index: number }>();
     for (const e of entries) {
+      if (e.Key.startsWith(this.statusPrefix)) {
+        const key = this.keyOf(e.Key, this.statusPrefix);
+        const status = parseStatus(e.Value);
+        if (key && status) published.set(key, { status, same: sameText(status), index: e.ModifyIndex });
+        continue;
+      }
       if (e.Key === this.confirmKey) {
         confirmed = { map: parseConfirmations(e.Value), text: e.Value ?? '{}', index: e.ModifyIndex };
         continue;
@@ -78,8 +91,32 @@ export class ConsulStateStore implements StateStore {
     this.records = records;
     this.indexes = indexes;
     this.confirmed = confirmed;
+    this.published = published;
     this.listIndex = index;
     this.loaded = true;
+  }
+
+  statuses(): ReadonlyMap<string, SharedJobStatus> {
+    return new Map([...this.published].map(([k, v]) => [k, v.status]));
+  }
+
+  async putStatus(key: string, status: SharedJobStatus | undefined): Promise<void> {
+    const kvKey = this.kvKey(key, this.statusPrefix);
+    const prev = this.published.get(key);
+    if (!status) {
+      if (!prev) return;
+      this.published.delete(key);
+      await this.kv.kvDelete(kvKey);
+      return;
+    }
+    const same = sameText(status);
+    if (prev?.same === same) return;
+    // Only the leader writes here; the index is kept so a restored or rewritten key is not overwritten unseen.
+    if (!(await this.kv.kvPut(kvKey, JSON.stringify(status), { cas: prev?.index ?? 0 }))) {
+      await this.kv.kvPut(kvKey, JSON.stringify(status));
+    }
+    const fresh = await this.kv.kvGet(kvKey);
+    this.published.set(key, { status, same, index: fresh.value?.ModifyIndex ?? 0 });
   }
 
   confirmations(): ReadonlyMap<string, ReadonlySet<JobKey>> {
@@ -133,14 +170,14 @@ export class ConsulStateStore implements StateStore {
     await this.kv.kvDelete(this.kvKey(key));
   }
 
-  private kvKey(key: JobKey): string {
+  private kvKey(key: JobKey, under = this.prefix): string {
     const i = key.indexOf('/');
-    return `${this.prefix}${encodeURIComponent(key.slice(0, i))}/${encodeURIComponent(key.slice(i + 1))}`;
+    return `${under}${encodeURIComponent(key.slice(0, i))}/${encodeURIComponent(key.slice(i + 1))}`;
   }
 
-  private keyOf(kvKey: string): JobKey | undefined {
-    if (!kvKey.startsWith(this.prefix)) return undefined;
-    const parts = kvKey.slice(this.prefix.length).split('/');
+  private keyOf(kvKey: string, under = this.prefix): JobKey | undefined {
+    if (!kvKey.startsWith(under)) return undefined;
+    const parts = kvKey.slice(under.length).split('/');
     if (parts.length !== 2) return undefined;
     return `${decodeURIComponent(parts[0])}/${decodeURIComponent(parts[1])}`;
   }
@@ -160,4 +197,21 @@ function parseConfirmations(text: string | null): Map<string, ReadonlySet<JobKey
     // not ours: no confirmations
   }
   return out;
+}
+
+/** A published status, or undefined for anything else. */
+function parseStatus(text: string | null): SharedJobStatus | undefined {
+  if (!text) return undefined;
+  try {
+    const o = JSON.parse(text) as Partial<SharedJobStatus>;
+    return typeof o === 'object' && o !== null && typeof o.key === 'string' && typeof o.phase === 'string' ? (o as SharedJobStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A status without its reconcile time: two statuses that differ only in it are not written again. */
+function sameText(status: SharedJobStatus): string {
+  const { lastReconciled: _t, ...rest } = status;
+  return JSON.stringify(rest);
 }

@@ -41,6 +41,10 @@ describe('high availability: two instances on one source', () => {
     expect(a.op.status().role).toBe('leader');
     expect(b.op.status().role).toBe('follower');
     expect(b.events).toEqual([]);
+    // The follower serves what the leader published.
+    const fromB = b.op.status();
+    expect(fromB.jobs.map((j) => [j.key, j.phase, j.desiredHash])).toEqual(a.op.status().jobs.map((j) => [j.key, j.phase, j.desiredHash]));
+    expect(fromB.sources[0].counts.Healthy).toBe(1);
   });
 
   it.each(['killed', 'partitioned'] as const)('a leader %s in the middle of a pass: the other leads within the bound, finishes the pass, and registers nothing twice', async (how) => {
