@@ -1,7 +1,8 @@
 /**
  * The state store in Consul KV: one key per job, `<prefix>/jobs/<namespace>/<job>`, a JSON record, the
  * prune confirmations in `<prefix>/confirmations`, and the leader's status of each job in
- * `<prefix>/status/<namespace>/<job>` (what followers serve). One key per job keeps every value far below Consul's
+ * `<prefix>-status/<namespace>/<job>` (what followers serve; outside the prefix, so the records are read
+ * without the larger statuses). One key per job keeps every value far below Consul's
  * 512 KiB limit; reading the whole state is still one call (a recursive GET under the prefix), done once
  * per process and again when the instance becomes the leader. Writes are check-and-set against the
  * ModifyIndex last seen: a lost CAS re-reads that key and writes again. Check-and-set alone does not make
@@ -11,6 +12,8 @@
 import type { JobKey, JobRecord } from '../../core/plan/types';
 import type { SharedJobStatus, StateStore } from './types';
 import { parseRecord } from './types';
+
+type KvList = ReadonlyArray<{ Key: string; Value: string | null; ModifyIndex: number }>;
 
 /** The slice of the Consul port the store needs (ConsulApi satisfies it). */
 export interface KvPort {
@@ -34,12 +37,14 @@ export class ConsulStateStore implements StateStore {
   private readonly statusPrefix: string;
   /** The index of the last full read (a follower blocks on it). */
   private listIndex = 0;
+  /** The index of the last read of the statuses. */
+  private statusIndex = 0;
 
   constructor(private readonly kv: KvPort, prefix: string) {
     this.base = `${prefix.replace(/\/+$/, '')}/`;
     this.prefix = `${this.base}jobs/`;
     this.confirmKey = `${this.base}confirmations`;
-    this.statusPrefix = `${this.base}status/`;
+    this.statusPrefix = `${prefix.replace(/\/+$/, '')}-status/`;
   }
 
   async load(): Promise<ReadonlyMap<JobKey, JobRecord>> {
@@ -54,29 +59,51 @@ export class ConsulStateStore implements StateStore {
   }
 
   async follow(signal: AbortSignal, pause?: () => Promise<void>): Promise<void> {
-    while (!signal.aborted) {
-      const listed = await this.kv.kvList(this.base, { index: Math.max(1, this.listIndex), wait: '5m', signal });
-      if (signal.aborted) return;
-      // Unchanged (the wait ran out) costs no work; an index going backwards (a restored Consul) is a fresh read.
-      if (listed.index === this.listIndex) continue;
-      this.replaceAll(listed.value, listed.index);
-      await pause?.();
+    // Records and statuses are followed side by side; one failing ends both (the caller starts again).
+    const both = new AbortController();
+    const stop = (): void => both.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    const loop = async (prefix: string, apply: (entries: KvList, index: number) => void, seen: () => number): Promise<void> => {
+      while (!both.signal.aborted) {
+        const listed = await this.kv.kvList(prefix, { index: Math.max(1, seen()), wait: '5m', signal: both.signal });
+        if (both.signal.aborted) return;
+        // Unchanged (the wait ran out) costs no work; an index going backwards (a restored Consul) is a fresh read.
+        if (listed.index === seen()) continue;
+        apply(listed.value, listed.index);
+        await pause?.();
+      }
+    };
+    try {
+      await Promise.all([
+        loop(this.base, (e, i) => this.replaceAll(e, i), () => this.listIndex),
+        loop(this.statusPrefix, (e, i) => this.replaceStatuses(e, i), () => this.statusIndex),
+      ].map((p) => p.catch((e: unknown) => {
+        both.abort(e);
+        throw e;
+      })));
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
   }
 
+  /** Replaces the published statuses with a full read of their prefix. */
+  private replaceStatuses(entries: KvList, index: number): void {
+    const published = new Map<string, { status: SharedJobStatus; same: string; index: number }>();
+    for (const e of entries) {
+      const key = this.keyOf(e.Key, this.statusPrefix);
+      const status = parseStatus(e.Value);
+      if (key && status) published.set(key, { status, same: sameText(status), index: e.ModifyIndex });
+    }
+    this.published = published;
+    this.statusIndex = index;
+  }
+
   /** Replaces the in-memory copy with a full read of the prefix. */
-  private replaceAll(entries: ReadonlyArray<{ Key: string; Value: string | null; ModifyIndex: number }>, index: number): void {
+  private replaceAll(entries: KvList, index: number): void {
     const records = new Map<JobKey, JobRecord>();
     const indexes = new Map<JobKey, number>();
     let confirmed: typeof this.confirmed = { map: new Map(), text: '{}', index: 0 };
-    const published = new Map<string, { status: SharedJobStatus; same: string; index: number }>();
     for (const e of entries) {
-      if (e.Key.startsWith(this.statusPrefix)) {
-        const key = this.keyOf(e.Key, this.statusPrefix);
-        const status = parseStatus(e.Value);
-        if (key && status) published.set(key, { status, same: sameText(status), index: e.ModifyIndex });
-        continue;
-      }
       if (e.Key === this.confirmKey) {
         confirmed = { map: parseConfirmations(e.Value), text: e.Value ?? '{}', index: e.ModifyIndex };
         continue;
@@ -91,7 +118,6 @@ export class ConsulStateStore implements StateStore {
     this.records = records;
     this.indexes = indexes;
     this.confirmed = confirmed;
-    this.published = published;
     this.listIndex = index;
     this.loaded = true;
   }
