@@ -39,6 +39,8 @@ describe('high availability: two instances on one source', () => {
     expect(h.sim.registers.repeats()).toBe(0);
     expect(Object.values(h.sim.registers.snapshot()['web/t-web-shop'])).toEqual([1, 1]);
     expect(a.op.status().role).toBe('leader');
+    expect(await a.metrics.registry.metrics()).toContain('nomadguard_leader{cluster="default"} 1');
+    expect(await b.metrics.registry.metrics()).toContain('nomadguard_leader{cluster="default"} 0');
     expect(b.op.status().role).toBe('follower');
     expect(b.events).toEqual([]);
     // The follower serves what the leader published.

@@ -17,6 +17,7 @@ import { Simulator } from '../../../lib/sim';
 import { startOperator, type OperatorHandle } from '../../../controllers/manager';
 import { electorFor } from '../../../controllers/election-wiring';
 import type { ConsulElector } from '../../../lib/adapters/leader/consul-elector';
+import { OperatorMetrics } from '../../../lib/metrics/operator-metrics';
 import { TestRepo } from '../../helpers/git-repo';
 import { CuttableProxy } from '../../helpers/cuttable-proxy';
 
@@ -28,6 +29,7 @@ export const RETRY = 5_000;
 export interface HaInstance {
   name: string;
   op: OperatorHandle;
+  metrics: OperatorMetrics;
   elector: ConsulElector;
   nomadPath: CuttableProxy;
   consulPath: CuttableProxy;
@@ -81,6 +83,7 @@ export async function startHa(reconcile: Partial<OperatorConfig['reconcile']> = 
       const logger = pino({ level: process.env.NOMADGUARD_TEST_LOG ?? 'silent' }).child({ instance: name });
       const source = new GitSpecSource({ repo: repo.remote, branch: 'main', workDir: repo.tempDir(`work-${name}-${h.instances.length}.git`) });
       const elector = electorFor(consul, clock, logger, config, repo.remote, 'default', { instance: name, ttlMs: TTL, lockDelayMs: LOCK_DELAY, retryMs: RETRY });
+      const metrics = new OperatorMetrics();
       const op = startOperator(
         {
           nomad,
@@ -93,6 +96,7 @@ export async function startHa(reconcile: Partial<OperatorConfig['reconcile']> = 
           render: (input) => renderSpec(input, { config: own, policy: defaultPolicy() }),
           tuning: { healthPollMs: 1000, backoffBaseMs: 100, backoffMaxMs: 1000, watchWait: '10s' },
           leadership: elector,
+          metrics,
         },
         { cron: false, sighup: false },
       );
@@ -100,6 +104,7 @@ export async function startHa(reconcile: Partial<OperatorConfig['reconcile']> = 
       const inst: HaInstance = {
         name,
         op,
+        metrics,
         elector,
         nomadPath,
         consulPath,
