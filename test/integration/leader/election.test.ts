@@ -68,13 +68,16 @@ describe('leader election through Consul', () => {
     }
   }
 
+  /** Lets `ms` of clock time pass with the HTTP exchanges running. */
+  const pass = (ms: number): Promise<unknown> => until(() => false, ms).catch(() => undefined);
+
   const holderSession = (): string | undefined => sim.consul.kv.get(KEY)?.Session;
 
   it('one instance leads, the other follows; the lease is renewed every TTL/2 without a change of leader', async () => {
     const a = await instance('a');
     await until(() => a.elector.isLeader(), 2000);
     const b = await instance('b');
-    await until(() => false, 0).catch(() => undefined);
+    await pass(0);
     await expect(until(() => b.elector.isLeader(), 60_000)).rejects.toThrow('not within');
     expect(a.elector.isLeader()).toBe(true);
     expect(a.events.map((e) => e.leading)).toEqual([true]);
@@ -86,7 +89,7 @@ describe('leader election through Consul', () => {
     const a = await instance('a');
     await until(() => a.elector.isLeader(), 2000);
     const b = await instance('b');
-    await until(() => false, 2000).catch(() => undefined);
+    await pass(2000);
     const aSession = holderSession() as string;
     expect(aSession).toBeDefined();
     // The process is gone: nothing of it reaches Consul any more.
@@ -112,7 +115,7 @@ describe('leader election through Consul', () => {
     const a = await instance('a');
     await until(() => a.elector.isLeader(), 2000);
     const b = await instance('b');
-    await until(() => false, 2000).catch(() => undefined);
+    await pass(2000);
     a.path.cut();
     const cutAt = clock.now();
     await until(() => !a.elector.isLeader(), TTL);
@@ -123,7 +126,7 @@ describe('leader election through Consul', () => {
     // Between the two: the rest of the server's 2×TTL and the lock-delay.
     expect(bElected - aLost).toBeGreaterThanOrEqual(TTL + LOCK_DELAY);
     a.path.heal();
-    await until(() => false, 30_000).catch(() => undefined);
+    await pass(30_000);
     expect(a.elector.isLeader()).toBe(false);
     expect(b.elector.isLeader()).toBe(true);
   });
@@ -132,7 +135,7 @@ describe('leader election through Consul', () => {
     const a = await instance('a');
     await until(() => a.elector.isLeader(), 2000);
     const b = await instance('b');
-    await until(() => false, 2000).catch(() => undefined);
+    await pass(2000);
     const stopping = a.elector.stop();
     expect(a.elector.isLeader()).toBe(false);
     await stopping;
@@ -145,7 +148,7 @@ describe('leader election through Consul', () => {
     const a = await instance('a');
     await until(() => a.elector.isLeader(), 2000);
     const b = await instance('b');
-    await until(() => false, 2000).catch(() => undefined);
+    await pass(2000);
     const stoppedAt = clock.now();
     await a.elector.stop({ release: false });
     await until(() => b.elector.isLeader(), LOCK_DELAY + RETRY + 2000);
