@@ -39,8 +39,10 @@ test: deps browser
 bench: build
 	node dist/bench/run.js
 
+# Two operator instances elect a leader on the simulated cluster (INSTANCES=1 for a single one).
+INSTANCES ?= 2
 dev: build
-	node bin/nomadguard dev
+	node bin/nomadguard dev --instances $(INSTANCES)
 
 schemas: build
 	node bin/nomadguard schema > crd-schemas/nomadgen.schema.json

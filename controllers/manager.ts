@@ -18,24 +18,45 @@ export { CONVERGED_PHASES } from './once-report';
 import type { OperatorDeps } from './job-sync/types';
 import type { ReadinessReport } from '../lib/server/readiness';
 import { OperatorReadiness } from './readiness';
+import { gatedDeps, LeaderRun } from './leadership';
+import { followerStatus, StatusPublisher } from './status-publisher';
+import { NotLeaderError } from '../lib/ports/leadership';
 
 /** Runs passes and workers around one controller. */
 export class Manager {
   readonly controller: JobSyncController;
   readonly queue: RateLimitingQueue;
   readonly bell = new Doorbell();
+  /** Whether this instance may take work (standalone, or the leader with the shared state re-read). */
+  readonly leader: LeaderRun;
+  /** Under an election: the leader's job statuses go to the shared state, for the followers to serve. */
+  readonly publisher?: StatusPublisher;
   private inFlight = 0;
   private readonly metrics?: OperatorMetrics;
   private readonly stopCtl = new AbortController();
   private idleWaiters: Array<() => void> = [];
-  private passedOnce = false;
+  /** Notifications are live (not the baseline): after this instance's first successful pass as leader. */
+  private notifying = false;
 
   constructor(readonly deps: OperatorDeps) {
-    this.controller = new JobSyncController(deps);
+    this.controller = new JobSyncController(gatedDeps(deps));
+    const lead = deps.leadership;
+    if (lead) this.publisher = new StatusPublisher(this.controller.status, this.controller.deps.state, deps.clock, deps.logger, () => lead.isLeader());
+    this.leader = new LeaderRun(lead, deps, {
+      resumed: () => {
+        this.controller.resume();
+        this.publisher?.publishAll();
+        // What a new leader finds is the baseline, as after a restart; the previous leader posted it.
+        this.notifying = false;
+        deps.notifier?.rebaseline();
+        this.bell.ring('elected', { full: true });
+      },
+    }, deps.cluster ?? Object.keys(deps.config.clusters)[0] ?? '');
     this.metrics = deps.metrics;
     const notifier = deps.notifier;
     if (notifier) {
-      this.controller.status.onChange = (key, s) => notifier.observe(key, s, this.teamOf(key, s.spec));
+      // A follower posts nothing: what it sees is the baseline for the day it leads.
+      this.controller.status.onChange = (key, s) => notifier.observe(key, s, this.teamOf(key, s.spec), !this.leader.ready());
       this.controller.status.onRemove = (key) => notifier.forget(key);
     }
     const t = this.controller.tuning;
@@ -47,8 +68,10 @@ export class Manager {
   /** One pass, its keys queued. */
   async pass(req?: PassRequest): Promise<PassSummary> {
     const summary = await this.controller.runPass(req);
-    if (summary.ok && !this.passedOnce) {
-      this.passedOnce = true;
+    // A follower's pass keeps its caches warm; only the leader queues work.
+    if (!this.leader.ready()) return summary;
+    if (summary.ok && !this.notifying) {
+      this.notifying = true;
       this.deps.notifier?.beginLive(summary.enqueue);
     }
     for (const k of summary.enqueue) this.queue.add(k);
@@ -58,6 +81,13 @@ export class Manager {
 
   /** Reconciles one key and applies the outcome to the queue, the status and the metrics. */
   async processKey(key: JobKey): Promise<void> {
+    if (!this.leader.ready()) {
+      // A follower writes nothing: the key is dropped, and the full pass after an election decides it again.
+      this.queue.forget(key);
+      this.queue.done(key);
+      this.notifyIdle();
+      return;
+    }
     this.inFlight++;
     let counted = true;
     const release = (): void => {
@@ -101,6 +131,13 @@ export class Manager {
       result = await this.controller.reconcile(key);
     } catch (e) {
       error = isControllerError(e) ? e : controllerError('Transient', 'InternalError', e instanceof Error ? e.message : String(e));
+    }
+    if (error?.cause instanceof NotLeaderError) {
+      // The lease ended during this reconcile: its write was not sent; the next leader decides the key again.
+      this.queue.forget(key);
+      this.deps.logger.info({ key, err: error.message }, 'not the leader any more: reconcile dropped');
+      release();
+      return;
     }
     const out = computeResult(result, error);
     switch (out.queue.type) {
@@ -231,6 +268,8 @@ export class Manager {
 
   /** Stops everything: queue, doorbell, watch. */
   stop(): void {
+    this.leader.stop();
+    this.publisher?.stop();
     this.stopCtl.abort(new Error('stopped'));
     this.bell.close();
     this.queue.shutdown();
@@ -243,7 +282,11 @@ export class Manager {
 
   /** A status snapshot. */
   status(): OperatorStatus {
-    return this.controller.status.snapshot();
+    const role = this.leader.role();
+    const own = { role, ...this.controller.status.snapshot() };
+    // A follower decides nothing it could act on: it shows what the leader published.
+    const shared = role === 'follower' ? this.deps.state.statuses?.() : undefined;
+    return shared ? followerStatus(own, shared) : own;
   }
 }
 
@@ -259,8 +302,12 @@ export interface OperatorHandle {
   generation(): number;
   /** The checks of `/readyz`: the source read, Nomad and Consul answered. */
   readiness(): Promise<ReadinessReport>;
-  /** Stops cleanly: no new work, waits for reconciles in flight. */
-  stop(): Promise<void>;
+  /**
+   * Stops cleanly: no new work, waits for reconciles in flight up to `timeoutMs` (default: no bound), then
+   * gives the lease up: released at once when they finished, else left to the lock-delay so no successor
+   * writes while one of ours may still land. Resolves whether or not they finished.
+   */
+  stop(opts?: { timeoutMs?: number }): Promise<void>;
   /** Resolves when the operator stopped. */
   done: Promise<void>;
 }
@@ -275,6 +322,19 @@ export interface StartOptions {
   cron?: boolean;
 }
 
+/** Resolves with true when `p` settles within `ms` on `clock`, false when the time ran out first. */
+async function within(clock: OperatorDeps['clock'], p: Promise<unknown>, ms: number | undefined): Promise<boolean> {
+  if (ms === undefined) {
+    await p;
+    return true;
+  }
+  let timer: ReturnType<OperatorDeps['clock']['setTimeout']> | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = clock.setTimeout(() => resolve(false), ms)));
+  const finished = await Promise.race([p.then(() => true), timedOut]);
+  if (timer) clock.clearTimeout(timer);
+  return finished;
+}
+
 /** Starts the operator: a first full pass, then triggers, workers and the live watch. */
 export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): OperatorHandle {
   const manager = new Manager(deps);
@@ -284,6 +344,9 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
   if (opts.cron !== false && deps.config.source.fullResync) triggers.push(cronTrigger(deps.config.source.fullResync, manager.bell));
   if (opts.sighup !== false) triggers.push(signalTrigger('SIGHUP', manager.bell));
   manager.bell.ring('start', { full: true });
+  manager.publisher?.start();
+  manager.leader.start();
+  deps.leadership?.start();
   const loops = [manager.passLoop(), manager.runWorkers(deps.config.reconcile.workers)];
   if (opts.watch !== false) loops.push(manager.watchLoop());
   // A loop that rejects is logged, never an unhandled rejection that takes the process down.
@@ -307,10 +370,12 @@ export function startOperator(deps: OperatorDeps, opts: StartOptions = {}): Oper
     },
     generation: () => manager.controller.status.generation(),
     readiness: () => readiness.report(),
-    async stop() {
+    async stop(o = {}) {
       for (const t of triggers) t.stop();
       manager.stop();
-      await done;
+      const finished = await within(deps.clock, done, o.timeoutMs);
+      if (!finished) deps.logger.warn({ timeoutMs: o.timeoutMs }, 'reconciles still in flight at the shutdown bound: the lock is left to its lock-delay');
+      await deps.leadership?.stop({ release: finished });
       await deps.notifier?.stop();
       deps.logger.info('operator stopped');
     },
@@ -334,7 +399,8 @@ export interface RunOnceResult {
  * job is Synced, Healthy or Pruned. A pass that cannot read Nomad or the state store throws.
  */
 export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; confirmPrune?: string[]; forced?: string[]; signal?: AbortSignal } = {}): Promise<RunOnceResult> {
-  const manager = new Manager(deps);
+  // A single pass for a gate: it takes no part in an election (and never waits for a lease).
+  const manager = new Manager({ ...deps, leadership: undefined });
   const summary = await manager.pass({ full: true, forced: new Set(opts.forced ?? []), confirmPrune: new Set(opts.confirmPrune ?? []), reasons: ['once'] });
   const workers = manager.runWorkers(Math.max(1, deps.config.reconcile.workers));
   let timedOut = false;

@@ -90,9 +90,9 @@ export class Notifier {
     });
   }
 
-  /** A status changed; `team` is the team of its spec, when known. Returns at once. */
-  observe(key: string, status: JobStatus, team?: string): void {
-    const t = this.tracker.observe(key, status, !this.live || this.pending.has(key));
+  /** A status changed; `team` is the team of its spec, when known; `baseline` takes it as no news. Returns at once. */
+  observe(key: string, status: JobStatus, team?: string, baseline = false): void {
+    const t = this.tracker.observe(key, status, baseline || !this.live || this.pending.has(key));
     if (status.phase !== 'Invalid') this.dropInvalid(key);
     if (!t) return;
     if (t.event === 'Invalid' && status.spec) {
@@ -112,6 +112,12 @@ export class Notifier {
     if (this.live) return;
     for (const k of queued) this.pending.add(k);
     this.live = true;
+  }
+
+  /** Back to the baseline until the next `beginLive` (a newly elected leader). */
+  rebaseline(): void {
+    this.live = false;
+    this.pending.clear();
   }
 
   /** `key` was reconciled once (its status from now on is news). */

@@ -26,6 +26,7 @@ import type { OperatorDeps, OperatorTuning } from './job-sync/types';
 import type { ObservationCounter } from './job-sync/status-store';
 import { buildNotifier, NotifyConfigError, type Notifier } from './notifications';
 import { routedRender } from './clusters/route-render';
+import { electorFor, type ElectionOptions } from './election-wiring';
 
 /** A configuration problem the CLI prints as one line (exit 1). */
 export class WiringError extends Error {
@@ -56,6 +57,8 @@ export interface WiringOptions {
   consul?: ConsulApi | null;
   /** Attempts of each Nomad and Consul request (tests; default the clients' own). */
   httpAttempts?: number;
+  /** Leader election timings (an election runs whenever the state is in Consul KV); `false` turns it off. */
+  election?: ElectionOptions | false;
 }
 
 /** Reads the operator config (every default when no file) and applies the overrides. */
@@ -187,11 +190,12 @@ export async function buildClusterDeps(shared: SharedWiring, clusterName: string
   // Several clusters keep one state file each, named after the cluster.
   const stateName = (file: string): string => (several ? file.replace(/(\.json)?$/, `.${clusterName}.json`) : file);
   let state: StateStore;
+  // Clusters sharing one Consul keep their records (and their leader lock) apart, each under its own name.
+  const sharesConsul = several && Object.entries(config.clusters).some(([n, c]) => n !== clusterName && c.consul.address === cluster.consul.address);
+  const statePrefix = sharesConsul ? `${config.reconcile.statePrefix}/${clusterName}` : config.reconcile.statePrefix;
   if (opts.stateFile) state = new FileStateStore(stateName(path.resolve(opts.cwd, opts.stateFile)));
   else if (consul) {
-    // Clusters sharing one Consul keep their records apart, each under its own name.
-    const sharesConsul = several && Object.entries(config.clusters).some(([n, c]) => n !== clusterName && c.consul.address === cluster.consul.address);
-    const kvStore = new ConsulStateStore(consul, sharesConsul ? `${config.reconcile.statePrefix}/${clusterName}` : config.reconcile.statePrefix);
+    const kvStore = new ConsulStateStore(consul, statePrefix);
     try {
       await kvStore.load();
       state = kvStore;
@@ -201,7 +205,9 @@ export async function buildClusterDeps(shared: SharedWiring, clusterName: string
       state = new FileStateStore(stateName(path.join(workDir, 'state.json')));
     }
   } else state = new FileStateStore(stateName(path.join(workDir, 'state.json')));
+  const leadership = consul && state instanceof ConsulStateStore && opts.election !== false ? electorFor(consul, clock, logger, config, shared.source.repo, clusterName, statePrefix, opts.election) : undefined;
   return {
+    leadership,
     nomad,
     consul,
     source: shared.source,

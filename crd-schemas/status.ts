@@ -114,6 +114,8 @@ export type SourceStatus = z.infer<typeof SourceStatusSchema>;
 
 /** What `nomadguard status` and the dashboard read. */
 export const OperatorStatusSchema = z.object({
+  /** `leader` or `follower` under an election (only the leader writes), else `standalone`. */
+  role: z.enum(['leader', 'follower', 'standalone']).optional(),
   sources: z.array(SourceStatusSchema),
   jobs: z.array(JobStatusSchema),
 });

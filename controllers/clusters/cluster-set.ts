@@ -89,8 +89,8 @@ export function startClusterOperators(set: ClusterSet, opts: StartOptions = {}):
       });
       return merged;
     },
-    async stop() {
-      await Promise.all(operators.map((o) => o.handle.stop()));
+    async stop(o) {
+      await Promise.all(operators.map((x) => x.handle.stop(o)));
     },
     done: Promise.all(operators.map((o) => o.handle.done)).then(() => undefined),
   };

@@ -5,6 +5,7 @@
  * in sync. Every write is check-and-set, and its record is written once, after Nomad took it.
  */
 import { ForbiddenError } from '../../lib/ports/errors';
+import { NotLeaderError } from '../../lib/ports/leadership';
 import { allocImpact, withoutMarker, writesAdopted, compareJobs, compareOptions, comparisonLines, diffLines, judgePlan, mayBeReverted, needsLiveRead, preservesCounts, splitKey, type DesiredValid, type JobComparison, type JobKey, type JobRecord, type PlanItem } from '../../lib/core/plan';
 import { controllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -150,6 +151,7 @@ export class Applier {
     try {
       await this.c.deps.state.put(key, record);
     } catch (e) {
+      if (e instanceof NotLeaderError) throw e;
       throw controllerError('Transient', 'StateStoreUnavailable', `the record of our write to Nomad could not be stored (${describeStoreError(e)}); retrying the record, not the write`, { cause: e });
     }
     if (this.c.memory.pendingRecords.get(key) === record) this.c.memory.pendingRecords.delete(key);

@@ -12,6 +12,7 @@
  * one writer and one rule that ends it.
  */
 import { CasConflictError, ForbiddenError, BadRequestError, ApiError } from '../../lib/ports/errors';
+import { NotLeaderError } from '../../lib/ports/leadership';
 import { splitKey, type JobKey, type PlanItem } from '../../lib/core/plan';
 import { controllerError, isControllerError, type ControllerError, type ReconcileResult } from '../../lib/core/reconcile-result';
 import type { Job } from '../../lib/core/nomad/types';
@@ -63,6 +64,16 @@ export class JobSyncController implements SyncContext {
   /** One pass (see pass.ts): refresh git, list Nomad once, decide everything, return the keys needing work. */
   runPass(req?: PassRequest): Promise<PassSummary> {
     return this.pass.runPass(req);
+  }
+
+  /**
+   * This instance became the leader and re-read the shared state: the kept decisions, the followed versions
+   * and the confirmations are taken again from it (the next pass decides every key).
+   */
+  resume(): void {
+    this.pass.resume();
+    this.memory.following.clear();
+    this.memory.pendingRecords.clear();
   }
 
   /** Nomad's index went backwards (a restore, a rebuilt cluster): what was cached about it is forgotten. */
@@ -155,6 +166,7 @@ export class JobSyncController implements SyncContext {
   /** Maps a failure to the error union. */
   private toControllerError(e: unknown): ControllerError {
     if (isControllerError(e)) return e;
+    if (e instanceof NotLeaderError) return controllerError('Waiting', 'NotLeader', e.message, { cause: e, event: false });
     if (e instanceof CasConflictError) {
       return controllerError('Conflict', 'IndexConflict', `job changed between plan and register: ${e.serverMessage || e.message}`, { cause: e });
     }

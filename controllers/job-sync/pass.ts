@@ -34,6 +34,8 @@ export class PassRunner {
   private guardBlocked = new Set<string>();
   /** Prunes a human confirmed, by namespace: kept until they are done or the desired state changes. */
   private confirmations: PruneConfirmations = new Map();
+  /** False until the confirmations were taken from the shared state (at the first pass, and after an election). */
+  private confirmationsRead = false;
   private keylessInvalid = new Set<string>();
   /** The failure streak of passes, while passes fail. */
   private failing?: { reason: string; system: PassFailure['system']; since: number; passes: number };
@@ -176,6 +178,11 @@ export class PassRunner {
     if (listing.status === 'rejected') throw listing.reason;
     const records = loaded.value;
     const listed = listing.value;
+    if (!this.confirmationsRead) {
+      const stored = this.c.deps.state.confirmations?.();
+      if (stored) this.confirmations = new Map(stored);
+      this.confirmationsRead = true;
+    }
     if (listed.index < knownIndex) {
       // Nomad answered below an index it had already given before this list was asked for: its state
       // went backwards (a snapshot restore, a cluster rebuilt empty at the same address). A list that is
@@ -282,6 +289,7 @@ export class PassRunner {
       this.confirmations = canPrune ? new Map() : new Map(this.confirmations);
     }
     this.guardBlocked = new Set(refused.map((r) => r.namespace));
+    await this.storeConfirmations();
     for (const r of refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
 
     this.recordKeylessInvalid();
@@ -294,6 +302,24 @@ export class PassRunner {
     const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
     log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
     return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused, rendered: refresh.rendered };
+  }
+
+  /** The shared state was re-read after an election: decide everything again, take its confirmations. */
+  resume(): void {
+    this.lastItems = undefined;
+    this.confirmationsRead = false;
+  }
+
+  /** Keeps the confirmations in the shared state (only the leader writes; unchanged ones cost nothing). */
+  private async storeConfirmations(): Promise<void> {
+    const put = this.c.deps.state.putConfirmations;
+    if (!put || (this.c.deps.leadership && !this.c.deps.leadership.isLeader())) return;
+    try {
+      await put.call(this.c.deps.state, this.confirmations);
+    } catch (e) {
+      // Kept in memory and written at the next pass.
+      this.c.deps.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'prune confirmations could not be stored; retrying at the next pass');
+    }
   }
 
   /**

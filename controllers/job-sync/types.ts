@@ -16,6 +16,7 @@ import type { StateStore } from '../../lib/adapters/state-store';
 import type { OperatorMetrics } from '../../lib/metrics/operator-metrics';
 import type { Notifier } from '../notifications';
 import type { ObservationCounter } from './status-store';
+import type { Leadership } from '../../lib/ports/leadership';
 
 /** One spec to render (the pipeline's input). */
 export interface RenderSpecInput {
@@ -68,6 +69,8 @@ export interface OperatorDeps {
   cluster?: string;
   /** The look counter, shared by the clusters of one operator so a sync's generation means the same in each. */
   observations?: ObservationCounter;
+  /** The lease among instances on one source (controllers/leadership.ts); absent: standalone, always leads. */
+  leadership?: Leadership;
 }
 
 /** Timing knobs. */

@@ -6,7 +6,8 @@
  * `nomadguard_reconcile_time_seconds{controller}`, `nomadguard_active_workers{controller}`,
  * `nomadguard_workqueue_depth{name}`; plus `nomadguard_jobs{phase}`, `nomadguard_source_healthy{source}` and
  * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...),
- * `nomadguard_notifications_total{result}` (sent, failed, dropped).
+ * `nomadguard_notifications_total{result}` (sent, failed, dropped),
+ * and `nomadguard_leader{cluster}` (1 while this instance holds the lease, set only under an election).
  * Every label combination known up front is set to 0 at construction, so series exist before the first event.
  *
  * An operator of several clusters builds one registry with `clusters` named: every series then carries a
@@ -30,6 +31,7 @@ interface MetricSet {
   sourceHealthy: Gauge<string>;
   passErrors: Counter<string>;
   notifications: Counter<string>;
+  leader: Gauge<string>;
 }
 
 /** The `cluster` label of a view, or none. */
@@ -60,6 +62,7 @@ export class OperatorMetrics {
       jobs: new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: labels(['phase']), registers: [registry] }),
       passErrors: new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: labels(['reason']), registers: [registry] }),
       sourceHealthy: new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: labels(['source']), registers: [registry] }),
+      leader: new Gauge({ name: 'nomadguard_leader', help: '1 while this instance holds the leader lease of the cluster, 0 while it follows.', labelNames: ['cluster'], registers: [registry] }),
       notifications: new Counter({ name: 'nomadguard_notifications_total', help: 'Notifications by how they ended: sent, failed (refused or out of attempts), dropped (queue full or shutdown).', labelNames: labels(['result']), registers: [registry] }),
     };
     for (const at of clusters ? clusters.map((cluster) => ({ cluster })) : [{}]) {
@@ -112,5 +115,10 @@ export class OperatorMetrics {
 
   setSourceHealthy(source: string, healthy: boolean): void {
     this.m.sourceHealthy.set({ source, ...this.at }, healthy ? 1 : 0);
+  }
+
+  /** 1 while this instance holds the leader lease of `cluster`. */
+  setLeader(cluster: string, leading: boolean): void {
+    this.m.leader.set({ cluster }, leading ? 1 : 0);
   }
 }

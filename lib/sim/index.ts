@@ -9,6 +9,7 @@ import { AclStore, type Capability, type TokenOptions } from './acl';
 import { Cluster, DEFAULT_TIMINGS, type SimTimings } from './cluster';
 import { installConsulApi } from './consul-api';
 import { ConsulState } from './consul-state';
+import { RegisterLog } from './register-log';
 import { FaultTable, type FaultSpec } from './faults';
 import { ApiServer, HttpError, type SimRequest } from './http-server';
 import { installNomadApi } from './nomad-api';
@@ -58,6 +59,8 @@ export class Simulator {
     private readonly faults: FaultTable,
     private readonly nomad: ApiServer,
     private readonly consulServer: ApiServer,
+    /** Accepted job registers, per job and submitted job (see register-log.ts). */
+    readonly registers: RegisterLog,
   ) {
     this.nomadUrl = nomad.url;
     this.consulUrl = consulServer.url;
@@ -81,10 +84,11 @@ export class Simulator {
     const faults = new FaultTable(prng);
     const nomad = new ApiServer({ api: 'nomad', clock, faults, host, port: opts.nomadPort ?? 0, headerPrefix: 'X-Nomad' });
     const consulServer = new ApiServer({ api: 'consul', clock, faults, host, port: opts.consulPort ?? 0, headerPrefix: 'X-Consul' });
-    installNomadApi(nomad, { cluster, acl, clock, version: () => cluster.version, datacenters });
+    const registers = new RegisterLog();
+    installNomadApi(nomad, { cluster, acl, clock, version: () => cluster.version, datacenters, registers });
     installAllocIo(nomad, { cluster, acl, clock });
     installConsulApi(consulServer, consul, clock, datacenters[0]);
-    const sim = new Simulator(cluster, consul, acl, faults, nomad, consulServer);
+    const sim = new Simulator(cluster, consul, acl, faults, nomad, consulServer, registers);
     sim.installControl(nomad);
     sim.installControl(consulServer);
     await nomad.listen();
@@ -199,6 +203,7 @@ export class Simulator {
       server.resetRequestCounts();
       return { json: {} };
     });
+    server.route('GET', '/_sim/registers', () => ({ json: { jobs: this.registers.snapshot(), repeats: this.registers.repeats() } }));
     server.route('GET', '/_sim/faults', () => ({ json: this.faults.list() }));
     server.route('POST', '/_sim/faults', async (r) => {
       const b = await body(r);

@@ -10,6 +10,7 @@ import { allocFull, allocStub, type SimAlloc } from './alloc-render';
 import { filterAllocs, installClientAllocRoutes } from './alloc-list';
 import { blockingParams, blockOn } from './blocking';
 import { multiError, validateJob } from './canonicalize';
+import type { RegisterLog } from './register-log';
 import { renderEval, specChanged, type Cluster } from './cluster';
 import { jobDiff, type GroupUpdates } from './diff';
 import { filterFrame, parseTopics, type EventFilter } from './events';
@@ -78,6 +79,8 @@ export interface NomadApiDeps {
   /** The version reported by `/v1/agent/self` (changes with `setVersion`). */
   version(): string;
   datacenters: string[];
+  /** Counts accepted registers per job and submitted job (`/_sim/registers`). */
+  registers?: RegisterLog;
 }
 
 /** Installs the Nomad routes on `server`. */
@@ -270,6 +273,7 @@ export function installNomadApi(server: ApiServer, deps: NomadApiDeps): void {
       preserveCounts: body.PreserveCounts === true,
       tokenAccessor: acl.enabled ? token?.AccessorID : undefined,
     });
+    deps.registers?.record(namespace, job, job);
     return { json: { ...res, LastContact: 0, KnownLeader: false, NextToken: '' }, headers: { 'X-Nomad-Index': String(res.Index) } };
   };
   server.route(['POST', 'PUT'], '/v1/jobs', (r) => register(r));

@@ -1,7 +1,8 @@
 /**
  * `nomadguard dev`: everything on one machine, for a first look and for demos. Starts the simulated
  * two-datacenter Nomad + Consul, writes an example spec repository (a real git repo in a temp folder),
- * runs the operator against it with readable logs and serves the dashboard. Ctrl-C stops it all.
+ * runs the operator against it with readable logs and serves the dashboard. Ctrl-C stops it all. With
+ * `--instances N` (N ≥ 2) it runs N operator processes that elect a leader (dev-instances.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,12 +17,14 @@ import { EXAMPLE_SPECS } from '../../dev/example-specs';
 import { SystemClock } from '../../runtime/clock';
 import { Simulator } from '../../sim';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
-import { serveOperator } from '../operator-server';
+import { parseListen, serveOperator } from '../operator-server';
+import { failoverGuide, leaderOf, startInstances, stopInstances } from './dev-instances';
 
 interface DevOptions {
   listen: string;
   seed: string;
   poll: string;
+  instances: string;
 }
 
 function guide(repoDir: string, dashboard: string, sim: Simulator): string {
@@ -55,6 +58,8 @@ ${specs}
 async function dev(ctx: CliContext, opts: DevOptions): Promise<void> {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got ${JSON.stringify(opts.seed)}`, 2);
+  const count = Number(opts.instances);
+  if (!Number.isInteger(count) || count < 1 || count > 9) throw new CliError(`--instances must be 1 to 9, got ${JSON.stringify(opts.instances)}`, 2);
   const clock = new SystemClock();
   const out = new Writable({ write(chunk: Buffer, _enc, done) { ctx.stdout(chunk.toString()); done(); } });
   const logger = pino(
@@ -72,6 +77,28 @@ async function dev(ctx: CliContext, opts: DevOptions): Promise<void> {
     const env: NodeJS.ProcessEnv = { ...ctx.env, NOMAD_ADDR: sim.nomadUrl, CONSUL_HTTP_ADDR: sim.consulUrl };
     delete env.NOMAD_TOKEN;
     delete env.CONSUL_HTTP_TOKEN;
+    if (count > 1) {
+      const { host, port } = parseListen(opts.listen);
+      const instances = startInstances(count, { configFile, workDir: join(workDir, 'operators'), listenHost: host, basePort: port, env, out: ctx.stdout });
+      try {
+        const urls = await Promise.all(instances.map((i) => i.url));
+        let leader = await leaderOf(instances);
+        for (let i = 0; !leader && i < 100 && !ctx.signal.aborted; i++) {
+          await clock.sleep(100); // the first election takes one Consul round trip; the status says when it is done
+          leader = await leaderOf(instances);
+        }
+        ctx.stdout(guide(repo.dir, urls[0], sim));
+        ctx.stdout(await failoverGuide(instances, leader));
+        await new Promise<void>((resolve) => {
+          if (ctx.signal.aborted) resolve();
+          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      } finally {
+        await stopInstances(instances);
+      }
+      ctx.stdout('nomadguard dev stopped\n');
+      return;
+    }
     const deps = await buildOperatorDeps({ configFile, env, cwd: ctx.cwd, workDir: join(workDir, 'operator'), clock, logger, notify: true, tuning: { healthPollMs: 500 } });
     try {
       const operator = startOperator(deps, { sighup: false });
@@ -101,5 +128,6 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--listen <addr>', 'dashboard and API address (port 0 picks a free port)', '127.0.0.1:4680')
     .option('--seed <n>', 'simulator seed', '1')
     .option('--poll <duration>', 'git poll interval', '2s')
+    .option('--instances <n>', 'operator processes on the one cluster: with 2 or more they elect a leader (kill it to watch another take over)', '1')
     .action((opts: DevOptions) => dev(ctx, opts));
 };

@@ -13,6 +13,14 @@ import { createWebhookEndpoint, type WebhookTarget } from '../../server/webhook-
 import { allowedHostsFrom, serveOperator } from '../operator-server';
 import { CliError, type CliContext } from '../context';
 import type { RunOptions } from './run';
+import type { OperatorRole } from '../../server/readiness';
+
+/** Leader while this instance leads any cluster, follower while it leads none, standalone without an election. */
+function clustersRole(op: ReturnType<typeof startClusterOperators>): OperatorRole {
+  const roles = op.operators.map((o) => o.handle.manager.leader.role());
+  if (roles.includes('leader')) return 'leader';
+  return roles.includes('follower') ? 'follower' : 'standalone';
+}
 
 /**
  * A push reaches every cluster's operator; it is old news only when every cluster has processed the
@@ -45,6 +53,8 @@ export async function runClusters(set: ClusterSet, opts: RunOptions, ctx: CliCon
       ctx.exitCode = ONCE_EXIT[r.outcome];
       return;
     }
+    const shutdownMs = Number(opts.shutdownTimeout ?? '10') * 1000;
+    if (!Number.isFinite(shutdownMs) || shutdownMs < 0) throw new CliError(`--shutdown-timeout: not a number of seconds: ${opts.shutdownTimeout}`, 2);
     let secret: string | undefined;
     try {
       secret = webhookSecret(set.members[0].deps.config, ctx.env, ctx.cwd);
@@ -58,7 +68,7 @@ export async function runClusters(set: ClusterSet, opts: RunOptions, ctx: CliCon
     if (opts.listen && opts.listen !== 'off') {
       try {
         const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
-        server = await serveOperator(op, opts.listen, { metrics: set.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks });
+        server = await serveOperator(op, opts.listen, { metrics: set.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks, role: () => clustersRole(op) });
       } catch (e) {
         await op.stop();
         throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
@@ -71,7 +81,7 @@ export async function runClusters(set: ClusterSet, opts: RunOptions, ctx: CliCon
     });
     logger.info('stopping');
     await server?.close();
-    await op.stop();
+    await op.stop({ timeoutMs: shutdownMs });
     ctx.exitCode = 0;
   } finally {
     set.close();

@@ -1,6 +1,7 @@
 /**
  * `nomadguard run`: the operator in the foreground. Structured (pino) logs on stdout; SIGTERM/SIGINT
- * stop it cleanly (no new work, reconciles in flight finish). `--once` does one full pass, waits until
+ * stop it cleanly (no new work, reconciles in flight finish within `--shutdown-timeout`, the leader lock
+ * is released, exit 0). `--once` does one full pass, waits until
  * every job it wrote is Healthy or has failed (or `--timeout` passes), prints one line per job that did
  * not converge and a summary line, and exits 0 when everything converged, 1 on an invalid spec, a failed
  * or reverted deployment or an error, 3 when it timed out while something was still progressing.
@@ -29,6 +30,7 @@ export interface RunOptions {
   adopt?: string[];
   listen?: string;
   allowedHost?: string[];
+  shutdownTimeout?: string;
 }
 
 export const register: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -46,6 +48,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .option('--allowed-host <host...>', 'with --listen: also answer to these Host names (name or name:port, e.g. a reverse proxy; also $NOMADGUARD_ALLOWED_HOSTS)')
     .option('--confirm-prune <namespace...>', 'confirm prunes the prune guard held back in these namespaces')
     .option('--adopt <namespace...>', ADOPT_HELP)
+    .option('--shutdown-timeout <seconds>', 'on SIGTERM/SIGINT: wait this long for reconciles in flight before giving the leader lock up', '10')
     .addHelpText(
       'after',
       '\nWith --once: one full pass; waits until every job it wrote is Healthy or has failed, or --timeout\n' +
@@ -97,13 +100,15 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           if (e instanceof WiringError) throw new CliError(e.message);
           throw e;
         }
+        const shutdownMs = Number(opts.shutdownTimeout ?? '10') * 1000;
+        if (!Number.isFinite(shutdownMs) || shutdownMs < 0) throw new CliError(`--shutdown-timeout: not a number of seconds: ${opts.shutdownTimeout}`, 2);
         const op = startOperator(deps);
         const webhooks = createWebhookEndpoint({ secret, target: webhookTarget(op), logger });
         let server: { url: string; close(): Promise<void> } | undefined;
         if (opts.listen && opts.listen !== 'off') {
           try {
             const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
-            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks });
+            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks, role: () => op.manager.leader.role() });
           } catch (e) {
             await op.stop();
             throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
@@ -116,7 +121,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         });
         logger.info('stopping');
         await server?.close();
-        await op.stop();
+        await op.stop({ timeoutMs: shutdownMs });
         ctx.exitCode = 0;
       } finally {
         deps.close();
