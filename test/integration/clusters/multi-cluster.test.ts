@@ -80,7 +80,7 @@ describe('an operator of two clusters', () => {
       '',
     ].join('\n');
     fs.writeFileSync(path.join(dir, 'nomadguard.yaml'), config);
-    set = await buildClusterSet({ configFile: 'nomadguard.yaml', env: {}, cwd: dir, workDir: path.join(dir, 'work'), clock, logger, httpAttempts: 1, tuning: { healthPollMs: 1000, backoffBaseMs: 100, backoffMaxMs: 1000 } });
+    set = await buildClusterSet({ configFile: 'nomadguard.yaml', env: {}, cwd: dir, workDir: path.join(dir, 'work'), clock, logger, httpAttempts: 1, election: false, tuning: { healthPollMs: 1000, backoffBaseMs: 100, backoffMaxMs: 1000 } });
     managers = set.members.map((m) => new Manager(m.deps));
   }
 
