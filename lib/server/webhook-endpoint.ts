@@ -160,7 +160,9 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): WebhookE
       log?.warn(who, `webhook refused: ${names.credential} does not match the secret`);
       return json({ error: `${names.credential} does not match` }, 401);
     }
-    // Only verified deliveries are remembered, so nobody without the secret can crowd out real IDs.
+    // Only verified deliveries are remembered, so a forged delivery is never stored. The ID header is not
+    // signed: whoever replays a captured delivery under a new ID gets past this check, and whoever can see
+    // deliveries can send their IDs ahead of them; the processed-commit check below still holds.
     if (delivery !== undefined && recent.seenBefore(`${provider}:${delivery}`)) return ignored('this delivery was received before', who);
     let payload: unknown;
     try {
