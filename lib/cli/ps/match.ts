@@ -8,8 +8,9 @@
  * No argument selects every job nomadguard manages (`nomadguard.managed = "true"`).
  *
  * Nomad evaluates the allocation filter on the full allocation with its `Job` (nomad/alloc_endpoint.go
- * `Alloc.List`) and fails the whole list on a selector an allocation lacks (go-bexpr without
- * `WithUnknownValue`), so every Meta key is guarded with `in` first; `and`/`or` stop early.
+ * `Alloc.List`). A Meta key a job lacks is "not present" there (go-bexpr evaluate.go `getValue`: `==`
+ * false, `!=` true), while a missing struct field fails the whole list; Meta keys are still guarded with
+ * `in` first, which costs nothing and reads the same on every Nomad.
  */
 
 /** Characters an argument may hold: job IDs, team and spec paths, and the glob marks. */
