@@ -166,7 +166,7 @@ export function psHelpText(): string {
   return (
     '\nArguments: a team (namespace), a spec name (cerebro, es/cerebro or es/cerebro/nomadgen.toml), a part of\n' +
     'a job ID, or a glob over the whole job ID (p-*-cerebro). Several arguments show every job any selects;\n' +
-    'none shows every job nomadguard manages.\n' +
+    'none shows every job the token may read.\n' +
     '\nColumns: Exec ID (first 10 characters of the allocation ID; --long for all), Job/Task, Node, DC,\n' +
     'Address (IPv6), Uptime (since the task last started), CPU (MHz in use), Mem(max) (in use, and the\n' +
     'highest seen), Extra (flags).\n' +
@@ -192,7 +192,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
   program
     .command('ps')
     .description('Allocations per job and task: node, datacenter, IPv6 address, uptime, CPU, memory, flags; and each job\'s state')
-    .argument('[filter...]', 'teams, spec names, job ID parts or globs (default: every managed job)')
+    .argument('[filter...]', 'teams, spec names, job ID parts or globs (default: every job)')
     .option('--json', 'print the rows as JSON')
     .option('--config <file>', 'operator config (nomadguard.yaml); default: the NOMAD_*/CONSUL_* environment')
     .option('--cluster <name>', 'cluster of the operator config to show (default: the first)')

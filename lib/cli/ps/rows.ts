@@ -17,7 +17,7 @@ export const FLAG_LETTER: Readonly<Record<PsFlag, { letter: string; meaning: str
   restarted: { letter: 'R', meaning: 'restarted (task Restarts > 0)' },
   'oom-killed': { letter: 'O', meaning: 'OOM-killed at least once' },
   unregistered: { letter: 'C', meaning: 'not registered in Consul while its group siblings are' },
-  unhealthy: { letter: 'H', meaning: 'health check failing in Consul' },
+  unhealthy: { letter: 'U', meaning: 'unhealthy: a health check failing in Consul' },
   'deployment-unhealthy': { letter: 'D', meaning: 'marked unhealthy by its deployment' },
   lost: { letter: 'L', meaning: 'lost or unknown (node gone or disconnected)' },
   terminated: { letter: 'T', meaning: 'terminated (stopped or complete; shown with --all)' },
@@ -46,8 +46,10 @@ export interface PsUsage {
 
 /** One row of `ps`: an allocation's task. */
 export interface PsRow {
-  /** Exec ID: the allocation ID's first 10 characters. */
+  /** The allocation ID's first 8 characters (the short ID of earlier releases; kept for scripts). */
   id: string;
+  /** Exec ID: the allocation ID's first 10 characters, as in the table. */
+  execId: string;
   allocId: string;
   namespace: string;
   job: string;
@@ -97,8 +99,11 @@ export interface PsInput {
   stats: Map<string, AllocResourceUsage>;
 }
 
-/** Length of the short allocation ID (Exec ID). */
+/** Length of the Exec ID. */
 export const SHORT_ID = 10;
+
+/** Length of the row's `id` in `--json`. */
+export const JSON_ID = 8;
 
 const ZERO_TIME = /^0001-01-01/;
 
@@ -247,7 +252,8 @@ export function buildPs(input: PsInput, nowMs: number): PsJob[] {
         const res = resources?.Tasks?.[task];
         const memMax = res?.Memory?.MemoryMaxMB ?? 0;
         rows.push({
-          id: a.ID.slice(0, SHORT_ID),
+          id: a.ID.slice(0, JSON_ID),
+          execId: a.ID.slice(0, SHORT_ID),
           allocId: a.ID,
           namespace: a.Namespace || namespace,
           job: a.JobID,
