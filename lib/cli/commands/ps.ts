@@ -6,7 +6,9 @@
  * Calls, whatever the number of allocations: one job list and one allocation list (both filtered by
  * Nomad, lib/cli/ps/match.ts), the node list, Consul's service catalog and one Consul health read per
  * service name of the jobs shown; then one client stats read per running allocation shown (at most 8 at
- * a time; none with `--no-stats`). A node list or Consul the token cannot read degrades the view (no
+ * a time; none with `--no-stats`), and one full allocation read per running allocation shown whose
+ * address neither Consul nor the list gave (bridge or CNI networking: `NetworkStatus`; 8 at a time). A
+ * node list or Consul the token cannot read degrades the view (no
  * datacenter from Nomad, health unknown); an allocation whose stats cannot be read shows none.
  */
 import * as fs from 'node:fs';
@@ -27,19 +29,22 @@ import {
   type NomadConnection,
 } from '../../adapters/env-config';
 import { NomadHttpClient } from '../../adapters/nomad-http/nomad-http-client';
-import { ApiError } from '../../ports/errors';
+import { ApiError, NotFoundError } from '../../ports/errors';
 import type { ConsulApi } from '../../ports/consul-api';
 import type { NomadApi } from '../../ports/nomad-api';
 import { SystemClock, type Clock } from '../../runtime/clock';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { allocationFilter, jobFilter, validArgument } from '../ps/match';
-import { buildPs, FLAG_LETTER, FLAG_ORDER, type PsInput, type PsJob } from '../ps/rows';
+import { addressUnknown, buildPs, FLAG_LETTER, FLAG_ORDER, type PsInput, type PsJob } from '../ps/rows';
 import { renderPs } from '../ps/render';
 
 export type { PsRow, PsFlag, PsJob, JobState } from '../ps/rows';
 
 /** How many client stats reads run at once. */
 const STATS_CONCURRENCY = 8;
+
+/** How many full allocation reads (for an address) run at once. */
+const FULL_READ_CONCURRENCY = 8;
 
 /** What `gatherPs` reads and how. */
 export interface GatherOptions {
@@ -123,7 +128,20 @@ export async function gatherPs(nomad: NomadApi, consul: ConsulApi | undefined, o
     }).then((pairs) => new Map(pairs.filter((p): p is readonly [string, AllocResourceUsage] => p !== undefined))),
   ]);
   if (statsFailures.length > 0) warnings.push(`stats unavailable for ${statsFailures.length} allocation(s): ${statsFailures[0]}`);
-  return { input: { jobs, allocations, nodes, health, stats }, warnings };
+  const input: PsInput = { jobs, allocations, nodes, health, stats };
+  const fullFailures: string[] = [];
+  const full = await mapLimit(addressUnknown(input), FULL_READ_CONCURRENCY, async (a) => {
+    try {
+      return [a.ID, await nomad.allocation(a.ID, { namespace: a.Namespace })] as const;
+    } catch (e) {
+      // An allocation gone since the list shows no address; anything else is said once.
+      if (!(e instanceof NotFoundError)) fullFailures.push(reason(e));
+      return undefined;
+    }
+  });
+  if (fullFailures.length > 0) warnings.push(`addresses unavailable for ${fullFailures.length} allocation(s): ${fullFailures[0]}`);
+  input.fullAllocs = new Map(full.filter((p): p is readonly [string, Record<string, unknown>] => p !== undefined));
+  return { input, warnings };
 }
 
 interface PsOptions {

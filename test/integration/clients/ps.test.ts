@@ -168,6 +168,34 @@ describe('nomadguard ps', () => {
     expect(noStats.nomad).toEqual(rest1);
   });
 
+  it('reads the full allocation of a running bridge allocation that Consul gives no address for: its own network\'s address', async () => {
+    const nomad = new NomadHttpClient({ address: sim.nomadUrl, clock });
+    try {
+      const bridged = webJob('p-default-bridged', { count: 2 });
+      const group = bridged.TaskGroups![0];
+      group.Networks = [{ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 8080 }] }] as typeof group.Networks;
+      group.Tasks![0].Services = null;
+      await nomad.registerJob({ namespace: 'default', Job: bridged });
+      await sim.settle();
+      await clock.advance(30_000);
+      await sim.settle();
+      sim.resetRequestCounts();
+      const { code, out } = await run(['ps', '--json', '--no-stats', 'bridged'], env, clock);
+      expect(code).toBe(0);
+      expect(sim.requestCounts('nomad')['GET /v1/allocation/:id']).toBe(2);
+      const rows = JSON.parse(out) as PsRow[];
+      expect(rows).toHaveLength(2);
+      for (const r of rows) {
+        const full = await nomad.allocation(r.allocId, { namespace: 'default' });
+        const own = (full.NetworkStatus as { AddressIPv6: string }).AddressIPv6;
+        expect(ipaddr.parse(own).kind()).toBe('ipv6');
+        expect(r.address).toBe(own);
+      }
+    } finally {
+      nomad.close();
+    }
+  });
+
   it('a node list or a Consul the token may not read degrades the view instead of failing it', async () => {
     sim.fault({ route: 'GET /v1/nodes', kind: 'error', status: 403, body: 'Permission denied', count: 1 });
     const noNodes = await run(['ps', '--json', '--no-stats', 'cerebro'], env, clock);
