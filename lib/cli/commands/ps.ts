@@ -11,29 +11,18 @@
  * node list or Consul the token cannot read degrades the view (no
  * datacenter from Nomad, health unknown); an allocation whose stats cannot be read shows none.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { parseOperatorConfig } from '../../../crd-schemas/operator-config';
 import type { ServiceEntry } from '../../core/consul/types';
 import type { AllocResourceUsage } from '../../core/nomad/alloc-stats';
 import type { NodeListStub } from '../../core/nomad/types';
-import { formatDiagnostic } from '../../core/diagnostics';
 import { ConsulHttpClient } from '../../adapters/consul-http/consul-http-client';
-import {
-  ConnectionConfigError,
-  connectionsFromCluster,
-  consulFromEnv,
-  nomadFromEnv,
-  type ConsulConnection,
-  type NomadConnection,
-} from '../../adapters/env-config';
 import { NomadHttpClient } from '../../adapters/nomad-http/nomad-http-client';
 import { ApiError, NotFoundError } from '../../ports/errors';
 import type { ConsulApi } from '../../ports/consul-api';
 import type { NomadApi } from '../../ports/nomad-api';
 import { SystemClock, type Clock } from '../../runtime/clock';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { clusterConnections } from '../nomad-connection';
 import { allocationFilter, jobFilter, validArgument } from '../ps/match';
 import { addressUnknown, buildPs, FLAG_LETTER, FLAG_ORDER, type PsInput, type PsJob } from '../ps/rows';
 import { renderPs } from '../ps/render';
@@ -155,29 +144,6 @@ interface PsOptions {
   verbose?: boolean;
 }
 
-function connections(ctx: CliContext, opts: PsOptions): { nomad: NomadConnection; consul: ConsulConnection } {
-  try {
-    if (!opts.config) return { nomad: nomadFromEnv(ctx.env), consul: consulFromEnv(ctx.env) };
-    const file = path.resolve(ctx.cwd, opts.config);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CliError(`${opts.config}: cannot read (${(e as { code?: string }).code ?? 'error'})`);
-    }
-    const parsed = parseOperatorConfig(text, opts.config, ctx.env);
-    if (!parsed.ok) throw new CliError(parsed.diagnostics.map(formatDiagnostic).join('\n'));
-    const names = Object.keys(parsed.config.clusters);
-    const name = opts.cluster ?? names[0];
-    const cluster = parsed.config.clusters[name];
-    if (!cluster) throw new CliError(`--cluster ${name}: no such cluster in ${opts.config} (have: ${names.join(', ')})`);
-    return connectionsFromCluster(cluster, ctx.env, undefined, `clusters.${name}`);
-  } catch (e) {
-    if (e instanceof ConnectionConfigError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
 /** The `--help` text after the options: the Extra letters and the job states. */
 export function psHelpText(): string {
   const letters = FLAG_ORDER.map((f) => `  ${FLAG_LETTER[f].letter}  ${FLAG_LETTER[f].meaning}`).join('\n');
@@ -223,7 +189,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .action(async (args: string[], opts: PsOptions) => {
       const bad = args.find((a) => !validArgument(a));
       if (bad !== undefined) throw new CliError(`ps: ${JSON.stringify(bad)}: arguments are teams, spec names, job IDs or globs (letters, digits, . _ - / * ?)`, 2);
-      const conn = connections(ctx, opts);
+      const conn = clusterConnections(ctx, opts);
       const clock: Clock = ctx.clock ?? new SystemClock();
       const nomad = NomadHttpClient.fromConnection(conn.nomad, { clock, timeoutMs: 15_000, backoff: { maxAttempts: 3 } });
       const consul = ConsulHttpClient.fromConnection(conn.consul, { clock, timeoutMs: 10_000, backoff: { maxAttempts: 2 } });
