@@ -5,6 +5,7 @@
  * 200, placed and running. Measured: the Nomad and Consul calls of one `ps` per team and its wall time.
  * The client stats reads (one per running allocation shown, by design) are counted apart; every other
  * call must not grow with the number of allocations: `ratio` = calls at 200 / calls at 1, stats excluded.
+ * The services register their address in Consul, so `ps` reads no full allocation for one.
  */
 import { performance } from 'node:perf_hooks';
 import type { Job } from '../lib/core/nomad/types';

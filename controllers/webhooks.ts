@@ -13,17 +13,19 @@ import { WiringError } from './wiring';
 export const WEBHOOK_SECRET_ENV = 'NOMADGUARD_WEBHOOK_SECRET';
 
 /**
- * The webhook secret: the config's `webhooks.secretFile` (relative to `cwd`, trimmed), else its
+ * The webhook secret: the config's `webhooks.secretFile` (trimmed; relative to the folder of `configFile`
+ * like the config's `policy`, or to `cwd` when no config file is given), else its
  * `webhooks.secret`, else `NOMADGUARD_WEBHOOK_SECRET`; undefined when none is set (webhooks answer 503).
  * The config wins over the environment: a file written for this operator is the more deliberate choice.
  * Throws a `WiringError` (naming the file, never the content) when the file cannot be read or is empty.
  */
-export function webhookSecret(config: Pick<OperatorConfig, 'webhooks'>, env: Readonly<Record<string, string | undefined>>, cwd: string): string | undefined {
+export function webhookSecret(config: Pick<OperatorConfig, 'webhooks'>, env: Readonly<Record<string, string | undefined>>, cwd: string, configFile?: string): string | undefined {
   const hooks = config.webhooks;
   if (hooks.secretFile !== undefined) {
+    const baseDir = configFile ? path.dirname(path.resolve(cwd, configFile)) : cwd;
     let text: string;
     try {
-      text = fs.readFileSync(path.resolve(cwd, hooks.secretFile), 'utf8');
+      text = fs.readFileSync(path.resolve(baseDir, hooks.secretFile), 'utf8');
     } catch (e) {
       throw new WiringError(`webhooks.secretFile: cannot read ${hooks.secretFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -79,8 +79,9 @@ export interface ListJobsOptions extends BlockingOptions {
  * Options of `listAllocations` (`GET /v1/allocations`). Pagination is followed to the end.
  * Nomad evaluates `filter` against each full allocation, its embedded `Job` included, before it makes
  * the stub (nomad/alloc_endpoint.go `Alloc.List`, nomad/state/paginator `Paginator.next`), so
- * `Job.Meta["k"]` selects by job meta. A selector missing from an allocation (a Meta key it lacks) is an
- * evaluation error there, a 400 for the whole list: guard map keys with `"k" in Job.Meta and ...`.
+ * `Job.Meta["k"]` selects by job meta. A key the map lacks is "not present" to go-bexpr (from v0.1.12):
+ * `==`, `matches`, `contains` are false for it, `!=` true. A field missing from an allocation (a struct
+ * field, not a map key) is an evaluation error there, a 400 for the whole list.
  */
 export interface ListAllocationsOptions extends BlockingOptions {
   /** Default: the client's namespace; `*` = all namespaces the token may read jobs in. */

@@ -15,7 +15,7 @@
  * | no signature / token header | 401, logged |
  * | not `Content-Type: application/json` (GitHub, Gitea: or a form with the JSON in `payload`) | 415 |
  * | body above the limit | 413 |
- * | signature or token wrong for the raw body | 401, logged (provider, delivery ID, remote address; never the body or the credential) |
+ * | signature or token wrong for the signed bytes (the raw body; Gitea's form: its `payload` field) | 401, logged (provider, delivery ID, remote address; never the body or the credential) |
  * | delivery ID seen before (a replay) | 200 ignored |
  * | not JSON | 400 |
  * | `ping` | 200 pong, no pass |
@@ -24,7 +24,7 @@
  */
 import { BodyTooLarge, isJson, readLimited } from './body';
 import { originAllowed, type HostPolicy } from './host-policy';
-import { isNullCommit, isWebhookProvider, loggableId, parsePush, PROVIDER_HEADERS, readDeliveryHead, RecentDeliveries, sameRepository, verifyDelivery, WEBHOOK_PROVIDERS, type WebhookProvider } from './webhooks';
+import { isNullCommit, isWebhookProvider, loggableId, parsePush, PROVIDER_HEADERS, readDeliveryHead, RecentDeliveries, sameRepository, signedBytes, verifyDelivery, WEBHOOK_PROVIDERS, type WebhookProvider } from './webhooks';
 
 /** What a verified push to the followed branch asks of the operator. */
 export interface WebhookPush {
@@ -94,6 +94,15 @@ function isForm(contentType: string | null): boolean {
   return contentType !== null && contentType.split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
 }
 
+/** `bytes` as UTF-8 text, or undefined when they are not UTF-8. */
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The answer of a delivery that asks for no pass. */
 export interface WebhookIgnored {
   result: 'ignored';
@@ -133,8 +142,9 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): WebhookE
       return json({ error: `the ${names.credential} header is missing` }, 401);
     }
     const contentType = request.headers.get('content-type');
-    // GitHub and Gitea may also send the JSON as the `payload` field of a form (GitHub's default); the
-    // signature covers the raw form body. A browser's cross-site form cannot carry the signature header.
+    // GitHub and Gitea may also send the JSON as the `payload` field of a form (GitHub's default); GitHub's
+    // signature covers the raw form body, Gitea's the `payload` field (see `signedBytes`). A browser's
+    // cross-site form cannot carry the signature header.
     const form = provider !== 'gitlab' && isForm(contentType);
     if (!isJson(contentType) && !form) return json({ error: `a ${provider} webhook must be sent as Content-Type: application/json${provider === 'gitlab' ? '' : ' (or a form)'}` }, 415);
     let body: Uint8Array;
@@ -144,16 +154,19 @@ export function createWebhookEndpoint(options: WebhookEndpointOptions): WebhookE
       if (e instanceof BodyTooLarge) return json({ error: `a webhook body may hold at most ${maxBody} bytes; the next poll picks the push up` }, 413);
       throw e;
     }
-    if (!verifyDelivery(provider, secret, head.credential, body)) {
+    const text = utf8(body);
+    const formPayload = form ? { payload: text === undefined ? undefined : (new URLSearchParams(text).get('payload') ?? undefined) } : undefined;
+    if (!verifyDelivery(provider, secret, head.credential, signedBytes(provider, body, formPayload))) {
       log?.warn(who, `webhook refused: ${names.credential} does not match the secret`);
       return json({ error: `${names.credential} does not match` }, 401);
     }
-    // Only verified deliveries are remembered, so nobody without the secret can crowd out real IDs.
+    // Only verified deliveries are remembered, so a forged delivery is never stored. The ID header is not
+    // signed: whoever replays a captured delivery under a new ID gets past this check, and whoever can see
+    // deliveries can send their IDs ahead of them; the processed-commit check below still holds.
     if (delivery !== undefined && recent.seenBefore(`${provider}:${delivery}`)) return ignored('this delivery was received before', who);
     let payload: unknown;
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      payload = JSON.parse(form ? (new URLSearchParams(text).get('payload') ?? '') : text);
+      payload = JSON.parse(formPayload ? (formPayload.payload ?? '') : (text ?? ''));
     } catch {
       return json({ error: form ? 'the form has no JSON payload field' : 'the body is not JSON' }, 400);
     }

@@ -6,7 +6,7 @@
  * | provider | event header (push) | delivery ID | credential |
  * |---|---|---|---|
  * | github | `X-GitHub-Event: push` (`ping` on set-up) | `X-GitHub-Delivery` | `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` |
- * | gitea | `X-Gitea-Event: push` | `X-Gitea-Delivery` | `X-Gitea-Signature: <hex HMAC-SHA256 of the body>` |
+ * | gitea | `X-Gitea-Event: push` | `X-Gitea-Delivery` | `X-Gitea-Signature: <hex HMAC-SHA256 of the JSON>` (a form: of its `payload` field) |
  * | gitlab | `X-Gitlab-Event: Push Hook` | `Idempotency-Key`, else `X-Gitlab-Event-UUID` | `X-Gitlab-Token: <the secret>` |
  *
  * Gitea: services/webhook/deliver.go, `Deliver` (hex HMAC-SHA256 of the payload under the hook's secret,
@@ -78,6 +78,17 @@ export function constantTimeEqual(a: string, b: string): boolean {
 /** The lower-case hex HMAC-SHA256 of `body` under `secret`. */
 export function hmacHex(secret: string, body: Uint8Array): string {
   return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/**
+ * The bytes a provider signs for a delivery of `body`. GitHub signs the body as sent, a form included
+ * (its documentation, "Validating webhook deliveries": the HMAC of the request body). Gitea signs the JSON
+ * text alone: for a form it signs the `payload` field before encoding it (services/webhook/deliver.go,
+ * `Deliver`: the form is `url.Values{"payload": ...}.Encode()`, the signature is over `PayloadContent`).
+ * `payload` is that field, decoded (undefined: no form, or a form without it).
+ */
+export function signedBytes(provider: WebhookProvider, body: Uint8Array, form: { payload?: string } | undefined): Uint8Array {
+  return provider === 'gitea' && form !== undefined ? Buffer.from(form.payload ?? '', 'utf8') : body;
 }
 
 /**

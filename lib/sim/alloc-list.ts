@@ -3,8 +3,9 @@
  *
  * `GET /v1/allocations?filter=` is evaluated against each full allocation with its job embedded, before
  * the stub is made (nomad/alloc_endpoint.go `Alloc.List` hands `*structs.Allocation` to the paginator,
- * nomad/state/paginator/paginator.go `next` evaluates the filter on it), so `Job.Meta["k"]` works and a
- * selector the allocation lacks fails the whole list with a 400.
+ * nomad/state/paginator/paginator.go `next` evaluates the filter on it), so `Job.Meta["k"]` works. A key
+ * its map lacks is "not present" (`==` false, `!=` true: filter.ts); a field the allocation lacks fails
+ * the whole list with a 400.
  *
  * `GET /v1/client/allocation/:id/stats` answers `AllocResourceUsage` (client/structs/structs.go) as the
  * docker driver fills it: memory RSS, cache, usage and max usage in bytes, CPU `TotalTicks` (MHz) and
@@ -31,7 +32,7 @@ export function allocFilterView(a: SimAlloc): Record<string, unknown> {
   return { ...allocFull(a, false), ...allocStub(a, true), Job: a.job };
 }
 
-/** The allocations `pred` keeps; a selector missing from one of them is the paginator's 400. */
+/** The allocations `pred` keeps; a field missing from one of them is the paginator's 400. */
 export function filterAllocs(list: SimAlloc[], pred: Predicate | undefined): SimAlloc[] {
   if (!pred) return list;
   try {

@@ -62,21 +62,43 @@ function tokenize(src: string): Tok[] {
   return toks;
 }
 
-function selectorPath(sel: string): string[] {
+/** A selector's segments; `indexed` when the last one is written as an index (`Meta["k"]`): a map key. */
+interface SelectorPath {
+  parts: string[];
+  indexed: boolean;
+}
+
+function selectorPath(sel: string): SelectorPath {
   const parts: string[] = [];
+  let indexed = false;
   const re = /([^.[\]]+)|\["([^"]*)"\]|\[`([^`]*)`\]|\[([^\]]*)\]/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(sel))) parts.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
-  return parts;
+  while ((m = re.exec(sel))) {
+    parts.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
+    indexed = m[1] === undefined;
+  }
+  return { parts, indexed };
 }
 
 /** A selector that names nothing in the item, in strict mode. */
 export class MissingSelectorError extends Error {}
 
-function lookupIn(item: unknown, path: string[], strict: boolean): unknown {
+/** The value of a map key the map lacks, in strict mode: each operator answers it without reading a value. */
+const NOT_PRESENT: unique symbol = Symbol('not present');
+
+/**
+ * The value `path` names in `item`. Strict: a missing field is a MissingSelectorError, except a missing
+ * last key written as an index (`Meta["k"]`, of a map, or of a null map) which is NOT_PRESENT. go-bexpr
+ * (from v0.1.12) decides by the parent's kind: evaluate.go `getValue` answers "not present" when
+ * `evaluateNotPresent` finds the parent of the missing leaf is a map, and an error otherwise. Plain JSON
+ * does not tell a map from a struct, so the index syntax stands for "a map" here.
+ */
+function lookupIn(item: unknown, path: SelectorPath, strict: boolean): unknown {
   let cur: unknown = item;
-  for (const p of path) {
+  const last = path.parts.length - 1;
+  for (const [i, p] of path.parts.entries()) {
     if (cur === null || cur === undefined || typeof cur !== 'object' || (strict && !Object.prototype.hasOwnProperty.call(cur, p))) {
+      if (strict && i === last && path.indexed && (cur === null || (typeof cur === 'object' && !Array.isArray(cur)))) return NOT_PRESENT;
       if (strict) throw new MissingSelectorError(`error finding value in datum: couldn't find key ${JSON.stringify(p)}`);
       return undefined;
     }
@@ -92,10 +114,12 @@ function asText(v: unknown): string {
 /** How `compileFilter` treats a selector missing from an item. */
 export interface FilterOptions {
   /**
-   * Throw MissingSelectorError instead of reading the zero value, as go-bexpr does when its evaluator is
-   * made without `WithUnknownValue` (go-bexpr evaluate.go `evaluateMatchExpression`; Nomad's paginator
-   * makes it so, nomad/state/paginator/paginator.go `NewPaginator`). `and`/`or` still stop early, so a
-   * guard (`"k" in Meta and Meta["k"] == "v"`) keeps the right side from being read.
+   * Read a selector as go-bexpr does when its evaluator is made without `WithUnknownValue` (Nomad's
+   * paginator makes it so, nomad/state/paginator/paginator.go `NewPaginator`): a missing field throws
+   * MissingSelectorError; a key missing from a map (`Meta["k"]`) is "not present", which each operator
+   * answers by go-bexpr's grammar/ast.go `MatchOperator.NotPresentDisposition`: `==`, `in`, `contains`,
+   * `matches`, `is not empty` false; `!=`, `not in`, `not contains`, `not matches`, `is empty` true.
+   * Without strict, a missing selector reads as the empty string.
    */
   strict?: boolean;
 }
@@ -103,7 +127,7 @@ export interface FilterOptions {
 /** Compiles `expr`; throws an Error describing the first syntax problem. */
 export function compileFilter(expr: string, opts: FilterOptions = {}): Predicate {
   const strict = opts.strict === true;
-  const lookup = (item: unknown, path: string[]): unknown => lookupIn(item, path, strict);
+  const lookup = (item: unknown, path: SelectorPath): unknown => lookupIn(item, path, strict);
   const toks = tokenize(expr);
   let pos = 0;
   const peek = (): Tok | undefined => toks[pos];
@@ -136,6 +160,7 @@ export function compileFilter(expr: string, opts: FilterOptions = {}): Predicate
       const needle = t.v;
       return (item) => {
         const hay = lookup(item, path);
+        if (hay === NOT_PRESENT) return neg;
         let found = false;
         if (Array.isArray(hay)) found = hay.map(asText).includes(needle);
         else if (hay && typeof hay === 'object') found = Object.prototype.hasOwnProperty.call(hay, needle);
@@ -148,7 +173,8 @@ export function compileFilter(expr: string, opts: FilterOptions = {}): Predicate
     const next = take();
     if (next.t === 'op') {
       const rhs = value();
-      return next.v === '==' ? (item) => asText(lookup(item, path)) === rhs : (item) => asText(lookup(item, path)) !== rhs;
+      const equal = (v: unknown): boolean | undefined => (v === NOT_PRESENT ? undefined : asText(v) === rhs);
+      return next.v === '==' ? (item) => equal(lookup(item, path)) === true : (item) => equal(lookup(item, path)) !== true;
     }
     if (next.t === 'kw' && next.v === 'is') {
       let neg = false;
@@ -160,7 +186,7 @@ export function compileFilter(expr: string, opts: FilterOptions = {}): Predicate
       if (e.v !== 'empty') throw new Error('expected "empty"');
       return (item) => {
         const v = lookup(item, path);
-        const empty = v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+        const empty = v === NOT_PRESENT || v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
         return neg ? !empty : empty;
       };
     }
@@ -174,13 +200,17 @@ export function compileFilter(expr: string, opts: FilterOptions = {}): Predicate
       const rhs = value();
       return (item) => {
         const v = lookup(item, path);
+        if (v === NOT_PRESENT) return neg;
         const found = Array.isArray(v) ? v.map(asText).includes(rhs) : v && typeof v === 'object' ? Object.prototype.hasOwnProperty.call(v, rhs) : asText(v).includes(rhs);
         return neg ? !found : found;
       };
     }
     if (op.t === 'kw' && op.v === 'matches') {
       const re = new RegExp(value());
-      return (item) => re.test(asText(lookup(item, path))) !== neg;
+      return (item) => {
+        const v = lookup(item, path);
+        return v === NOT_PRESENT ? neg : re.test(asText(v)) !== neg;
+      };
     }
     throw new Error(`unexpected ${op.v}`);
   };

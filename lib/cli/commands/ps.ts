@@ -6,40 +6,34 @@
  * Calls, whatever the number of allocations: one job list and one allocation list (both filtered by
  * Nomad, lib/cli/ps/match.ts), the node list, Consul's service catalog and one Consul health read per
  * service name of the jobs shown; then one client stats read per running allocation shown (at most 8 at
- * a time; none with `--no-stats`). A node list or Consul the token cannot read degrades the view (no
+ * a time; none with `--no-stats`), and one full allocation read per running allocation shown whose
+ * address neither Consul nor the list gave (bridge or CNI networking: `NetworkStatus`; 8 at a time). A
+ * node list or Consul the token cannot read degrades the view (no
  * datacenter from Nomad, health unknown); an allocation whose stats cannot be read shows none.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { parseOperatorConfig } from '../../../crd-schemas/operator-config';
 import type { ServiceEntry } from '../../core/consul/types';
 import type { AllocResourceUsage } from '../../core/nomad/alloc-stats';
 import type { NodeListStub } from '../../core/nomad/types';
-import { formatDiagnostic } from '../../core/diagnostics';
 import { ConsulHttpClient } from '../../adapters/consul-http/consul-http-client';
-import {
-  ConnectionConfigError,
-  connectionsFromCluster,
-  consulFromEnv,
-  nomadFromEnv,
-  type ConsulConnection,
-  type NomadConnection,
-} from '../../adapters/env-config';
 import { NomadHttpClient } from '../../adapters/nomad-http/nomad-http-client';
-import { ApiError } from '../../ports/errors';
+import { ApiError, NotFoundError } from '../../ports/errors';
 import type { ConsulApi } from '../../ports/consul-api';
 import type { NomadApi } from '../../ports/nomad-api';
 import { SystemClock, type Clock } from '../../runtime/clock';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
+import { clusterConnections } from '../nomad-connection';
 import { allocationFilter, jobFilter, validArgument } from '../ps/match';
-import { buildPs, FLAG_LETTER, FLAG_ORDER, type PsInput, type PsJob } from '../ps/rows';
+import { addressUnknown, buildPs, FLAG_LETTER, FLAG_ORDER, type PsInput, type PsJob } from '../ps/rows';
 import { renderPs } from '../ps/render';
 
 export type { PsRow, PsFlag, PsJob, JobState } from '../ps/rows';
 
 /** How many client stats reads run at once. */
 const STATS_CONCURRENCY = 8;
+
+/** How many full allocation reads (for an address) run at once. */
+const FULL_READ_CONCURRENCY = 8;
 
 /** What `gatherPs` reads and how. */
 export interface GatherOptions {
@@ -123,7 +117,20 @@ export async function gatherPs(nomad: NomadApi, consul: ConsulApi | undefined, o
     }).then((pairs) => new Map(pairs.filter((p): p is readonly [string, AllocResourceUsage] => p !== undefined))),
   ]);
   if (statsFailures.length > 0) warnings.push(`stats unavailable for ${statsFailures.length} allocation(s): ${statsFailures[0]}`);
-  return { input: { jobs, allocations, nodes, health, stats }, warnings };
+  const input: PsInput = { jobs, allocations, nodes, health, stats };
+  const fullFailures: string[] = [];
+  const full = await mapLimit(addressUnknown(input), FULL_READ_CONCURRENCY, async (a) => {
+    try {
+      return [a.ID, await nomad.allocation(a.ID, { namespace: a.Namespace })] as const;
+    } catch (e) {
+      // An allocation gone since the list shows no address; anything else is said once.
+      if (!(e instanceof NotFoundError)) fullFailures.push(reason(e));
+      return undefined;
+    }
+  });
+  if (fullFailures.length > 0) warnings.push(`addresses unavailable for ${fullFailures.length} allocation(s): ${fullFailures[0]}`);
+  input.fullAllocs = new Map(full.filter((p): p is readonly [string, Record<string, unknown>] => p !== undefined));
+  return { input, warnings };
 }
 
 interface PsOptions {
@@ -137,36 +144,13 @@ interface PsOptions {
   verbose?: boolean;
 }
 
-function connections(ctx: CliContext, opts: PsOptions): { nomad: NomadConnection; consul: ConsulConnection } {
-  try {
-    if (!opts.config) return { nomad: nomadFromEnv(ctx.env), consul: consulFromEnv(ctx.env) };
-    const file = path.resolve(ctx.cwd, opts.config);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CliError(`${opts.config}: cannot read (${(e as { code?: string }).code ?? 'error'})`);
-    }
-    const parsed = parseOperatorConfig(text, opts.config, ctx.env);
-    if (!parsed.ok) throw new CliError(parsed.diagnostics.map(formatDiagnostic).join('\n'));
-    const names = Object.keys(parsed.config.clusters);
-    const name = opts.cluster ?? names[0];
-    const cluster = parsed.config.clusters[name];
-    if (!cluster) throw new CliError(`--cluster ${name}: no such cluster in ${opts.config} (have: ${names.join(', ')})`);
-    return connectionsFromCluster(cluster, ctx.env, undefined, `clusters.${name}`);
-  } catch (e) {
-    if (e instanceof ConnectionConfigError) throw new CliError(e.message);
-    throw e;
-  }
-}
-
 /** The `--help` text after the options: the Extra letters and the job states. */
 export function psHelpText(): string {
   const letters = FLAG_ORDER.map((f) => `  ${FLAG_LETTER[f].letter}  ${FLAG_LETTER[f].meaning}`).join('\n');
   return (
     '\nArguments: a team (namespace), a spec name (cerebro, es/cerebro or es/cerebro/nomadgen.toml), a part of\n' +
     'a job ID, or a glob over the whole job ID (p-*-cerebro). Several arguments show every job any selects;\n' +
-    'none shows every job nomadguard manages.\n' +
+    'none shows every job the token may read.\n' +
     '\nColumns: Exec ID (first 10 characters of the allocation ID; --long for all), Job/Task, Node, DC,\n' +
     'Address (IPv6), Uptime (since the task last started), CPU (MHz in use), Mem(max) (in use, and the\n' +
     'highest seen), Extra (flags).\n' +
@@ -192,7 +176,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
   program
     .command('ps')
     .description('Allocations per job and task: node, datacenter, IPv6 address, uptime, CPU, memory, flags; and each job\'s state')
-    .argument('[filter...]', 'teams, spec names, job ID parts or globs (default: every managed job)')
+    .argument('[filter...]', 'teams, spec names, job ID parts or globs (default: every job)')
     .option('--json', 'print the rows as JSON')
     .option('--config <file>', 'operator config (nomadguard.yaml); default: the NOMAD_*/CONSUL_* environment')
     .option('--cluster <name>', 'cluster of the operator config to show (default: the first)')
@@ -205,7 +189,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
     .action(async (args: string[], opts: PsOptions) => {
       const bad = args.find((a) => !validArgument(a));
       if (bad !== undefined) throw new CliError(`ps: ${JSON.stringify(bad)}: arguments are teams, spec names, job IDs or globs (letters, digits, . _ - / * ?)`, 2);
-      const conn = connections(ctx, opts);
+      const conn = clusterConnections(ctx, opts);
       const clock: Clock = ctx.clock ?? new SystemClock();
       const nomad = NomadHttpClient.fromConnection(conn.nomad, { clock, timeoutMs: 15_000, backoff: { maxAttempts: 3 } });
       const consul = ConsulHttpClient.fromConnection(conn.consul, { clock, timeoutMs: 10_000, backoff: { maxAttempts: 2 } });

@@ -95,7 +95,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
         }
         let secret: string | undefined;
         try {
-          secret = webhookSecret(deps.config, ctx.env, ctx.cwd);
+          secret = webhookSecret(deps.config, ctx.env, ctx.cwd, opts.config);
         } catch (e) {
           if (e instanceof WiringError) throw new CliError(e.message);
           throw e;

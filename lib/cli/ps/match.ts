@@ -5,11 +5,12 @@
  * An argument selects a job when it is the job's team (its namespace), its spec (`nomadguard.spec` names
  * `<team>/<name>/nomadgen.toml`: the argument may be `<name>`, `<team>/<name>` or the whole path), or a
  * part of its ID; with `*` or `?` it is a glob over the whole job ID. Several arguments select the union.
- * No argument selects every job nomadguard manages (`nomadguard.managed = "true"`).
+ * No argument selects every job (no filter): every job the token may read, managed by nomadguard or not.
  *
  * Nomad evaluates the allocation filter on the full allocation with its `Job` (nomad/alloc_endpoint.go
- * `Alloc.List`) and fails the whole list on a selector an allocation lacks (go-bexpr without
- * `WithUnknownValue`), so every Meta key is guarded with `in` first; `and`/`or` stop early.
+ * `Alloc.List`). A Meta key a job lacks is "not present" there (go-bexpr evaluate.go `getValue`: `==`
+ * false, `!=` true), while a missing struct field fails the whole list; Meta keys are still guarded with
+ * `in` first, which costs nothing and reads the same on every Nomad.
  */
 
 /** Characters an argument may hold: job IDs, team and spec paths, and the glob marks. */
@@ -42,28 +43,26 @@ interface Fields {
 const ALLOC_FIELDS: Fields = { namespace: 'Namespace', id: 'JobID', meta: 'Job.Meta' };
 const JOB_FIELDS: Fields = { namespace: 'Namespace', id: 'ID', meta: 'Meta' };
 
-function metaEquals(f: Fields, key: string, value: string): string {
-  return `(${raw(key)} in ${f.meta} and ${f.meta}[${raw(key)}] == ${raw(value)})`;
-}
-
 function argumentClause(arg: string, f: Fields): string {
   if (/[*?]/.test(arg)) return `${f.id} matches ${raw(globPattern(arg))}`;
   const spec = `(${raw('nomadguard.spec')} in ${f.meta} and ${f.meta}[${raw('nomadguard.spec')}] matches ${raw(`(^|/)${reQuote(arg)}(/[^/]+)?$`)})`;
   return `${f.namespace} == ${raw(arg)} or ${f.id} matches ${raw(reQuote(arg))} or ${spec}`;
 }
 
-function selection(args: readonly string[], f: Fields): string {
-  if (args.length === 0) return metaEquals(f, 'nomadguard.managed', 'true');
+/** The selection of `args`; undefined (everything) for none. */
+function selection(args: readonly string[], f: Fields): string | undefined {
+  if (args.length === 0) return undefined;
   return args.map((a) => `(${argumentClause(a, f)})`).join(' or ');
 }
 
-/** The allocation list filter; `all` keeps allocations no longer meant to run (stopped, replaced). */
-export function allocationFilter(args: readonly string[], all: boolean): string {
+/** The allocation list filter; `all` keeps allocations no longer meant to run (stopped, replaced). Undefined: no filter. */
+export function allocationFilter(args: readonly string[], all: boolean): string | undefined {
   const sel = selection(args, ALLOC_FIELDS);
-  return all ? sel : `DesiredStatus == "run" and (${sel})`;
+  if (all) return sel;
+  return sel === undefined ? 'DesiredStatus == "run"' : `DesiredStatus == "run" and (${sel})`;
 }
 
-/** The job list filter. */
-export function jobFilter(args: readonly string[]): string {
+/** The job list filter; undefined (every job) without arguments. */
+export function jobFilter(args: readonly string[]): string | undefined {
   return selection(args, JOB_FIELDS);
 }

@@ -59,7 +59,7 @@ interface Cell {
 function rowCells(r: PsRow, multi: boolean, opts: RenderOptions): Cell[] {
   const u = r.usage;
   return [
-    { text: opts.long ? r.allocId : r.id },
+    { text: opts.long ? r.allocId : r.execId },
     { text: jobTask(r, multi) },
     { text: r.node },
     { text: r.datacenter || '-' },

@@ -1,6 +1,7 @@
 /**
  * `ps` rows and job states from what the reads returned. Pure: a function of the job stubs, allocation
- * stubs (with `AllocatedResources`), nodes, Consul health entries, client stats and the time.
+ * stubs (with `AllocatedResources`), nodes, Consul health entries, client stats, the full allocations read
+ * for an address and the time.
  */
 import * as ipaddr from 'ipaddr.js';
 import { aggregateHealth, type ServiceEntry } from '../../core/consul/types';
@@ -17,7 +18,7 @@ export const FLAG_LETTER: Readonly<Record<PsFlag, { letter: string; meaning: str
   restarted: { letter: 'R', meaning: 'restarted (task Restarts > 0)' },
   'oom-killed': { letter: 'O', meaning: 'OOM-killed at least once' },
   unregistered: { letter: 'C', meaning: 'not registered in Consul while its group siblings are' },
-  unhealthy: { letter: 'H', meaning: 'health check failing in Consul' },
+  unhealthy: { letter: 'U', meaning: 'unhealthy: a health check failing in Consul' },
   'deployment-unhealthy': { letter: 'D', meaning: 'marked unhealthy by its deployment' },
   lost: { letter: 'L', meaning: 'lost or unknown (node gone or disconnected)' },
   terminated: { letter: 'T', meaning: 'terminated (stopped or complete; shown with --all)' },
@@ -46,8 +47,10 @@ export interface PsUsage {
 
 /** One row of `ps`: an allocation's task. */
 export interface PsRow {
-  /** Exec ID: the allocation ID's first 10 characters. */
+  /** The allocation ID's first 8 characters (the short ID of earlier releases; kept for scripts). */
   id: string;
+  /** Exec ID: the allocation ID's first 10 characters, as in the table. */
+  execId: string;
   allocId: string;
   namespace: string;
   job: string;
@@ -56,7 +59,10 @@ export interface PsRow {
   task: string;
   node: string;
   datacenter: string;
-  /** The IPv6 address its services registered in Consul, else the IPv6 Nomad allocated to its network. */
+  /**
+   * The IPv6 address its services registered in Consul, else its own network's (bridge, CNI: the full
+   * allocation's `NetworkStatus`), else the IPv6 Nomad allocated to its network.
+   */
   address: string | null;
   /** Seconds since the task (last) started (running tasks only). */
   uptimeSeconds: number | null;
@@ -95,10 +101,15 @@ export interface PsInput {
   health?: Map<string, ServiceEntry[]>;
   /** Client stats by allocation ID. */
   stats: Map<string, AllocResourceUsage>;
+  /** Full allocations read for their address (see `addressUnknown`), by allocation ID. */
+  fullAllocs?: Map<string, Record<string, unknown>>;
 }
 
-/** Length of the short allocation ID (Exec ID). */
+/** Length of the Exec ID. */
 export const SHORT_ID = 10;
+
+/** Length of the row's `id` in `--json`. */
+export const JSON_ID = 8;
 
 const ZERO_TIME = /^0001-01-01/;
 
@@ -111,11 +122,17 @@ function isIPv6(text: unknown): text is string {
   }
 }
 
-type NetList = Array<{ IP?: unknown }> | null | undefined;
+type NetList = Array<{ IP?: unknown; Mode?: unknown }> | null | undefined;
 
 interface AllocatedResources {
   Tasks?: Record<string, { Cpu?: { CpuShares?: number }; Memory?: { MemoryMB?: number; MemoryMaxMB?: number }; Networks?: NetList }> | null;
   Shared?: { Networks?: NetList } | null;
+}
+
+/** Whether the allocation has a network namespace of its own (a group `bridge` or `cni/*` network). */
+function ownNetwork(resources: unknown): boolean {
+  const mode = (n: { Mode?: unknown }): string => (typeof n.Mode === 'string' ? n.Mode : '');
+  return ((resources as AllocatedResources | null | undefined)?.Shared?.Networks ?? []).some((n) => mode(n) === 'bridge' || mode(n).startsWith('cni/'));
 }
 
 /** The first IPv6 address in an allocation's allocated networks, or null. */
@@ -125,6 +142,19 @@ export function allocatedAddress(resources: unknown): string | null {
   for (const n of ar?.Shared?.Networks ?? []) candidates.push(n.IP);
   for (const t of Object.values(ar?.Tasks ?? {})) for (const n of t.Networks ?? []) candidates.push(n.IP);
   return (candidates.find(isIPv6) as string | undefined) ?? null;
+}
+
+/**
+ * The first IPv6 address of a full allocation: its own network's (`NetworkStatus.AddressIPv6`, then
+ * `Address`: bridge and CNI networking, which the list stub lacks), then its allocated networks; or null.
+ */
+export function fullAllocationAddress(alloc: Record<string, unknown> | undefined): string | null {
+  if (!alloc) return null;
+  const ns = alloc.NetworkStatus as { AddressIPv6?: unknown; Address?: unknown } | null | undefined;
+  const own = [ns?.AddressIPv6, ns?.Address].find(isIPv6);
+  if (own !== undefined) return own;
+  const legacy = (alloc.Resources as { Networks?: NetList } | null | undefined)?.Networks ?? [];
+  return allocatedAddress(alloc.AllocatedResources) ?? (legacy.map((n) => n.IP).find(isIPv6) as string | undefined) ?? null;
 }
 
 /**
@@ -247,7 +277,8 @@ export function buildPs(input: PsInput, nowMs: number): PsJob[] {
         const res = resources?.Tasks?.[task];
         const memMax = res?.Memory?.MemoryMaxMB ?? 0;
         rows.push({
-          id: a.ID.slice(0, SHORT_ID),
+          id: a.ID.slice(0, JSON_ID),
+          execId: a.ID.slice(0, SHORT_ID),
           allocId: a.ID,
           namespace: a.Namespace || namespace,
           job: a.JobID,
@@ -256,7 +287,7 @@ export function buildPs(input: PsInput, nowMs: number): PsJob[] {
           task,
           node: a.NodeName || node?.Name || a.NodeID.slice(0, 8),
           datacenter: node?.Datacenter ?? mine[0]?.Node.Datacenter ?? '',
-          address: mine.map((e) => e.Service.Address).find(isIPv6) ?? allocatedAddress(resources),
+          address: mine.map((e) => e.Service.Address).find(isIPv6) ?? fullAllocationAddress(input.fullAllocs?.get(a.ID)) ?? allocatedAddress(resources),
           uptimeSeconds: running && started !== undefined ? Math.max(0, Math.floor((nowMs - started) / 1000)) : null,
           cpuMHz: res?.Cpu?.CpuShares ?? null,
           memoryMB: res?.Memory?.MemoryMB ?? null,
@@ -277,4 +308,19 @@ export function buildPs(input: PsInput, nowMs: number): PsJob[] {
     out.push({ namespace, id, state, rows });
   }
   return out;
+}
+
+/**
+ * Running allocations meant to run whose address is still unknown: a task without an IPv6 address in
+ * Consul, and no allocated IPv6 in the stub or only the node's (a bridge or CNI network, whose own
+ * address is in the full allocation's `NetworkStatus` alone). Their full allocation is read for it.
+ */
+export function addressUnknown(input: Pick<PsInput, 'allocations' | 'health'>): AllocListStub[] {
+  const entries = [...(input.health?.values() ?? [])].flat().filter((e) => isIPv6(e.Service.Address));
+  return input.allocations.filter((a) => {
+    if (a.ClientStatus !== 'running' || a.DesiredStatus !== 'run') return false;
+    const tasks = Object.keys(a.TaskStates ?? {});
+    if (tasks.length > 0 && tasks.every((t) => entries.some((e) => serviceAppliesTo(e.Service.ID, a.ID, t)))) return false;
+    return ownNetwork(a.AllocatedResources) || allocatedAddress(a.AllocatedResources) === null;
+  });
 }

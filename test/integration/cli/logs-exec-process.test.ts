@@ -2,25 +2,12 @@
  * `logs` and `exec` as a user runs them: the built CLI as a process, with the process's own stdin and
  * stdout (pipes, no terminal), against `nomadguard sim` as another process.
  */
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { requireBuild, ROOT, startSim, type CliRun, type SimProcess } from './process';
+import { nomadguard, requireBuild, ROOT, startSim, type CliRun, type SimProcess } from './process';
 
 jest.setTimeout(60_000);
 
 /** Runs `nomadguard ...args` with `input` on its stdin (then closed). */
-function withStdin(args: string[], env: Record<string, string>, input: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'nomadguard'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-    child.stdin.end(input);
-  });
-}
+const withStdin = (args: string[], env: Record<string, string>, input: string): Promise<CliRun> => nomadguard(args, env, ROOT, input);
 
 describe('nomadguard logs and exec as processes', () => {
   let sim: SimProcess;

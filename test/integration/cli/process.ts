@@ -23,16 +23,20 @@ export interface CliRun {
   err: string;
 }
 
-/** Runs `nomadguard ...args` to its exit, with only `env` (plus PATH and HOME) in its environment. */
-export function nomadguard(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+/**
+ * Runs `nomadguard ...args` to its exit, with only `env` (plus PATH and HOME) in its environment; with
+ * `input`, that is its stdin (a pipe, closed after it; without, closed at once).
+ */
+export function nomadguard(args: string[], env: Record<string, string>, cwd = ROOT, input?: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, out, err }));
+    child.stdin.end(input ?? '');
   });
 }
 

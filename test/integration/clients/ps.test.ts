@@ -59,8 +59,9 @@ describe('nomadguard ps', () => {
     const cerebro = rows.filter((r) => r.job === 'p-es-cerebro');
     expect(cerebro).toHaveLength(2);
     for (const r of cerebro) {
-      expect(r.id).toHaveLength(10);
-      expect(r.allocId.startsWith(r.id)).toBe(true);
+      expect(r.id).toHaveLength(8);
+      expect(r.execId).toHaveLength(10);
+      expect(r.allocId.startsWith(r.execId)).toBe(true);
       expect(r).toMatchObject({ namespace: 'es', jobState: 'OK', group: 'main', task: 'app', cpuMHz: 300, memoryMB: 256, memoryMaxMB: 512, consulHealth: 'passing', flags: [], extra: '' });
       const node = sim.nodes.find((n) => n.Name === r.node);
       expect(node).toBeDefined();
@@ -76,7 +77,7 @@ describe('nomadguard ps', () => {
     const broken = rows.filter((r) => r.job === 't-web-broken');
     expect(broken).toHaveLength(1);
     expect(broken[0].flags).toEqual(['unhealthy', 'deployment-unhealthy']);
-    expect(broken[0]).toMatchObject({ extra: 'HD', jobState: 'degraded' });
+    expect(broken[0]).toMatchObject({ extra: 'UD', jobState: 'degraded' });
   });
 
   it('the table: a job line with its state, then Exec ID, Job/Task, Node, DC, Address, Uptime, CPU, Mem(max), Extra', async () => {
@@ -96,7 +97,7 @@ describe('nomadguard ps', () => {
     expect(none.out).toBe('no allocations\n');
   });
 
-  it('matches by team, spec name or job ID; without an argument shows every managed job', async () => {
+  it('matches by team, spec name or job ID; without an argument shows every job the token sees', async () => {
     const jobsOf = async (args: string[]): Promise<string[]> => {
       const { code, out } = await run(['ps', '--json', '--no-stats', ...args], env, clock);
       expect(code).toBe(0);
@@ -108,7 +109,7 @@ describe('nomadguard ps', () => {
     expect(await jobsOf(['q-es-flaky'])).toEqual(['q-es-flaky']);
     expect(await jobsOf(['other'])).toEqual(['other']);
     const all = await jobsOf([]);
-    expect(all).toEqual(['p-es-cerebro', 'q-es-flaky', 't-many-svc', 't-one-svc', 't-web-broken']);
+    expect(all).toEqual(['other', 'p-es-cerebro', 'q-es-flaky', 't-many-svc', 't-one-svc', 't-web-broken']);
     const bad = await run(['ps', 'x"y'], env, clock);
     expect(bad.code).toBe(2);
   });
@@ -165,6 +166,34 @@ describe('nomadguard ps', () => {
     expect(one.consul).toEqual({ 'GET /v1/catalog/services': 1, 'GET /v1/health/service/:name': 1 });
     const noStats = await calls(['--no-stats', 'many']);
     expect(noStats.nomad).toEqual(rest1);
+  });
+
+  it('reads the full allocation of a running bridge allocation that Consul gives no address for: its own network\'s address', async () => {
+    const nomad = new NomadHttpClient({ address: sim.nomadUrl, clock });
+    try {
+      const bridged = webJob('p-default-bridged', { count: 2 });
+      const group = bridged.TaskGroups![0];
+      group.Networks = [{ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 8080 }] }] as typeof group.Networks;
+      group.Tasks![0].Services = null;
+      await nomad.registerJob({ namespace: 'default', Job: bridged });
+      await sim.settle();
+      await clock.advance(30_000);
+      await sim.settle();
+      sim.resetRequestCounts();
+      const { code, out } = await run(['ps', '--json', '--no-stats', 'bridged'], env, clock);
+      expect(code).toBe(0);
+      expect(sim.requestCounts('nomad')['GET /v1/allocation/:id']).toBe(2);
+      const rows = JSON.parse(out) as PsRow[];
+      expect(rows).toHaveLength(2);
+      for (const r of rows) {
+        const full = await nomad.allocation(r.allocId, { namespace: 'default' });
+        const own = (full.NetworkStatus as { AddressIPv6: string }).AddressIPv6;
+        expect(ipaddr.parse(own).kind()).toBe('ipv6');
+        expect(r.address).toBe(own);
+      }
+    } finally {
+      nomad.close();
+    }
   });
 
   it('a node list or a Consul the token may not read degrades the view instead of failing it', async () => {

@@ -199,6 +199,12 @@ describe('webhooks: a push re-renders and queues only what it changed', () => {
       expect(w.clock.now()).toBe(Date.UTC(2026, 0, 1)); // no poll interval elapsed
 
       // The same delivery again, and a new delivery of the processed commit: no further pass.
+      const resent = await fetch(`${server.url}/api/v1/webhooks/github`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958', 'x-hub-signature-256': credentialFor('github', SECRET, Buffer.from(body)) },
+        body,
+      });
+      expect(await resent.json()).toEqual({ result: 'ignored', reason: 'this delivery was received before' });
       const again = await fetch(`${server.url}/api/v1/webhooks/github`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'another-delivery', 'x-hub-signature-256': credentialFor('github', SECRET, Buffer.from(body)) },

@@ -24,13 +24,15 @@ describe('ps arguments', () => {
   ];
   // Nomad's paginator is strict about missing selectors: every expression must evaluate on every item.
   const pick = (args: string[], all = false): string[] => {
-    const pred = compileFilter(allocationFilter(args, all), { strict: true });
+    const filter = allocationFilter(args, all);
+    const pred = filter === undefined ? () => true : compileFilter(filter, { strict: true });
     return items.filter((i) => pred(i)).map((i) => String(i.JobID));
   };
 
-  it('selects by team, spec name or path, job ID part or glob; no argument selects managed jobs', () => {
-    expect(pick([])).toEqual(['p-es-cerebro', 'q-es-kibana']);
-    expect(pick([], true)).toEqual(['p-es-cerebro', 'q-es-kibana', 'p-web-shop']);
+  it('selects by team, spec name or path, job ID part or glob; no argument selects every job, managed or not', () => {
+    expect(pick([])).toEqual(['p-es-cerebro', 'q-es-kibana', 'cerebro-legacy']);
+    expect(pick([], true)).toEqual(['p-es-cerebro', 'q-es-kibana', 'p-web-shop', 'cerebro-legacy']);
+    expect(jobFilter([])).toBeUndefined();
     expect(pick(['es'])).toEqual(['p-es-cerebro', 'q-es-kibana']);
     expect(pick(['kibana'])).toEqual(['q-es-kibana']);
     expect(pick(['tools/kibana'])).toEqual(['q-es-kibana']);
@@ -44,7 +46,7 @@ describe('ps arguments', () => {
 
   it('the job filter selects the same jobs from job objects', () => {
     const jobs = items.map((i) => i.Job as Record<string, unknown>);
-    const pred = compileFilter(jobFilter(['es', 'legacy']), { strict: true });
+    const pred = compileFilter(jobFilter(['es', 'legacy']) ?? '', { strict: true });
     expect(jobs.filter((j) => pred(j)).map((j) => j.ID)).toEqual(['p-es-cerebro', 'q-es-kibana', 'cerebro-legacy']);
   });
 
@@ -75,7 +77,7 @@ describe('ps rows and job states', () => {
     const [job] = buildPs(input({ allocations: a, stats: new Map([[a[0].ID, usage(26.4, 948 * 1024 * 1024, 1.2 * 1024 * 1024 * 1024)]]) }), now);
     expect(job).toMatchObject({ id: 'web', namespace: 'default', state: 'OK' });
     expect(job.rows).toHaveLength(2);
-    expect(job.rows[0]).toMatchObject({ id: a[0].ID.slice(0, 10), datacenter: 'dc1', uptimeSeconds: 7200, cpuMHz: 500, memoryMB: 1024, memoryMaxMB: 2048, address: '2001:db8:1:0:1::5', usage: { cpuMHz: 26, memoryBytes: 948 * 1024 * 1024 }, extra: '' });
+    expect(job.rows[0]).toMatchObject({ id: a[0].ID.slice(0, 8), execId: a[0].ID.slice(0, 10), datacenter: 'dc1', uptimeSeconds: 7200, cpuMHz: 500, memoryMB: 1024, memoryMaxMB: 2048, address: '2001:db8:1:0:1::5', usage: { cpuMHz: 26, memoryBytes: 948 * 1024 * 1024 }, extra: '' });
     expect(job.rows[1]).toMatchObject({ usage: null, cpuMHz: null, address: null });
     const table = renderPs([job], { colour: false, long: false }).split('\n');
     expect(table[1]).toBe('           |web OK   |             |    |                  |            |    |                 |');
@@ -102,7 +104,7 @@ describe('ps rows and job states', () => {
     expect(f.state).toBe('failed');
   });
 
-  it('Consul: address and datacenter of the registered service, H for a failing check, C for an allocation its siblings outnumber', () => {
+  it('Consul: address and datacenter of the registered service, U for a failing check, C for an allocation its siblings outnumber', () => {
     const a = running();
     const entry = clone(health[0]);
     entry.Service.Address = '2001:db8:2::7';
@@ -114,7 +116,7 @@ describe('ps rows and job states', () => {
     expect(ok.rows[1]).toMatchObject({ consulHealth: null, extra: 'C', datacenter: '' });
     expect(ok.state).toBe('degraded');
     const bad = buildPs(input({ allocations: a.slice(0, 1), health: new Map([['web', [failing]]]) }), now)[0];
-    expect(bad.rows[0]).toMatchObject({ consulHealth: 'critical', extra: 'H' });
+    expect(bad.rows[0]).toMatchObject({ consulHealth: 'critical', extra: 'U' });
     // Unknown health (Consul unreadable) flags nothing.
     expect(buildPs(input({ allocations: a, health: undefined }), now)[0].rows.map((r) => r.extra)).toEqual(['', '']);
   });
@@ -148,7 +150,7 @@ describe('ps table', () => {
   });
 
   it('colours keep the columns aligned; the help lists every Extra letter', () => {
-    const row = { id: '0123456789', allocId: '0123456789-x', namespace: 'es', job: 'p-es-cerebro', jobState: 'failed' as const, group: 'g', task: 't', node: 'n1', datacenter: 'dc1', address: null, uptimeSeconds: null, cpuMHz: null, memoryMB: null, memoryMaxMB: null, usage: null, restarts: 0, clientStatus: 'failed', desiredStatus: 'run', taskState: 'dead', consulHealth: null, flags: ['failed' as const], extra: 'F' };
+    const row = { id: '01234567', execId: '0123456789', allocId: '0123456789-x', namespace: 'es', job: 'p-es-cerebro', jobState: 'failed' as const, group: 'g', task: 't', node: 'n1', datacenter: 'dc1', address: null, uptimeSeconds: null, cpuMHz: null, memoryMB: null, memoryMaxMB: null, usage: null, restarts: 0, clientStatus: 'failed', desiredStatus: 'run', taskState: 'dead', consulHealth: null, flags: ['failed' as const], extra: 'F' };
     const jobs = [{ namespace: 'es', id: 'p-es-cerebro', state: 'failed' as const, rows: [row] }];
     const plain = renderPs(jobs, { colour: false, long: false });
     const coloured = renderPs(jobs, { colour: true, long: false });
@@ -156,6 +158,6 @@ describe('ps table', () => {
     expect(coloured.split('\u001b[31m').join('').split('\u001b[0m').join('')).toBe(plain);
     expect(plain.trimEnd().split('\n').pop()).toBe('Extra: F failed (allocation or task)');
     const help = psHelpText();
-    for (const letter of ['F', 'P', 'R', 'O', 'C', 'H', 'D', 'L', 'T']) expect(help).toMatch(new RegExp(`^  ${letter}  \\S`, 'm'));
+    for (const letter of ['F', 'P', 'R', 'O', 'C', 'U', 'D', 'L', 'T']) expect(help).toMatch(new RegExp(`^  ${letter}  \\S`, 'm'));
   });
 });

@@ -16,10 +16,21 @@ describe('webhook secret', () => {
     return parsed.config;
   };
 
-  it('is read from webhooks.secretFile (trimmed, relative to the working folder), which wins over the environment', () => {
+  it('is read from webhooks.secretFile (trimmed, relative to the working folder without a config file), which wins over the environment', () => {
     fs.writeFileSync(path.join(dir, 'hook-secret'), 'from-the-file\n');
     expect(webhookSecret(config('webhooks: { secretFile: hook-secret }\n'), { NOMADGUARD_WEBHOOK_SECRET: 'from-env' }, dir)).toBe('from-the-file');
     expect(webhookSecret(config('webhooks: { secret: inline }\n'), { NOMADGUARD_WEBHOOK_SECRET: 'from-env' }, dir)).toBe('inline');
+  });
+
+  it('with a config file, webhooks.secretFile is relative to the config\'s folder, like its policy', () => {
+    fs.mkdirSync(path.join(dir, 'etc'));
+    fs.mkdirSync(path.join(dir, 'elsewhere'));
+    fs.writeFileSync(path.join(dir, 'etc', 'hook-secret'), 'beside-the-config\n');
+    fs.writeFileSync(path.join(dir, 'elsewhere', 'hook-secret'), 'in-the-working-folder\n');
+    const hooks = config('webhooks: { secretFile: hook-secret }\n');
+    expect(webhookSecret(hooks, {}, path.join(dir, 'elsewhere'), '../etc/operator.yaml')).toBe('beside-the-config');
+    expect(webhookSecret(hooks, {}, path.join(dir, 'elsewhere'), path.join(dir, 'etc', 'operator.yaml'))).toBe('beside-the-config');
+    expect(webhookSecret(config(`webhooks: { secretFile: ${JSON.stringify(path.join(dir, 'elsewhere', 'hook-secret'))} }\n`), {}, dir, 'etc/operator.yaml')).toBe('in-the-working-folder');
   });
 
   it('falls back to NOMADGUARD_WEBHOOK_SECRET, and is absent when nothing sets it', () => {

@@ -51,12 +51,13 @@ function providerHeaders(provider: WebhookProvider, delivery: string, event?: st
 const CREDENTIAL_HEADER: Record<WebhookProvider, string> = { github: 'x-hub-signature-256', gitea: 'x-gitea-signature', gitlab: 'x-gitlab-token' };
 
 /** A delivery as `provider` would send it for `body` signed with `secret` (undefined: no credential header). */
-function delivery(provider: WebhookProvider, body: string, o: { secret?: string | null; id?: string; event?: string; extra?: Record<string, string> } = {}): RequestInit {
+function delivery(provider: WebhookProvider, body: string, o: { secret?: string | null; id?: string; event?: string; extra?: Record<string, string>; signed?: string } = {}): RequestInit {
   const headers = providerHeaders(provider, o.id ?? `d-${provider}-1`, o.event);
   const secret = o.secret === undefined ? SECRET : o.secret;
+  const signed = Buffer.from(o.signed ?? body);
   if (secret !== null) {
-    headers[CREDENTIAL_HEADER[provider]] = credentialFor(provider, secret, Buffer.from(body));
-    if (provider === 'gitea') headers['x-hub-signature-256'] = `sha256=${hmacHex(secret, Buffer.from(body))}`;
+    headers[CREDENTIAL_HEADER[provider]] = credentialFor(provider, secret, signed);
+    if (provider === 'gitea') headers['x-hub-signature-256'] = `sha256=${hmacHex(secret, signed)}`;
   }
   return { method: 'POST', headers: { ...headers, ...o.extra }, body };
 }
@@ -186,16 +187,25 @@ describe('push webhooks', () => {
     expect(target.pushes).toHaveLength(1);
   });
 
-  it.each(['github', 'gitea'] as const)('%s: a push sent as a form (the JSON in its payload field) is verified over the raw form body', async (provider) => {
+  // GitHub signs the form body as sent; Gitea signs the JSON text and then sends it as the form's payload field.
+  it.each([
+    ['github', 'the raw form body', 'github-push.json'],
+    ['gitea', 'the JSON of its payload field', 'gitea-push.json'],
+  ] as const)('%s: a push sent as a form (the JSON in its payload field) is verified over %s', async (provider, _signed, file) => {
     const { send, target } = setUp();
-    const form = new URLSearchParams({ payload: fixture(provider === 'github' ? 'github-push.json' : 'gitea-push.json') }).toString();
-    const init = delivery(provider, form, { extra: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect((await send(provider, init)).status).toBe(202);
+    const signedPart = (form: string, json: string): string => (provider === 'github' ? form : json);
+    const asForm = { 'content-type': 'application/x-www-form-urlencoded' };
+    const json = fixture(file);
+    const form = new URLSearchParams({ payload: json }).toString();
+    expect((await send(provider, delivery(provider, form, { signed: signedPart(form, json), extra: asForm }))).status).toBe(202);
     expect(target.pushes).toHaveLength(1);
-    const forged = delivery(provider, form, { id: 'forged', secret: 'guess', extra: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const otherPart = delivery(provider, form, { id: 'other-part', signed: signedPart(json, form), extra: asForm });
+    expect((await send(provider, otherPart)).status).toBe(401);
+    const forged = delivery(provider, form, { id: 'forged', secret: 'guess', signed: signedPart(form, json), extra: asForm });
     expect((await send(provider, forged)).status).toBe(401);
     const noPayload = 'other=1';
-    expect((await send(provider, delivery(provider, noPayload, { id: 'no-payload', extra: { 'content-type': 'application/x-www-form-urlencoded' } }))).status).toBe(400);
+    expect((await send(provider, delivery(provider, noPayload, { id: 'no-payload', signed: signedPart(noPayload, ''), extra: asForm }))).status).toBe(400);
+    expect(target.pushes).toHaveLength(1);
   });
 
   it('answers a GitHub ping without a pass, and ignores events that are not pushes', async () => {

@@ -24,7 +24,7 @@ describe('simulator: the allocation list filter, client stats and task incidents
     await sim.settle();
   }
 
-  test('filter sees the full allocation with its job; a selector an allocation lacks fails the list with 400', async () => {
+  test('filter sees the full allocation with its job; a missing map key is not present, a missing field fails the list with 400', async () => {
     await register();
     const base = `${sim.nomadUrl}/v1/allocations?namespace=*&resources=true&filter=`;
     const guarded = await http<AllocListStub[]>('GET', base + encodeURIComponent('"nomadguard.managed" in Job.Meta and Job.Meta["nomadguard.managed"] == "true"'), undefined, mgmt());
@@ -32,10 +32,21 @@ describe('simulator: the allocation list filter, client stats and task incidents
     expect(guarded.json.map((a) => a.JobID)).toEqual(['web', 'web']);
     expect(guarded.json[0].AllocatedResources).toBeDefined();
     expect(guarded.json[0]).not.toHaveProperty('Job');
-    // The job `plain` has no Meta: Nomad's paginator fails the whole page (go-bexpr without WithUnknownValue).
-    const unguarded = await http('GET', base + encodeURIComponent('Job.Meta["nomadguard.managed"] == "true"'), undefined, mgmt());
-    expect(unguarded.status).toBe(400);
-    expect(unguarded.text).toMatch(/^failed to read result page: error finding value in datum/);
+    // The job `plain` has no Meta: a key of a map is "not present" to go-bexpr, which each operator answers.
+    const unguarded = await http<AllocListStub[]>('GET', base + encodeURIComponent('Job.Meta["nomadguard.managed"] == "true"'), undefined, mgmt());
+    expect(unguarded.status).toBe(200);
+    expect(unguarded.json.map((a) => a.JobID)).toEqual(['web', 'web']);
+    const none = await http<AllocListStub[]>('GET', base + encodeURIComponent('Job.Meta["no-such-key"] == "true"'), undefined, mgmt());
+    expect(none.status).toBe(200);
+    expect(none.json).toEqual([]);
+    const notEqual = await http<AllocListStub[]>('GET', base + encodeURIComponent('Job.Meta["nomadguard.managed"] != "true"'), undefined, mgmt());
+    expect(notEqual.json.map((a) => a.JobID)).toEqual(['plain', 'plain']);
+    const matches = await http<AllocListStub[]>('GET', base + encodeURIComponent('Job.Meta["nomadguard.managed"] matches ".*" or Job.Meta["nomadguard.managed"] is empty'), undefined, mgmt());
+    expect(matches.json.map((a) => a.JobID)).toEqual(['web', 'web', 'plain', 'plain']);
+    // A field no allocation has fails the whole page (go-bexpr without WithUnknownValue).
+    const missingField = await http('GET', base + encodeURIComponent('Job.NoSuchField == "true"'), undefined, mgmt());
+    expect(missingField.status).toBe(400);
+    expect(missingField.text).toMatch(/^failed to read result page: error finding value in datum/);
     const byStatus = await http<AllocListStub[]>('GET', base + encodeURIComponent('DesiredStatus == "run" and Namespace == "default"'), undefined, mgmt());
     expect(byStatus.json.map((a) => a.JobID)).toEqual(['plain', 'plain']);
   });

@@ -27,13 +27,31 @@ test('syntax errors are reported', () => {
   expect(() => compileFilter('ID == "a" garbage')).toThrow(/unexpected/);
 });
 
-test('strict: a selector the item lacks is an error, unless a guard before it stops the evaluation', () => {
+test('strict: a field the item lacks is an error, unless a guard before it stops the evaluation', () => {
   const strict = (expr: string): boolean => compileFilter(expr, { strict: true })(stub);
-  expect(() => strict('Meta["missing"] == "x"')).toThrow(/couldn't find key "missing"/);
   expect(() => strict('Nothing.Here == "x"')).toThrow(/couldn't find key "Nothing"/);
-  expect(strict('"missing" in Meta and Meta["missing"] == "x"')).toBe(false);
-  expect(strict('Namespace == "apps" or Meta["missing"] == "x"')).toBe(true);
+  expect(() => strict('Meta.missing == "x"')).toThrow(/couldn't find key "missing"/);
+  expect(() => strict('Nothing["k"] == "x"')).toThrow(/couldn't find key "Nothing"/);
+  expect(strict('Namespace == "apps" or Nothing.Here == "x"')).toBe(true);
   expect(strict('"owner" in Meta and Meta["owner"] == "platform"')).toBe(true);
   expect(compileFilter('"k" in Meta and Meta["k"] == "v"', { strict: true })({ Meta: null })).toBe(false);
-  expect(() => compileFilter('Meta["k"] == "v"', { strict: true })({ Meta: null })).toThrow();
+});
+
+// go-bexpr grammar/ast.go MatchOperator.NotPresentDisposition.
+test.each([
+  ['Meta["missing"] == "x"', false],
+  ['Meta["missing"] != "x"', true],
+  ['Meta["missing"] == ""', false],
+  ['Meta["missing"] contains "x"', false],
+  ['Meta["missing"] not contains "x"', true],
+  ['"x" in Meta["missing"]', false],
+  ['"x" not in Meta["missing"]', true],
+  ['Meta["missing"] matches ".*"', false],
+  ['Meta["missing"] not matches ".*"', true],
+  ['Meta["missing"] is empty', true],
+  ['Meta["missing"] is not empty', false],
+  ['not (Meta["missing"] == "x")', true],
+])('strict: a key its map lacks is not present: %s → %s', (expr, expected) => {
+  expect(compileFilter(expr, { strict: true })(stub)).toBe(expected);
+  expect(compileFilter(expr, { strict: true })({ ...stub, Meta: null })).toBe(expected);
 });
