@@ -57,7 +57,7 @@ export async function runClusters(set: ClusterSet, opts: RunOptions, ctx: CliCon
     if (!Number.isFinite(shutdownMs) || shutdownMs < 0) throw new CliError(`--shutdown-timeout: not a number of seconds: ${opts.shutdownTimeout}`, 2);
     let secret: string | undefined;
     try {
-      secret = webhookSecret(set.members[0].deps.config, ctx.env, ctx.cwd);
+      secret = webhookSecret(set.members[0].deps.config, ctx.env, ctx.cwd, opts.config);
     } catch (e) {
       if (e instanceof WiringError) throw new CliError(e.message);
       throw e;
