@@ -32,15 +32,19 @@ export function notifyUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
-const endpointFields = {
-  url: z
+/** An optional http(s) URL, checked by `notifyUrlProblem`. */
+function httpUrl() {
+  return z
     .string()
     .optional()
     .superRefine((v, ctx) => {
       const p = v === undefined ? undefined : notifyUrlProblem(v);
       if (p) ctx.addIssue({ code: 'custom', message: p });
-    })
-    .describe('The http(s) URL to POST to. A URL that carries a token belongs in urlEnv.'),
+    });
+}
+
+const endpointFields = {
+  url: httpUrl().describe('The http(s) URL to POST to. A URL that carries a token belongs in urlEnv.'),
   urlEnv: z.string().regex(ENV_NAME_RE, 'expected an environment variable name').optional().describe('Environment variable holding the URL (read at start).'),
   format: z.enum(NOTIFY_FORMATS).default('json').describe('json: the generic body; slack: {"text": ...}, which Slack and Mattermost incoming webhooks take.'),
   events: z.array(z.enum(NOTIFY_EVENTS)).optional().describe('Only these transitions (default: every one).'),
@@ -62,17 +66,15 @@ export type NotifyEndpoint = z.infer<typeof NotifyEndpointSchema>;
 
 /** The config's `notifications` block. */
 export const NotificationsSchema = z.strictObject({
-  dashboardUrl: z
-    .string()
-    .optional()
-    .superRefine((v, ctx) => {
-      const p = v === undefined ? undefined : notifyUrlProblem(v);
-      if (p) ctx.addIssue({ code: 'custom', message: p });
-    })
-    .describe('The dashboard as people reach it; each notification links to the job there.'),
+  dashboardUrl: httpUrl().describe('The dashboard as people reach it; each notification links to the job there.'),
   endpoints: z.array(NotifyEndpointSchema).default([]),
   queueLimit: z.number().int().min(1).max(10_000).default(100).describe('Notifications kept per endpoint while it is down; the oldest are dropped beyond.'),
   maxAttempts: z.number().int().min(1).max(20).default(6).describe('Attempts per notification, the first included.'),
-  timeout: z.string().regex(/^(\d+(ms|s|m))+$/, 'expected a duration like "10s"').default('10s').describe('Time allowed for one POST.'),
+  timeout: z
+    .string()
+    .regex(/^(\d+(ms|s|m))+$/, 'expected a duration like "10s"')
+    .refine((v) => /[1-9]/.test(v), 'a POST needs some time: give a duration above zero')
+    .default('10s')
+    .describe('Time allowed for one POST.'),
 });
 export type NotificationsConfig = z.infer<typeof NotificationsSchema>;

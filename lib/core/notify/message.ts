@@ -77,15 +77,18 @@ export function dashboardLink(base: string, key: string): string {
 
 /**
  * Text that Slack's and Mattermost's markup show as written: `&`, `<` and `>` escaped as both document,
- * and the characters that open code, emphasis, links or mentions (`` ` * _ ~ [ ] | @ ``) replaced by
- * look-alikes that open nothing.
+ * the characters that open code, emphasis, links or mentions (`` ` * _ ~ [ ] | @ ``) replaced by
+ * look-alikes that open nothing, and a word joiner (U+2060) after `:` of `://` and after each dot inside a
+ * word, so chat does not turn a URL or a host name from a spec into a link.
  */
 export function chatText(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[`*_~[\]|@]/g, (c) => CHAT_LOOKALIKE[c] ?? ' ');
+    .replace(/[`*_~[\]|@]/g, (c) => CHAT_LOOKALIKE[c] ?? ' ')
+    .replace(/:\/\//g, ':\u2060//')
+    .replace(/\.(?=[A-Za-z0-9])/g, '.\u2060');
 }
 
 const CHAT_LOOKALIKE: Record<string, string> = { '`': "'", '*': '∗', _: '‗', '~': '∼', '[': '(', ']': ')', '|': '¦', '@': '＠' };

@@ -29,6 +29,12 @@ describe('notification config', () => {
     expect(JSON.stringify(bad.diagnostics)).not.toContain('pw@');
   });
 
+  it('a timeout of zero is refused', () => {
+    const bad = parseOperatorConfig('notifications:\n  timeout: 0s\n', 'ng.yaml');
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual(['2: notifications.timeout: a POST needs some time: give a duration above zero']);
+  });
+
   it('an unset or bad urlEnv is an error naming the variable, never its value', () => {
     const cfg = parseOperatorConfig('notifications:\n  endpoints:\n    - urlEnv: HOOK\n');
     if (!cfg.ok) throw new Error('config');

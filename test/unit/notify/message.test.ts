@@ -60,6 +60,13 @@ describe('notification bodies', () => {
     expect(JSON.parse(renderNotification(b, 'json')).key).toBe('es/p-es-<b>');
   });
 
+  it('URLs and host names from a spec are not linked by chat', () => {
+    const out = chatText('see https://evil.example.com/x or evil.example.com');
+    expect(out).not.toMatch(/https:\/\//);
+    expect(out).not.toMatch(/[a-z]\.[a-z]/);
+    expect(out.replace(/\u2060/g, '')).toBe('see https://evil.example.com/x or evil.example.com');
+  });
+
   it('messages are one bounded line', () => {
     expect(oneLine('a\r\nb\u2028c\u0007d')).toBe('a b c d');
     expect(oneLine('x'.repeat(600))).toHaveLength(500);
