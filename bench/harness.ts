@@ -194,3 +194,8 @@ export function calls(counts: Record<string, number>, pred: (route: string) => b
   for (const [k, v] of Object.entries(counts)) if (pred(k)) n += v;
   return n;
 }
+
+/** Nothing queued nor being reconciled (keys waiting on a timer, such as health follows, allowed). */
+export function quiet(op: OperatorHandle): boolean {
+  return op.manager.queue.len() === 0 && op.manager.queue.processingCount() === 0;
+}
