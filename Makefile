@@ -1,5 +1,5 @@
 # nomadguard: `make dev` runs the operator on a simulated cluster; `make test` is what CI runs.
-.PHONY: install build lint test bench dev clean schemas browser
+.PHONY: install build lint test bench bench-quick dev clean schemas browser
 
 NODE_MODULES := node_modules/.package-lock.json
 
@@ -26,6 +26,10 @@ test: install browser
 
 bench: build
 	node dist/bench/run.js
+
+# The same at 1,000 jobs, into bench/results-quick.{json,md}.
+bench-quick: build
+	node dist/bench/run.js --quick
 
 dev: build
 	node bin/nomadguard dev
