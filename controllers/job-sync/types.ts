@@ -71,6 +71,8 @@ export interface OperatorTuning {
   backoffMaxMs: number;
   /** Wait of the live-watch blocking query. */
   watchWait: string;
+  /** Least time between the starts of two live-watch lists after one that found a change (ms). */
+  watchCoalesceMs: number;
 }
 
 export const DEFAULT_TUNING: OperatorTuning = {
@@ -79,4 +81,5 @@ export const DEFAULT_TUNING: OperatorTuning = {
   backoffBaseMs: 1000,
   backoffMaxMs: 300_000,
   watchWait: '5m',
+  watchCoalesceMs: 250,
 };
