@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { Job } from '../lib/core/nomad/types';
 import { NomadHttpClient } from '../lib/adapters/nomad-http/nomad-http-client';
 import { Simulator } from '../lib/sim';
+import { DEFAULT_TUNING } from '../controllers/job-sync/types';
 import { HELD_EVALS } from './cold-start';
 import { makeSpecRepo, quiet, round, seedCluster, spread, startBenchOperator, until } from './harness';
 import { profiled } from './profile';
@@ -72,6 +73,8 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
         const i = (k * 104729 + 3) % n;
         const desired = rendered[i].job;
         await until(() => quiet(operator.op), 120_000, 'the operator quiet');
+        // An edit after a quiet spell, as hand edits come: the watch's held query is waiting again.
+        await new Promise((r) => setTimeout(r, 2 * DEFAULT_TUNING.watchCoalesceMs));
         const t0 = performance.now();
         await editor.registerJob({ namespace: desired.Namespace ?? 'default', Job: edited(desired, `o${k}`) });
         await until(() => imageOf(live(desired.Namespace, desired.ID)) === imageOf(desired), 120_000, `svc${i} reverted`);
@@ -93,7 +96,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
         floorMs: floor,
         note:
           `Medians of ${rounds} rounds. The cluster holds the ${n} jobs as the operator left them (seeded, records in a state file); the operator runs as \`nomadguard run\` (live watch on, self-heal). ` +
-          'A round registers a copy of one managed job with another image straight to Nomad and ends when the simulator holds the operator\'s image again. ' +
+          'A round waits for a quiet spell (twice the watch\'s coalescing gap, so its blocking query is held again), registers a copy of one managed job with another image straight to Nomad and ends when the simulator holds the operator\'s image again. ' +
           'The floor, measured alone before the operator starts: a client blocked on the job list (`GET /v1/jobs?index=`, as the live watch is) wakes on the same kind of edit, plans the desired job and registers it with the plan\'s check-and-set index.',
       };
       if (!met && !opts.quick) {
