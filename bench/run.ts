@@ -7,6 +7,7 @@
  * or `{ entries: { name: figures, ... } }` for several. Every entry carries `ratio` (the figure its target
  * is about), `target` (as text) and `met`; a missed target adds `profile`, the top self-time functions.
  *
+ * Entries are merged into the files as each module ends.
  * `node dist/bench/run.js [--quick] [NAME...]`: NAME picks modules or entries; `--quick` runs at 1,000
  * jobs instead of 10,000 and writes bench/results-quick.json and .md instead.
  */
@@ -122,25 +123,31 @@ async function main(): Promise<void> {
   const dir = benchDir();
   const base = quick ? 'results-quick' : 'results';
   const jsonPath = path.join(dir, `${base}.json`);
-  const results = (fs.existsSync(jsonPath) ? JSON.parse(fs.readFileSync(jsonPath, 'utf8')) : {}) as Record<string, Record<string, unknown>>;
-  results._machine = { ...machine(), size: opts.size, quick, at: new Date().toISOString() };
+  const read = (): Record<string, Record<string, unknown>> => (fs.existsSync(jsonPath) ? JSON.parse(fs.readFileSync(jsonPath, 'utf8')) : {}) as Record<string, Record<string, unknown>>;
+  const runMachine = { ...machine(), size: opts.size, quick, at: new Date().toISOString() };
+  /** Merges entries into the files as each module ends, so a run cut short keeps what it measured. */
+  const write = (entries: Record<string, Record<string, unknown>>): void => {
+    const results: Record<string, Record<string, unknown>> = { ...read(), ...entries, _machine: runMachine };
+    const sorted = Object.fromEntries(Object.keys(results).sort().map((k) => [k, results[k]]));
+    fs.writeFileSync(jsonPath, `${JSON.stringify(sorted, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, `${base}.md`), toMarkdown(sorted));
+  };
   const started = Date.now();
   for (const [name, mod, names] of MODULES) {
     if (only.length > 0 && !only.includes(name) && !(names ?? []).some((n) => only.includes(n))) continue;
     process.stderr.write(`bench ${name}...\n`);
     const t0 = Date.now();
     const entries = entriesOf(name, await mod.run(opts));
+    const stamped: Record<string, Record<string, unknown>> = {};
     for (const [entry, figures] of Object.entries(entries)) {
-      results[entry] = { ...figures, node: process.version, load1: Math.round(os.loadavg()[0] * 100) / 100, at: new Date().toISOString() };
+      stamped[entry] = { ...figures, node: process.version, load1: Math.round(os.loadavg()[0] * 100) / 100, at: new Date().toISOString() };
       const { note: _note, profile: _profile, ...shown } = figures;
       process.stdout.write(`${entry}: ${JSON.stringify(shown)}\n`);
     }
+    write(stamped);
     process.stderr.write(`bench ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   process.stderr.write(`bench: ${((Date.now() - started) / 1000).toFixed(1)} s in all\n`);
-  const sorted = Object.fromEntries(Object.keys(results).sort().map((k) => [k, results[k]]));
-  fs.writeFileSync(jsonPath, `${JSON.stringify(sorted, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, `${base}.md`), toMarkdown(sorted));
 }
 
 if (require.main === module) {
