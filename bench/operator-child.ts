@@ -4,7 +4,22 @@
  * `nomadguard run` does, says `ready` after its first pass, and answers `sample` with its memory after
  * each of the idle passes asked for. `stop` stops it.
  */
+import * as fs from 'node:fs';
 import { startBenchOperator, until, type BenchOperatorOptions } from './harness';
+
+/**
+ * This process's peak RSS in KB: Linux's VmHWM, which starts afresh at exec; `getrusage`'s maxRSS is
+ * kept across exec, so in a forked child it would report the parent's peak when that is higher.
+ */
+function peakRssKB(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
 
 /** What the child reports after one idle pass (bytes; `maxRssKB` is the peak since start, in KB). */
 export interface MemorySample {
@@ -37,7 +52,7 @@ async function main(): Promise<void> {
         if (s.enqueue.length !== 0) throw new Error('an idle pass queued work');
         await until(() => m.idle(), 60_000, 'idle', 5);
         const u = process.memoryUsage();
-        samples.push({ rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external, maxRssKB: process.resourceUsage().maxRSS });
+        samples.push({ rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external, maxRssKB: peakRssKB() });
       }
       process.send?.({ type: 'samples', samples });
     })().catch((e: unknown) => {
