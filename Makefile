@@ -1,5 +1,5 @@
 # nomadguard: `make dev` runs the operator on a simulated cluster; `make test` is what CI runs.
-.PHONY: deps install uninstall build lint test bench dev clean schemas browser
+.PHONY: deps install uninstall build lint test bench bench-quick dev clean schemas browser
 
 NODE_MODULES := node_modules/.package-lock.json
 PREFIX ?= /usr/local
@@ -38,6 +38,10 @@ test: deps browser
 
 bench: build
 	node dist/bench/run.js
+
+# The same at 1,000 jobs, into bench/results-quick.{json,md}.
+bench-quick: build
+	node dist/bench/run.js --quick
 
 # Two operator instances elect a leader on the simulated cluster (INSTANCES=1 for a single one).
 INSTANCES ?= 2

@@ -27,6 +27,9 @@ import { FileStateStore } from '../lib/adapters/state-store';
 import { SystemClock } from '../lib/runtime/clock';
 import { Simulator } from '../lib/sim';
 import { Manager } from '../controllers/manager';
+import { calls, median, spread, until, type Spread } from './harness';
+import { profiled, type HotFunction } from './profile';
+import type { BenchOptions } from './run';
 
 /** What the benchmark reports. */
 export type NoopPassFigures = {
@@ -47,6 +50,12 @@ export type NoopPassFigures = {
   targets: { calls: boolean; time: boolean };
   /** The pass's two reads measured alone: the git poll (one `git fetch`, no listing) and the client's job list. */
   gitPollAloneMs: number;
+  /** With `profile`: the top self-time functions of three untimed passes. */
+  hot?: HotFunction[];
+  passSpreadMs: Spread;
+  bareListSpreadMs: Spread;
+  /** The pass while the live watch's blocking query is held (nothing moved). */
+  watched: { passMs: Spread; nomadCalls: number; jobLists: number };
   clientListAloneMs: number;
   /** How to read the figures. */
   note: string;
@@ -70,13 +79,9 @@ function bareGet(url: string): Promise<string> {
   });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Runs the benchmark; `jobs` defaults to $BENCH_NOOP_JOBS or 10,000. */
-export async function run(opts: { jobs?: number; rounds?: number } = {}): Promise<NoopPassFigures> {
+export async function measure(opts: { jobs?: number; rounds?: number; profile?: boolean } = {}): Promise<NoopPassFigures> {
   const n = opts.jobs ?? Number(process.env.BENCH_NOOP_JOBS ?? 10_000);
   const rounds = opts.rounds ?? 7;
   /** Untimed rounds first: the set-up's full render leaves garbage the first passes would pay for. */
@@ -133,6 +138,15 @@ export async function run(opts: { jobs?: number; rounds?: number } = {}): Promis
     const first = await manager.pass({ full: true, forced: new Set(), confirmPrune: new Set(), reasons: ['bench-start'] });
     if (first.enqueue.length !== 0) throw new Error(`set-up is not a no-op: ${JSON.stringify(first.actions)}`);
 
+    // Where a pass's time goes: a few passes under the profiler (the set-up left out), before the timed ones.
+    let hot: HotFunction[] | undefined;
+    if (opts.profile) {
+      const profiledPasses = await profiled(async () => {
+        for (let r = 0; r < 3; r++) await manager.pass();
+      });
+      hot = profiledPasses.hot;
+    }
+
     // (a) nomadguard's no-op pass and (b) one bare list with meta plus JSON.parse, alternating so both
     // meet the same heap; in steady state: the first rounds after the set-up are not timed.
     const url = `${sim.nomadUrl}/v1/jobs?namespace=*&meta=true`;
@@ -167,7 +181,28 @@ export async function run(opts: { jobs?: number; rounds?: number } = {}): Promis
       await nomad.listJobs({ namespace: '*', meta: true });
       listTimes.push(performance.now() - t);
     }
+    // (d) the same pass while the live watch is connected (its blocking query held: nothing moved).
+    sim.resetRequestCounts();
+    const watching = manager.watchLoop();
+    await until(() => (sim.requestCounts('nomad')['GET /v1/jobs'] ?? 0) >= 1, 60_000, 'the live watch to connect');
+    await new Promise((r) => setTimeout(r, 20));
+    const watchedTimes: number[] = [];
+    let watchedCalls = 0;
+    let watchedLists = 0;
+    for (let r = 0; r < warmup + rounds; r++) {
+      sim.resetRequestCounts();
+      const t = performance.now();
+      const s = await manager.pass();
+      const ms = performance.now() - t;
+      if (s.enqueue.length !== 0) throw new Error('no-op pass queued work');
+      const counts = sim.requestCounts('nomad');
+      if (r < warmup) continue;
+      watchedTimes.push(ms);
+      watchedCalls = Math.max(watchedCalls, calls(counts));
+      watchedLists = Math.max(watchedLists, calls(counts, (k) => k === 'GET /v1/jobs'));
+    }
     manager.stop();
+    await watching;
 
     // (c) a plan call per job.
     sim.resetRequestCounts();
@@ -194,6 +229,10 @@ export async function run(opts: { jobs?: number; rounds?: number } = {}): Promis
       planPerJobMs: Math.round(planMs),
       planPerJobVsPass: Math.round((planMs / passMs) * 10) / 10,
       targets: { calls: passCalls <= 2, time: passMs <= 1.5 * bareListMs },
+      ...(hot ? { hot } : {}),
+      passSpreadMs: spread(passTimes),
+      bareListSpreadMs: spread(bareTimes),
+      watched: { passMs: spread(watchedTimes), nomadCalls: watchedCalls, jobLists: watchedLists },
       gitPollAloneMs: Math.round(median(gitTimes) * 10) / 10,
       clientListAloneMs: Math.round(median(listTimes) * 10) / 10,
       note:
@@ -210,8 +249,54 @@ export async function run(opts: { jobs?: number; rounds?: number } = {}): Promis
   }
 }
 
+/** The no-op pass's entries: `noop-pass`, `noop-pass-watched` and `peers-plan-per-job`. */
+export async function run(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const n = opts.size;
+  const f = await measure({ jobs: n, rounds: opts.quick ? 5 : 7, profile: !opts.quick });
+  const noop: Record<string, unknown> = {
+    figure: 'no-op pass time / one bare job list',
+    ratio: f.passVsBareList,
+    target: '1 Nomad call, <= 1.5x',
+    met: f.passNomadCalls === 1 && f.passVsBareList <= 1.5,
+    jobs: n,
+    nomadCalls: f.passNomadCalls,
+    passMs: f.passSpreadMs,
+    bareListMs: f.bareListSpreadMs,
+    gitPollAloneMs: f.gitPollAloneMs,
+    clientListAloneMs: f.clientListAloneMs,
+    note: f.note,
+  };
+  const watchedMs = f.watched.passMs.median;
+  const watched: Record<string, unknown> = {
+    figure: 'ms per no-op pass while the watch is connected and its index has not moved',
+    ratio: watchedMs,
+    target: 'no job list, <= 5 ms at 10,000 jobs, independent of the number of jobs',
+    met: f.watched.jobLists === 0 && watchedMs <= 5,
+    jobs: n,
+    nomadCalls: f.watched.nomadCalls,
+    jobLists: f.watched.jobLists,
+    passMs: f.watched.passMs,
+    vsBareList: Math.round((watchedMs / f.bareListMs) * 100) / 100,
+    note: 'The same no-op pass as noop-pass, timed while the live watch (a blocking query on the job list) is connected and held: nothing moved in Nomad since its index. A pass that trusts the watch needs no list; jobLists counts the lists the pass made.',
+  };
+  const peers: Record<string, unknown> = {
+    figure: 'plan-per-job pass time / nomadguard no-op pass time',
+    ratio: f.planPerJobVsPass,
+    target: '>= 100x',
+    met: f.planPerJobVsPass >= 100,
+    jobs: n,
+    planPerJobCalls: f.planPerJobCalls,
+    planPerJobMs: f.planPerJobMs,
+    passMs: f.passMs,
+    note: 'The pass the way other Nomad GitOps tools make it: one plan call per job (8 at a time) and a job list, against the simulator, compared with nomadguard\'s no-op pass of the same run.',
+  };
+  if (f.hot && !noop.met) noop.profile = f.hot;
+  if (f.hot && !watched.met) watched.profile = f.hot;
+  return { entries: { 'noop-pass': noop, 'noop-pass-watched': watched, 'peers-plan-per-job': peers } };
+}
+
 if (require.main === module) {
-  run().then((f) => console.log(JSON.stringify(f, null, 2)), (e: unknown) => {
+  measure().then((f) => console.log(JSON.stringify(f, null, 2)), (e: unknown) => {
     console.error(e);
     process.exitCode = 1;
   });

@@ -7,7 +7,7 @@
  *    "render" produces for it, so the targets apply to this figure;
  *  - `renderSpec` + HCL: HCL is the human-facing format, produced on demand by
  *    `nomadguard render --format hcl` and never on the operator's path; it is reported as its own figure.
- * Targets: at least 10,000 specs/s, and renderSpec at most 2x the cost of TOML parsing alone.
+ * Targets: at least 10,000 specs/s, and renderSpec at most 1.5x the cost of TOML parsing alone.
  */
 import * as TOML from '@iarna/toml';
 import { defaultOperatorConfig } from '../crd-schemas/operator-config';
@@ -15,11 +15,12 @@ import { RULE_NAMES, defaultPolicy } from '../crd-schemas/policy';
 import { renderHcl } from '../lib/core/hcl/render';
 import { renderSpec } from '../lib/core/pipeline';
 import { generateSpecs, type BenchSpec } from './spec-generator';
+import { profiled } from './profile';
+import type { BenchOptions } from './run';
 
-const SPECS = 10_000;
 const ROUNDS = 3;
 const TARGET_SPECS_PER_SECOND = 10_000;
-const TARGET_RATIO = 2;
+const TARGET_RATIO = 1.5;
 
 /**
  * Seconds spent in each of `fns` over every spec, the best of `ROUNDS` after a warm-up. The functions run
@@ -43,7 +44,8 @@ function interleaved(specs: readonly BenchSpec[], fns: ReadonlyArray<(s: BenchSp
 }
 
 /** Runs the benchmark and returns its figures. */
-export async function run(): Promise<Record<string, unknown>> {
+export async function run(opts: BenchOptions = { size: 10_000, quick: false }): Promise<Record<string, unknown>> {
+  const SPECS = opts.size;
   const specs = generateSpecs(SPECS);
   const env = { config: defaultOperatorConfig(), policy: defaultPolicy() };
   const off = RULE_NAMES.filter((r) => !env.policy.rules[r].enabled);
@@ -70,8 +72,21 @@ export async function run(): Promise<Record<string, unknown>> {
   const renderPerSecond = perSecond(renderSeconds);
   const tomlPerSecond = perSecond(tomlSeconds);
   const renderRatio = ratio(renderSeconds);
-  await Promise.resolve();
+  const met = renderRatio <= TARGET_RATIO;
+  // Where the time goes when the ratio is missed: renderSpec alone over every spec, under the profiler.
+  const profile = met
+    ? undefined
+    : (
+        await profiled(async () => {
+          for (const s of specs) renderSpec({ text: s.text, file: s.file, team: s.team, commit: 'bench' }, env);
+          await Promise.resolve();
+        })
+      ).hot;
   return {
+    figure: 'renderSpec time / TOML parsing alone',
+    ratio: renderRatio,
+    target: `<= ${TARGET_RATIO}x`,
+    met,
     specs: SPECS,
     policyRules: 'all on',
     tomlOnlySpecsPerSecond: tomlPerSecond,
@@ -90,8 +105,9 @@ export async function run(): Promise<Record<string, unknown>> {
     // The pipeline includes a TOML parse, so it cannot beat TOML alone: below 10,000/s here, the rate target is out of reach.
     rateTargetReachableHere: tomlPerSecond >= TARGET_SPECS_PER_SECOND,
     meetsTargets: renderRatio <= TARGET_RATIO && renderPerSecond >= TARGET_SPECS_PER_SECOND,
+    ...(profile ? { profile } : {}),
     note: [
-      'The targets (at least 10,000 specs/s on one core; at most 2x the cost of TOML parsing alone with @iarna/toml)',
+      'The targets (at least 10,000 specs/s on one core; at most 1.5x the cost of TOML parsing alone with @iarna/toml)',
       'apply to `renderSpec` with every policy rule on: load + schema + validators + generate + modifiers + hash, which',
       'produces the desired Nomad job as API JSON — what the operator and `render` need. HCL is the human-facing format,',
       'produced on demand by `nomadguard render --format hcl` and not on the operator\'s path, so renderSpec+HCL is',

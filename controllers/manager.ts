@@ -233,8 +233,19 @@ export class Manager {
     const signal = this.stopCtl.signal;
     const live = this.controller.live;
     let failures = 0;
+    /** When the last list that found a change started: the next one waits out the coalescing gap after it. */
+    let movedListAt: number | undefined;
     while (!signal.aborted) {
       try {
+        // A burst of writes (a cold start, a commit touching many specs) wakes the watch on every write;
+        // each wake costs a whole job list, so lists after a change are spaced by the gap and a burst is
+        // taken in a few lists. A change after a quiet spell is still seen at once: the held query wakes.
+        if (movedListAt !== undefined) {
+          const wait = movedListAt + this.controller.tuning.watchCoalesceMs - this.deps.clock.now();
+          movedListAt = undefined;
+          if (wait > 0) await this.deps.clock.sleep(wait, signal);
+        }
+        const listAt = this.deps.clock.now();
         const asked = live.index || 1;
         const { stubs, index } = await listLive(this.deps.nomad, live, () => new Set(this.deps.state.snapshot().keys()), { index: asked, wait: this.controller.tuning.watchWait, signal });
         if (signal.aborted) return;
@@ -245,6 +256,7 @@ export class Manager {
           this.controller.nomadRestarted();
         }
         if (index === live.index) continue;
+        movedListAt = listAt;
         const changed = live.replace(stubs, index);
         for (const key of changed) {
           const stub = live.get(key);

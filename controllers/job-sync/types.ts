@@ -84,6 +84,8 @@ export interface OperatorTuning {
   backoffMaxMs: number;
   /** Wait of the live-watch blocking query. */
   watchWait: string;
+  /** Least time between the starts of two live-watch lists after one that found a change (ms). */
+  watchCoalesceMs: number;
 }
 
 export const DEFAULT_TUNING: OperatorTuning = {
@@ -92,4 +94,5 @@ export const DEFAULT_TUNING: OperatorTuning = {
   backoffBaseMs: 1000,
   backoffMaxMs: 300_000,
   watchWait: '5m',
+  watchCoalesceMs: 250,
 };
