@@ -18,6 +18,8 @@ import type { Simulator } from '../lib/sim';
 import { buildOperatorDeps, startOperator, type OperatorHandle } from '../controllers';
 import type { OperatorDeps, OperatorTuning } from '../controllers/job-sync/types';
 import { serveOperator } from '../lib/cli/operator-server';
+import { createWebhookEndpoint } from '../lib/server/webhook-endpoint';
+import { webhookTarget } from '../controllers/webhooks';
 
 /** Median, min and max of a set of measurements, rounded. */
 export interface Spread {
@@ -146,6 +148,9 @@ export interface BenchOperator {
   stop(): Promise<void>;
 }
 
+/** The push webhooks' shared secret of the benchmark operator. */
+export const BENCH_WEBHOOK_SECRET = 'bench-webhook-secret';
+
 /**
  * Starts the operator as `nomadguard run` does (the wiring, `startOperator`, the API), with the poll and
  * the cron resync far off so only the start, the scenario's signals and the live watch cause passes.
@@ -161,11 +166,13 @@ export async function startBenchOperator(o: BenchOperatorOptions): Promise<Bench
     config: { ...built.config, source: { ...built.config.source, name: BENCH_SOURCE, pollInterval: '24h' } },
     render: (input) => {
       renders++;
+      if (process.env.BENCH_DEBUG) process.stderr.write(`render ${input.file}\n`);
       return render(input);
     },
   };
   const op = startOperator(deps, { watch: o.watch !== false, sighup: false, cron: false });
-  const server = o.listen ? await serveOperator(op, '127.0.0.1:0') : undefined;
+  const webhooks = createWebhookEndpoint({ secret: BENCH_WEBHOOK_SECRET, target: webhookTarget(op) });
+  const server = o.listen ? await serveOperator(op, '127.0.0.1:0', { webhooks }) : undefined;
   return {
     op,
     deps,
