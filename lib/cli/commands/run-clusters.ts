@@ -7,10 +7,10 @@
  */
 import type { Logger } from 'pino';
 import { runOnceClusters, startClusterOperators, type ClusterSet } from '../../../controllers/clusters/cluster-set';
-import { CONVERGED_PHASES, ONCE_EXIT, onceReport, WiringError } from '../../../controllers';
-import { webhookSecret, webhookTarget } from '../../../controllers/webhooks';
+import { CONVERGED_PHASES, ONCE_EXIT, onceReport } from '../../../controllers';
+import { webhookTarget } from '../../../controllers/webhooks';
 import { createWebhookEndpoint, type WebhookTarget } from '../../server/webhook-endpoint';
-import { allowedHostsFrom, serveOperator } from '../operator-server';
+import { runSettings, serveUntilStopped } from '../run-serve';
 import { CliError, type CliContext } from '../context';
 import type { RunOptions } from './run';
 import type { OperatorRole } from '../../server/readiness';
@@ -53,36 +53,10 @@ export async function runClusters(set: ClusterSet, opts: RunOptions, ctx: CliCon
       ctx.exitCode = ONCE_EXIT[r.outcome];
       return;
     }
-    const shutdownMs = Number(opts.shutdownTimeout ?? '10') * 1000;
-    if (!Number.isFinite(shutdownMs) || shutdownMs < 0) throw new CliError(`--shutdown-timeout: not a number of seconds: ${opts.shutdownTimeout}`, 2);
-    let secret: string | undefined;
-    try {
-      secret = webhookSecret(set.members[0].deps.config, ctx.env, ctx.cwd, opts.config);
-    } catch (e) {
-      if (e instanceof WiringError) throw new CliError(e.message);
-      throw e;
-    }
+    const { shutdownMs, secret } = runSettings(opts, ctx, set.members[0].deps.config);
     const op = startClusterOperators(set);
     const webhooks = createWebhookEndpoint({ secret, target: clustersWebhookTarget(op), logger });
-    let server: { url: string; close(): Promise<void> } | undefined;
-    if (opts.listen && opts.listen !== 'off') {
-      try {
-        const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
-        server = await serveOperator(op, opts.listen, { metrics: set.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks, role: () => clustersRole(op) });
-      } catch (e) {
-        await op.stop();
-        throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
-      }
-      logger.info({ url: server.url }, 'status API listening');
-    }
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    logger.info('stopping');
-    await server?.close();
-    await op.stop({ timeoutMs: shutdownMs });
-    ctx.exitCode = 0;
+    await serveUntilStopped(op, { opts, ctx, logger, shutdownMs, metrics: set.metrics?.registry, webhooks, role: () => clustersRole(op) });
   } finally {
     set.close();
   }

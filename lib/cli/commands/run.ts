@@ -12,9 +12,9 @@ import { buildClusterSet } from '../../../controllers/clusters/cluster-set';
 import { runClusters } from './run-clusters';
 import { CONVERGED_PHASES, ONCE_EXIT, onceReport, runOnce, startOperator, WiringError } from '../../../controllers';
 import { SystemClock } from '../../runtime/clock';
-import { webhookSecret, webhookTarget } from '../../../controllers/webhooks';
+import { webhookTarget } from '../../../controllers/webhooks';
 import { createWebhookEndpoint } from '../../server/webhook-endpoint';
-import { allowedHostsFrom, serveOperator } from '../operator-server';
+import { runSettings, serveUntilStopped } from '../run-serve';
 import { CliError, type CliContext, type RegisterCommand } from '../context';
 import { ADOPT_HELP, withAdoptedNamespaces } from '../adopt-option';
 
@@ -93,36 +93,10 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
           ctx.exitCode = ONCE_EXIT[r.outcome];
           return;
         }
-        let secret: string | undefined;
-        try {
-          secret = webhookSecret(deps.config, ctx.env, ctx.cwd, opts.config);
-        } catch (e) {
-          if (e instanceof WiringError) throw new CliError(e.message);
-          throw e;
-        }
-        const shutdownMs = Number(opts.shutdownTimeout ?? '10') * 1000;
-        if (!Number.isFinite(shutdownMs) || shutdownMs < 0) throw new CliError(`--shutdown-timeout: not a number of seconds: ${opts.shutdownTimeout}`, 2);
+        const { shutdownMs, secret } = runSettings(opts, ctx, deps.config);
         const op = startOperator(deps);
         const webhooks = createWebhookEndpoint({ secret, target: webhookTarget(op), logger });
-        let server: { url: string; close(): Promise<void> } | undefined;
-        if (opts.listen && opts.listen !== 'off') {
-          try {
-            const allowedHosts = allowedHostsFrom(opts.allowedHost, ctx.env.NOMADGUARD_ALLOWED_HOSTS);
-            server = await serveOperator(op, opts.listen, { metrics: deps.metrics?.registry, token: ctx.env.NOMADGUARD_TOKEN || undefined, allowedHosts, webhooks, role: () => op.manager.leader.role() });
-          } catch (e) {
-            await op.stop();
-            throw new CliError(`--listen ${opts.listen}: ${(e as Error).message}`);
-          }
-          logger.info({ url: server.url }, 'status API listening');
-        }
-        await new Promise<void>((resolve) => {
-          if (ctx.signal.aborted) resolve();
-          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-        logger.info('stopping');
-        await server?.close();
-        await op.stop({ timeoutMs: shutdownMs });
-        ctx.exitCode = 0;
+        await serveUntilStopped(op, { opts, ctx, logger, shutdownMs, metrics: deps.metrics?.registry, webhooks, role: () => op.manager.leader.role() });
       } finally {
         deps.close();
       }
