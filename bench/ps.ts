@@ -18,6 +18,7 @@ const STATS = 'GET /v1/client/allocation/:id/stats';
 
 /** What the benchmark reports. */
 export type PsFigures = {
+  figure: string;
   ratio: number;
   target: 'constant in the number of allocations';
   met: boolean;
@@ -89,6 +90,7 @@ export async function run(): Promise<PsFigures> {
     const total = (c: Record<string, number>): number => Object.values(c).reduce((a, b) => a + b, 0);
     const ratio = total(at200.calls) / total(at1.calls);
     return {
+      figure: 'Nomad and Consul calls of `ps` for a team of 200 allocations / of 1 (stats reads excluded)',
       ratio,
       target: 'constant in the number of allocations',
       met: ratio === 1 && at200.stats === 200,
