@@ -56,6 +56,17 @@ export class LiveCache {
   index = 0;
   /** True once a list succeeded. */
   loaded = false;
+  /**
+   * The newest Nomad index the operator's own writes and re-reads put into the cache (a job that vanished
+   * from a read: past `index`). Above `index`, the cache holds more than the list it came from: Nomad's
+   * index moved since that list.
+   */
+  private setAt = 0;
+
+  /** True when nothing was set since the last list that is newer than that list (see `setAt`). */
+  asListed(): boolean {
+    return this.loaded && this.setAt <= this.index;
+  }
 
   get(key: JobKey): JobListStub | undefined {
     return this.stubs.get(key);
@@ -83,7 +94,10 @@ export class LiveCache {
     const changed = new Set<JobKey>();
     const startOver = this.index === 0;
     if (!startOver && index < this.index) return changed; // a list older than one already applied
-    if (startOver) this.gone.clear();
+    if (startOver) {
+      this.gone.clear();
+      this.setAt = 0;
+    }
     // For speed: a no-op pass lists thousands of jobs that did not move. A stub whose ModifyIndex (which
     // moves with any change of the job, status included) is unchanged keeps the cached object, and when
     // no stub moved or vanished the cached map itself is kept: nothing is copied or re-allocated, and the
@@ -154,9 +168,16 @@ export class LiveCache {
     if (stub) {
       this.stubs.set(key, stub);
       this.gone.delete(key);
+      this.setAt = Math.max(this.setAt, knownAt(stub));
     } else {
-      this.stubs.delete(key);
-      if (goneAt !== undefined && goneAt > 0) this.gone.set(key, goneAt);
+      const had = this.stubs.delete(key);
+      if (goneAt !== undefined && goneAt > 0) {
+        this.gone.set(key, goneAt);
+        this.setAt = Math.max(this.setAt, goneAt);
+      } else if (had) {
+        // Without the index of its removal, a job gone since the list means Nomad moved past the list.
+        this.setAt = Math.max(this.setAt, this.index + 1);
+      }
     }
     this.nsCache = undefined;
   }
