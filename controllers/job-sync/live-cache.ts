@@ -62,6 +62,18 @@ export class LiveCache {
    * index moved since that list.
    */
   private setAt = 0;
+  /** Keys a list (the pass's or the live watch's) moved since the pass last took them. */
+  private movedSince = new Set<JobKey>();
+
+  /**
+   * The keys any list moved since the last call (see `replace`): what the pass decides again, whichever
+   * list — its own or the live watch's — brought the change.
+   */
+  takeMoved(): Set<JobKey> {
+    const moved = this.movedSince;
+    this.movedSince = new Set<JobKey>();
+    return moved;
+  }
 
   /** True when nothing was set since the last list that is newer than that list (see `setAt`). */
   asListed(): boolean {
@@ -155,6 +167,7 @@ export class LiveCache {
       this.nsCache = undefined;
     }
     if (gone.size > 0) for (const [k, at] of gone) if (at <= index) gone.delete(k);
+    for (const k of changed) this.movedSince.add(k);
     this.index = index;
     this.loaded = true;
     return changed;

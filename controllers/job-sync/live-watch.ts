@@ -16,6 +16,8 @@ import type { LiveCache } from './live-cache';
 export class LiveWatch {
   /** Answered lists since the watch started or last failed. */
   private rounds = 0;
+  /** Times a query failed or was aborted, or the watch stopped. */
+  losses = 0;
   /** The index the blocking query in flight waits on, and until when it is trusted; undefined when none is held. */
   private held?: { index: number; until: number };
   /** Times Nomad's index went backwards; `listedAfter` is the count a pass's list last came after. */
@@ -46,6 +48,7 @@ export class LiveWatch {
   lost(): void {
     this.held = undefined;
     this.rounds = 0;
+    this.losses++;
   }
 
   /** Nomad's index went backwards: the next pass lists. */

@@ -155,6 +155,7 @@ export class PassRunner {
   /** Nomad's index went backwards (a restore, a rebuilt cluster): what was cached about it is forgotten. */
   nomadRestarted(): void {
     this.c.live.index = 0;
+    this.c.watch.nomadRestarted();
     this.c.memory.nomadRestarted();
     this.lastItems = undefined;
   }
@@ -201,7 +202,9 @@ export class PassRunner {
       this.confirmationsRead = true;
     }
     const firstList = !this.c.live.loaded;
-    const liveChanged = listed ? this.takeList(listed, knownIndex, mark) : new Set<JobKey>();
+    if (listed) this.takeList(listed, knownIndex, mark);
+    // What moved since the last pass, by this pass's list or the live watch's.
+    const liveChanged = this.c.live.takeMoved();
     // Git was indexed before Nomad answered: on the first list, index again with the running jobs as holders.
     if (firstList && this.c.desired.known) for (const k of this.c.desired.reindex()) refresh.changedKeys.add(k);
     if (forceAll) for (const k of records.keys()) this.c.memory.forced.add(k);
@@ -227,7 +230,8 @@ export class PassRunner {
       // A prune is never decided on a list the watch vouched for: list now, and decide again what moved.
       const relistMark = this.c.watch.mark();
       const relisted = await listLive(this.c.deps.nomad, this.c.live, () => this.wantedKeys());
-      const moved = this.takeList(relisted, this.c.live.index, relistMark);
+      this.takeList(relisted, this.c.live.index, relistMark);
+      const moved = this.c.live.takeMoved();
       decideTick = this.c.status.tick();
       const again = this.decideRound(opts, canIncrement, moved, new Set(), records, entriesMoved);
       for (const k of round.fresh) again.fresh.add(k);
@@ -274,20 +278,19 @@ export class PassRunner {
   }
 
   /**
-   * Takes a job list into the live cache; returns the keys whose stub moved. A list below the index known
+   * Takes a job list into the live cache (the keys it moved: `LiveCache.takeMoved`). A list below the index known
    * before it was asked for means Nomad's state went backwards (a snapshot restore, a cluster rebuilt empty
    * at the same address); a list that is merely older than one the live watch applied meanwhile is not
    * this, and the cache ignores it.
    */
-  private takeList(listed: { stubs: JobListStub[]; index: number }, knownIndex: number, mark: number): Set<JobKey> {
+  private takeList(listed: { stubs: JobListStub[]; index: number }, knownIndex: number, mark: number): void {
     if (listed.index < knownIndex) {
       this.c.deps.logger.warn({ index: listed.index, known: knownIndex }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
       this.nomadRestarted();
     }
-    const changed = this.c.live.replace(listed.stubs, listed.index);
+    this.c.live.replace(listed.stubs, listed.index);
     this.c.watch.listed(mark);
     for (const ns of this.c.live.namespaces()) this.c.memory.knownNamespaces.add(ns);
-    return changed;
   }
 
   /**
