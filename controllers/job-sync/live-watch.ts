@@ -10,8 +10,9 @@ import type { LiveCache } from './live-cache';
  *
  * The cache is current when all of these hold: the watch completed a round (an answered list) since it
  * started or last failed; its next blocking query is in flight at an index, not answered, failed or
- * aborted since; that index is the live cache's list index; nothing the operator wrote or re-read is newer
- * than that list (`LiveCache.asListed`); and no pass was told to list since Nomad's index went backwards.
+ * aborted since, and sent no longer ago than it is trusted (`holding`); that index is the live cache's
+ * list index; nothing the operator wrote or re-read is newer than that list (`LiveCache.asListed`); and a
+ * pass listed since Nomad's index last went backwards.
  */
 export class LiveWatch {
   /** Answered lists since the watch started or last failed. */
