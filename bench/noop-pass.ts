@@ -184,8 +184,8 @@ export async function measure(opts: { jobs?: number; rounds?: number; profile?: 
     // (d) the same pass while the live watch is connected (its blocking query held: nothing moved).
     sim.resetRequestCounts();
     const watching = manager.watchLoop();
-    await until(() => (sim.requestCounts('nomad')['GET /v1/jobs'] ?? 0) >= 1, 60_000, 'the live watch to connect');
-    await new Promise((r) => setTimeout(r, 20));
+    // Connected: its first list answered and its blocking query held at the index of the cache's last list.
+    await until(() => manager.controller.watch.current(manager.controller.live, manager.deps.clock.now()), 60_000, 'the live watch to hold its query');
     const watchedTimes: number[] = [];
     let watchedCalls = 0;
     let watchedLists = 0;

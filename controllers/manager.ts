@@ -228,53 +228,72 @@ export class Manager {
     }
   }
 
-  /** Watches the job list with blocking queries; queues managed jobs whose index moved. */
+  /**
+   * Watches the job list with blocking queries; queues managed jobs whose index moved. The first list after
+   * a start or a failure is answered at once; from then on, while a query is held at the live cache's index,
+   * a pass needs no list (`LiveWatch`).
+   */
   async watchLoop(): Promise<void> {
     const signal = this.stopCtl.signal;
     const live = this.controller.live;
+    const watch = this.controller.watch;
+    const waitMs = parseDurationMs(this.controller.tuning.watchWait);
+    // Nomad answers a held query within its wait and a sixteenth of it (nomad/rpc.go, blockingRPC); a second more for the way back.
+    const trustMs = waitMs + Math.ceil(waitMs / 16) + 1000;
     let failures = 0;
     /** When the last list that found a change started: the next one waits out the coalescing gap after it. */
     let movedListAt: number | undefined;
-    while (!signal.aborted) {
-      try {
-        // A burst of writes (a cold start, a commit touching many specs) wakes the watch on every write;
-        // each wake costs a whole job list, so lists after a change are spaced by the gap and a burst is
-        // taken in a few lists. A change after a quiet spell is still seen at once: the held query wakes.
-        if (movedListAt !== undefined) {
-          const wait = movedListAt + this.controller.tuning.watchCoalesceMs - this.deps.clock.now();
-          movedListAt = undefined;
-          if (wait > 0) await this.deps.clock.sleep(wait, signal);
-        }
-        const listAt = this.deps.clock.now();
-        const asked = live.index || 1;
-        const { stubs, index } = await listLive(this.deps.nomad, live, () => new Set(this.deps.state.snapshot().keys()), { index: asked, wait: this.controller.tuning.watchWait, signal });
-        if (signal.aborted) return;
-        // Below the index asked for, Nomad's own index went backwards (a restore): start over. Below only a
-        // pass's newer list, it is an older list, which the cache ignores.
-        if (index < asked) {
-          this.deps.logger.warn({ index, asked }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
-          this.controller.nomadRestarted();
-        }
-        if (index === live.index) continue;
-        movedListAt = listAt;
-        const changed = live.replace(stubs, index);
-        for (const key of changed) {
-          const stub = live.get(key);
-          if ((stub && isManaged(stub)) || this.controller.desired.get(key) || this.deps.state.get(key)) this.queue.add(key);
-        }
-        if (failures > 0) this.deps.logger.info({ failures }, 'live watch works again');
-        failures = 0;
-      } catch (e) {
-        if (signal.aborted) return;
-        failures++;
-        // Once per failure streak; the retries after it at debug.
-        this.deps.logger[failures === 1 ? 'warn' : 'debug']({ err: e instanceof Error ? e.message : String(e), failures }, 'live watch failed; retrying');
+    try {
+      while (!signal.aborted) {
         try {
-          await this.deps.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.min(failures, 6)), signal);
-        } catch {
-          return;
+          // A burst of writes (a cold start, a commit touching many specs) wakes the watch on every write;
+          // each wake costs a whole job list, so lists after a change are spaced by the gap and a burst is
+          // taken in a few lists. A change after a quiet spell is still seen at once: the held query wakes.
+          if (movedListAt !== undefined) {
+            const wait = movedListAt + this.controller.tuning.watchCoalesceMs - this.deps.clock.now();
+            movedListAt = undefined;
+            if (wait > 0) await this.deps.clock.sleep(wait, signal);
+          }
+          const listAt = this.deps.clock.now();
+          const known = live.index;
+          // Only an answered list shows the watch reaches Nomad: until one is, the query does not block
+          // (without an index Nomad answers at once: nomad/rpc.go, blockingRPC's non-blocking path).
+          const blocking = watch.connected && known > 0;
+          if (blocking) watch.holding(known, listAt, trustMs);
+          const { stubs, index } = await listLive(this.deps.nomad, live, () => new Set(this.deps.state.snapshot().keys()), blocking ? { index: known, wait: this.controller.tuning.watchWait, signal } : { signal });
+          if (signal.aborted) return;
+          // Below the index known when it was asked for, Nomad's own index went backwards (a restore): start
+          // over. Below only a pass's newer list, it is an older list, which the cache ignores.
+          if (index < known) {
+            this.deps.logger.warn({ index, asked: known }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
+            this.controller.nomadRestarted();
+          }
+          if (index !== live.index) {
+            movedListAt = listAt;
+            const changed = live.replace(stubs, index);
+            for (const key of changed) {
+              const stub = live.get(key);
+              if ((stub && isManaged(stub)) || this.controller.desired.get(key) || this.deps.state.get(key)) this.queue.add(key);
+            }
+          }
+          watch.answered();
+          if (failures > 0) this.deps.logger.info({ failures }, 'live watch works again');
+          failures = 0;
+        } catch (e) {
+          watch.lost();
+          if (signal.aborted) return;
+          failures++;
+          // Once per failure streak; the retries after it at debug.
+          this.deps.logger[failures === 1 ? 'warn' : 'debug']({ err: e instanceof Error ? e.message : String(e), failures }, 'live watch failed; retrying');
+          try {
+            await this.deps.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.min(failures, 6)), signal);
+          } catch {
+            return;
+          }
         }
       }
+    } finally {
+      watch.lost();
     }
   }
 

@@ -24,6 +24,7 @@ import { Applier } from './apply';
 import { DesiredState } from './desired-state';
 import { HealthFollower } from './follow';
 import { LiveCache, stubOf } from './live-cache';
+import { LiveWatch } from './live-watch';
 import { SyncMemory, type SyncContext } from './memory';
 import { PassRunner, absenceEnds, type PassSummary } from './pass';
 import { StatusStore } from './status-store';
@@ -36,6 +37,7 @@ export { serviceNames } from './follow';
 export class JobSyncController implements SyncContext {
   readonly desired: DesiredState;
   readonly live = new LiveCache();
+  readonly watch = new LiveWatch();
   readonly status: StatusStore;
   readonly memory = new SyncMemory();
   readonly sourceId: string;

@@ -56,6 +56,29 @@ export class LiveCache {
   index = 0;
   /** True once a list succeeded. */
   loaded = false;
+  /**
+   * The newest Nomad index the operator's own writes and re-reads put into the cache (a job that vanished
+   * from a read: past `index`). Above `index`, the cache holds more than the list it came from: Nomad's
+   * index moved since that list.
+   */
+  private setAt = 0;
+  /** Keys a list (the pass's or the live watch's) moved since the pass last took them. */
+  private movedSince = new Set<JobKey>();
+
+  /**
+   * The keys any list moved since the last call (see `replace`): what the pass decides again, whichever
+   * list — its own or the live watch's — brought the change.
+   */
+  takeMoved(): Set<JobKey> {
+    const moved = this.movedSince;
+    this.movedSince = new Set<JobKey>();
+    return moved;
+  }
+
+  /** True when nothing was set since the last list that is newer than that list (see `setAt`). */
+  asListed(): boolean {
+    return this.loaded && this.setAt <= this.index;
+  }
 
   get(key: JobKey): JobListStub | undefined {
     return this.stubs.get(key);
@@ -83,7 +106,10 @@ export class LiveCache {
     const changed = new Set<JobKey>();
     const startOver = this.index === 0;
     if (!startOver && index < this.index) return changed; // a list older than one already applied
-    if (startOver) this.gone.clear();
+    if (startOver) {
+      this.gone.clear();
+      this.setAt = 0;
+    }
     // For speed: a no-op pass lists thousands of jobs that did not move. A stub whose ModifyIndex (which
     // moves with any change of the job, status included) is unchanged keeps the cached object, and when
     // no stub moved or vanished the cached map itself is kept: nothing is copied or re-allocated, and the
@@ -141,6 +167,7 @@ export class LiveCache {
       this.nsCache = undefined;
     }
     if (gone.size > 0) for (const [k, at] of gone) if (at <= index) gone.delete(k);
+    for (const k of changed) this.movedSince.add(k);
     this.index = index;
     this.loaded = true;
     return changed;
@@ -154,9 +181,16 @@ export class LiveCache {
     if (stub) {
       this.stubs.set(key, stub);
       this.gone.delete(key);
+      this.setAt = Math.max(this.setAt, knownAt(stub));
     } else {
-      this.stubs.delete(key);
-      if (goneAt !== undefined && goneAt > 0) this.gone.set(key, goneAt);
+      const had = this.stubs.delete(key);
+      if (goneAt !== undefined && goneAt > 0) {
+        this.gone.set(key, goneAt);
+        this.setAt = Math.max(this.setAt, goneAt);
+      } else if (had) {
+        // Without the index of its removal, a job gone since the list means Nomad moved past the list.
+        this.setAt = Math.max(this.setAt, this.index + 1);
+      }
     }
     this.nsCache = undefined;
   }

@@ -16,6 +16,7 @@ import type { JobKey, JobRecord } from '../../lib/core/plan';
 import type { OperatorDeps, OperatorTuning } from './types';
 import type { DesiredState } from './desired-state';
 import type { LiveCache } from './live-cache';
+import type { LiveWatch } from './live-watch';
 import type { StatusStore } from './status-store';
 
 /** The per-key memory the reconciles share (see the table above). */
@@ -50,6 +51,8 @@ export interface SyncContext {
   readonly deps: OperatorDeps;
   readonly desired: DesiredState;
   readonly live: LiveCache;
+  /** The live watch's hold on the job list: while current, a pass needs no list. */
+  readonly watch: LiveWatch;
   readonly status: StatusStore;
   readonly memory: SyncMemory;
   readonly sourceId: string;

@@ -9,7 +9,8 @@
  * the failure streak. A failed pass or Nomad's index going backwards forgets the kept decisions.
  */
 import { ApiError, ForbiddenError } from '../../lib/ports/errors';
-import { adoptScope, ownedByAdoption, applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, specOfSource, type DecideOptions, type JobKey, type Pair, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import { adoptScope, ownedByAdoption, applyPruneGuard, carryConfirmations, decide, decidePair, isManaged, keylessInvalidNamespaces, META, specOfSource, type DecideOptions, type JobKey, type Pair, type JobRecord, type PlanItem, type PruneConfirmations, type PruneRefusal } from '../../lib/core/plan';
+import type { JobListStub } from '../../lib/core/nomad/types';
 import type { PassRequest } from '../../lib/runtime/triggers';
 import { parseDurationMs } from '../../lib/runtime/triggers';
 import { listLive } from './live-cache';
@@ -27,6 +28,17 @@ export interface PassSummary {
   actions: Record<string, number>;
   refused: PruneRefusal[];
   rendered: number;
+  /** False when the pass took the live cache as the live watch vouched for it, without a job list. */
+  listed: boolean;
+}
+
+/** One round of decisions of a pass (see `PassRunner.decideRound`). */
+interface DecideRound {
+  items: PlanItem[] | undefined;
+  fresh: Set<JobKey>;
+  prunesDecided: boolean;
+  enqueue: JobKey[];
+  actions: Record<string, number>;
 }
 
 /** The pass and the decisions it keeps. */
@@ -143,6 +155,7 @@ export class PassRunner {
   /** Nomad's index went backwards (a restore, a rebuilt cluster): what was cached about it is forgotten. */
   nomadRestarted(): void {
     this.c.live.index = 0;
+    this.c.watch.nomadRestarted();
     this.c.memory.nomadRestarted();
     this.lastItems = undefined;
   }
@@ -156,13 +169,18 @@ export class PassRunner {
     const forceAll = req.forced.has('*');
     for (const k of req.forced) if (k !== '*') this.c.memory.forced.add(k);
     const knownIndex = this.c.live.index;
+    // While the live watch holds its blocking query at the index of the cache's last list, nothing moved
+    // in Nomad since that list: the cache is taken as it is. A full pass, a forced sync and a confirmation
+    // always list (and a pass that decides a prune lists before acting on it, below).
+    const watched = !req.full && req.forced.size === 0 && req.confirmPrune.size === 0 && this.c.watch.current(this.c.live, this.c.deps.clock.now());
+    const mark = this.c.watch.mark();
     // git and Nomad are read at the same time: a pass costs the slower of the two, not their sum. Both
     // are joined before anything else happens, so a failed list never leaves a refresh running into the
     // next pass; the refresh's outcome is recorded, then a failed read fails the pass.
     const [refreshed, loaded, listing] = await Promise.allSettled([
       this.c.desired.refresh({ full: req.full }),
       this.c.deps.state.load(),
-      listLive(this.c.deps.nomad, this.c.live, () => this.wantedKeys()),
+      watched ? Promise.resolve(undefined) : listLive(this.c.deps.nomad, this.c.live, () => this.wantedKeys()),
     ]);
     if (refreshed.status === 'rejected') throw refreshed.reason;
     const refresh = refreshed.value;
@@ -177,28 +195,22 @@ export class PassRunner {
     if (loaded.status === 'rejected') throw loaded.reason;
     if (listing.status === 'rejected') throw listing.reason;
     const records = loaded.value;
-    const listed = listing.value;
+    let listed = listing.value;
     if (!this.confirmationsRead) {
       const stored = this.c.deps.state.confirmations?.();
       if (stored) this.confirmations = new Map(stored);
       this.confirmationsRead = true;
     }
-    if (listed.index < knownIndex) {
-      // Nomad answered below an index it had already given before this list was asked for: its state
-      // went backwards (a snapshot restore, a cluster rebuilt empty at the same address). A list that is
-      // merely older than one the live watch applied meanwhile is not this, and the cache ignores it.
-      log.warn({ index: listed.index, known: knownIndex }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
-      this.nomadRestarted();
-    }
     const firstList = !this.c.live.loaded;
-    const liveChanged = this.c.live.replace(listed.stubs, listed.index);
+    if (listed) this.takeList(listed, knownIndex, mark);
+    // What moved since the last pass, by this pass's list or the live watch's.
+    const liveChanged = this.c.live.takeMoved();
     // Git was indexed before Nomad answered: on the first list, index again with the running jobs as holders.
     if (firstList && this.c.desired.known) for (const k of this.c.desired.reindex()) refresh.changedKeys.add(k);
     if (forceAll) for (const k of records.keys()) this.c.memory.forced.add(k);
-    for (const ns of this.c.live.namespaces()) this.c.memory.knownNamespaces.add(ns);
 
     // Every look from here on sees what this pass read.
-    const decideTick = this.c.status.tick();
+    let decideTick = this.c.status.tick();
     // Decide. After the first pass only keys whose inputs moved are decided again (an informer's
     // work): a changed spec, a moved live index, a new record, or a decision that waits on time.
     const lastInvalid = this.invalidNamespaces;
@@ -212,7 +224,81 @@ export class PassRunner {
     this.decidedVersion = entriesVersion;
     const invalidMoved = lastInvalid.size !== this.invalidNamespaces.size || [...lastInvalid].some((ns) => !this.invalidNamespaces.has(ns));
     const opts = this.decideOptions();
-    const incremental = this.lastItems !== undefined && refresh.ok && !refresh.full && this.c.desired.known && opts.sourceHealthy === this.lastHealthy && this.c.memory.forced.size === 0 && !invalidMoved;
+    const canIncrement = refresh.ok && !refresh.full && this.c.desired.known && opts.sourceHealthy === this.lastHealthy && this.c.memory.forced.size === 0 && !invalidMoved;
+    let round = this.decideRound(opts, canIncrement, liveChanged, refresh.changedKeys, records, entriesMoved);
+    if (!listed && round.prunesDecided) {
+      // A prune is never decided on a list the watch vouched for: list now, and decide again what moved.
+      const relistMark = this.c.watch.mark();
+      const relisted = await listLive(this.c.deps.nomad, this.c.live, () => this.wantedKeys());
+      this.takeList(relisted, this.c.live.index, relistMark);
+      const moved = this.c.live.takeMoved();
+      decideTick = this.c.status.tick();
+      const again = this.decideRound(opts, canIncrement, moved, new Set(), records, entriesMoved);
+      for (const k of round.fresh) again.fresh.add(k);
+      round = again;
+      listed = relisted;
+    }
+    const { items, fresh, prunesDecided } = round;
+    const { enqueue, actions } = round;
+    this.lastHealthy = opts.sourceHealthy;
+    // A forced key whose decision writes nothing has nothing left to force.
+    for (const k of this.c.memory.forced) if (!this.lastItems?.get(k)?.write) this.c.memory.forced.delete(k);
+    // Without a prune anywhere no confirmation covers anything and the guard refuses nothing: skip
+    // their walks over every item (what they return then is known); the incremental walk above has
+    // already counted and queued.
+    const canPrune = refresh.ok && opts.sourceHealthy;
+    let refused: PruneRefusal[] = [];
+    if (prunesDecided && items) {
+      this.confirmations = carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune });
+      const guarded = applyPruneGuard(items, { source: this.c.sourceId, maxShare: this.c.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) });
+      refused = guarded.refused;
+      for (const item of guarded.items) {
+        actions[item.action] = (actions[item.action] ?? 0) + 1;
+        if (needsReconcile(item) || this.c.memory.following.has(item.key)) enqueue.push(item.key);
+        else if (fresh.has(item.key) || item.reason === 'PruneGuard') this.recordQuiet(item);
+      }
+    } else {
+      this.confirmations = canPrune ? new Map() : new Map(this.confirmations);
+    }
+    this.guardBlocked = new Set(refused.map((r) => r.namespace));
+    await this.storeConfirmations();
+    for (const r of refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
+
+    this.recordKeylessInvalid();
+    // Every key this pass decided and queued for nothing was looked at by it; a queued key's look is its reconcile.
+    const queued = new Set(enqueue);
+    for (const k of this.lastItems?.keys() ?? []) if (!queued.has(k)) this.c.status.observe(k, decideTick);
+    for (const k of this.keylessInvalid) this.c.status.observe(k, decideTick);
+    this.lastTicks = { pass: passTick, decided: decideTick };
+    // A pass that found nothing to do is the steady state: keep it out of the info log (one line every poll).
+    const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
+    if (!listed) this.c.deps.metrics?.countPassWithoutList();
+    log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, listed: !!listed, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
+    return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused, rendered: refresh.rendered, listed: !!listed };
+  }
+
+  /**
+   * Takes a job list into the live cache (the keys it moved: `LiveCache.takeMoved`). A list below the index known
+   * before it was asked for means Nomad's state went backwards (a snapshot restore, a cluster rebuilt empty
+   * at the same address); a list that is merely older than one the live watch applied meanwhile is not
+   * this, and the cache ignores it.
+   */
+  private takeList(listed: { stubs: JobListStub[]; index: number }, knownIndex: number, mark: number): void {
+    if (listed.index < knownIndex) {
+      this.c.deps.logger.warn({ index: listed.index, known: knownIndex }, "Nomad's index went backwards: forgetting cached jobs and namespaces");
+      this.nomadRestarted();
+    }
+    this.c.live.replace(listed.stubs, listed.index);
+    this.c.watch.listed(mark);
+    for (const ns of this.c.live.namespaces()) this.c.memory.knownNamespaces.add(ns);
+  }
+
+  /**
+   * Decides the keys whose inputs moved (`canIncrement` and kept decisions), else every key. With no prune
+   * decided, `enqueue` and `actions` are final; with one, `items` is the whole view for the prune guard.
+   */
+  private decideRound(opts: DecideOptions, canIncrement: boolean, liveChanged: ReadonlySet<JobKey>, changedKeys: ReadonlySet<JobKey>, records: ReadonlyMap<JobKey, JobRecord>, entriesMoved: boolean): DecideRound {
+    const incremental = canIncrement && this.lastItems !== undefined;
     let items: PlanItem[] | undefined;
     const fresh = new Set<JobKey>();
     // Prunes are never settled, so in an incremental pass any prune was just decided.
@@ -226,7 +312,7 @@ export class PassRunner {
       // updated map has them (kept keys first, then the re-decided ones as they are re-inserted).
       const last = this.lastItems as Map<JobKey, PlanItem>;
       const dirty = new Set<JobKey>(liveChanged);
-      for (const k of refresh.changedKeys) dirty.add(k);
+      for (const k of changedKeys) dirty.add(k);
       for (const it of last.values()) {
         const k = it.key;
         // An invalid spec pairs with its live job by spec path, which the changed keys do not name: look again
@@ -268,40 +354,7 @@ export class PassRunner {
       for (const it of items) fresh.add(it.key);
       this.lastItems = new Map(items.map((i) => [i.key, i]));
     }
-    this.lastHealthy = opts.sourceHealthy;
-    // A forced key whose decision writes nothing has nothing left to force.
-    for (const k of this.c.memory.forced) if (!this.lastItems?.get(k)?.write) this.c.memory.forced.delete(k);
-    // Without a prune anywhere no confirmation covers anything and the guard refuses nothing: skip
-    // their walks over every item (what they return then is known); the incremental walk above has
-    // already counted and queued.
-    const canPrune = refresh.ok && opts.sourceHealthy;
-    let refused: PruneRefusal[] = [];
-    if (prunesDecided && items) {
-      this.confirmations = carryConfirmations(this.confirmations, req.confirmPrune, items, { canPrune });
-      const guarded = applyPruneGuard(items, { source: this.c.sourceId, maxShare: this.c.deps.config.reconcile.prune.maxShare, confirmed: new Set(this.confirmations.keys()) });
-      refused = guarded.refused;
-      for (const item of guarded.items) {
-        actions[item.action] = (actions[item.action] ?? 0) + 1;
-        if (needsReconcile(item) || this.c.memory.following.has(item.key)) enqueue.push(item.key);
-        else if (fresh.has(item.key) || item.reason === 'PruneGuard') this.recordQuiet(item);
-      }
-    } else {
-      this.confirmations = canPrune ? new Map() : new Map(this.confirmations);
-    }
-    this.guardBlocked = new Set(refused.map((r) => r.namespace));
-    await this.storeConfirmations();
-    for (const r of refused) log.warn(r, 'prune guard: refusing to prune this share of a namespace without confirmation');
-
-    this.recordKeylessInvalid();
-    // Every key this pass decided and queued for nothing was looked at by it; a queued key's look is its reconcile.
-    const queued = new Set(enqueue);
-    for (const k of this.lastItems?.keys() ?? []) if (!queued.has(k)) this.c.status.observe(k, decideTick);
-    for (const k of this.keylessInvalid) this.c.status.observe(k, decideTick);
-    this.lastTicks = { pass: passTick, decided: decideTick };
-    // A pass that found nothing to do is the steady state: keep it out of the info log (one line every poll).
-    const quiet = enqueue.length === 0 && refresh.rendered === 0 && !refresh.full && refresh.ok;
-    log[quiet ? 'debug' : 'info']({ commit: refresh.commit, reasons: req.reasons, full: refresh.full, rendered: refresh.rendered, enqueue: enqueue.length, actions }, 'pass');
-    return { ok: refresh.ok, commit: refresh.commit, sourceError: refresh.error?.message, enqueue, actions, refused, rendered: refresh.rendered };
+    return { items, fresh, prunesDecided, enqueue, actions };
   }
 
   /** The shared state was re-read after an election: decide everything again, take its confirmations. */

@@ -6,7 +6,8 @@
  * `nomadguard_reconcile_time_seconds{controller}`, `nomadguard_active_workers{controller}`,
  * `nomadguard_workqueue_depth{name}`; plus `nomadguard_jobs{phase}`, `nomadguard_source_healthy{source}` and
  * `nomadguard_pass_errors_total{reason}` (passes that failed, by what failed: NomadUnavailable, GitFailed...),
- * `nomadguard_notifications_total{result}` (sent, failed, dropped),
+ * `nomadguard_notifications_total{result}` (sent, failed, dropped), `nomadguard_passes_without_list_total` (passes
+ * that took the live cache the live watch vouched for, without a job list),
  * and `nomadguard_leader{cluster}` (1 while this instance holds the lease, set only under an election).
  * Every label combination known up front is set to 0 at construction, so series exist before the first event.
  *
@@ -30,6 +31,7 @@ interface MetricSet {
   jobs: Gauge<string>;
   sourceHealthy: Gauge<string>;
   passErrors: Counter<string>;
+  passesWithoutList: Counter<string>;
   notifications: Counter<string>;
   leader: Gauge<string>;
 }
@@ -61,6 +63,7 @@ export class OperatorMetrics {
       queueDepth: new Gauge({ name: 'nomadguard_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: labels(['name']), registers: [registry] }),
       jobs: new Gauge({ name: 'nomadguard_jobs', help: 'Managed jobs by phase.', labelNames: labels(['phase']), registers: [registry] }),
       passErrors: new Counter({ name: 'nomadguard_pass_errors_total', help: 'Passes that failed, by what failed (NomadUnavailable, NomadForbidden, ConsulUnavailable, GitFailed...).', labelNames: labels(['reason']), registers: [registry] }),
+      passesWithoutList: new Counter({ name: 'nomadguard_passes_without_list_total', help: 'Passes that took the live cache without a job list: the live watch held its query at the index of the last list.', labelNames: labels([]), registers: [registry] }),
       sourceHealthy: new Gauge({ name: 'nomadguard_source_healthy', help: '1 while the spec source checkout is usable.', labelNames: labels(['source']), registers: [registry] }),
       leader: new Gauge({ name: 'nomadguard_leader', help: '1 while this instance holds the leader lease of the cluster, 0 while it follows.', labelNames: ['cluster'], registers: [registry] }),
       notifications: new Counter({ name: 'nomadguard_notifications_total', help: 'Notifications by how they ended: sent, failed (refused or out of attempts), dropped (queue full or shutdown).', labelNames: labels(['result']), registers: [registry] }),
@@ -74,6 +77,7 @@ export class OperatorMetrics {
       }
       for (const phase of JOB_PHASES) this.m.jobs.set({ phase, ...at }, 0);
       for (const result of ['sent', 'failed', 'dropped']) this.m.notifications.inc({ result, ...at }, 0);
+      this.m.passesWithoutList.inc({ ...at }, 0);
     }
   }
 
@@ -106,6 +110,11 @@ export class OperatorMetrics {
   /** Counts one failed pass. */
   countPassError(reason: string): void {
     this.m.passErrors.inc({ reason, ...this.at });
+  }
+
+  /** Counts one pass that needed no job list (the live watch vouched for the live cache). */
+  countPassWithoutList(): void {
+    this.m.passesWithoutList.inc({ ...this.at });
   }
 
   /** Counts one notification that ended. */
