@@ -17,6 +17,7 @@ import { ConsulHttpClient } from '../lib/adapters/consul-http/consul-http-client
 import { ConnectionConfigError, connectionsFromCluster } from '../lib/adapters/env-config';
 import { GitSpecSource } from '../lib/adapters/git-spec-source';
 import type { RetryEvent } from '../lib/adapters/http/http-transport';
+import { safeBaseUrl } from '../lib/adapters/http/redact';
 import { NomadHttpClient } from '../lib/adapters/nomad-http/nomad-http-client';
 import { ConsulStateStore, FileStateStore, type StateStore } from '../lib/adapters/state-store';
 import type { ConsulApi } from '../lib/ports/consul-api';
@@ -59,6 +60,8 @@ export interface WiringOptions {
   httpAttempts?: number;
   /** Leader election timings (an election runs whenever the state is in Consul KV); `false` turns it off. */
   election?: ElectionOptions | false;
+  /** A running operator (`run` without `--once`): Consul unreachable at start is an error, never a local file. */
+  leaderElection?: boolean;
 }
 
 /** Reads the operator config (every default when no file) and applies the overrides. */
@@ -190,9 +193,9 @@ export async function buildClusterDeps(shared: SharedWiring, clusterName: string
   // Several clusters keep one state file each, named after the cluster.
   const stateName = (file: string): string => (several ? file.replace(/(\.json)?$/, `.${clusterName}.json`) : file);
   let state: StateStore;
-  // Clusters sharing one Consul keep their records (and their leader lock) apart, each under its own name.
-  const sharesConsul = several && Object.entries(config.clusters).some(([n, c]) => n !== clusterName && c.consul.address === cluster.consul.address);
-  const statePrefix = sharesConsul ? `${config.reconcile.statePrefix}/${clusterName}` : config.reconcile.statePrefix;
+  // Several clusters keep their records (and their leader lock) apart, each under its own name: two of them
+  // may reach one Consul under addresses that do not look alike.
+  const statePrefix = several ? `${config.reconcile.statePrefix}/${clusterName}` : config.reconcile.statePrefix;
   if (opts.stateFile) state = new FileStateStore(stateName(path.resolve(opts.cwd, opts.stateFile)));
   else if (consul) {
     const kvStore = new ConsulStateStore(consul, statePrefix);
@@ -200,6 +203,11 @@ export async function buildClusterDeps(shared: SharedWiring, clusterName: string
       await kvStore.load();
       state = kvStore;
     } catch (e) {
+      // A running operator elects its leader in this Consul: alone on a local file it would write beside the
+      // leader with none of the shared records. It stops instead, and its scheduler starts it again.
+      if (opts.leaderElection && opts.election !== false) {
+        throw new WiringError(`Consul at ${safeBaseUrl(cluster.consul.address)} did not answer (${(e as Error).message}): the operator keeps its state and its leader lock there, so it does not start without it; give --state-file to run a single instance on a local file`);
+      }
       logger.warn({ err: (e as Error).message, file: stateName(path.join(workDir, 'state.json')) }, 'Consul not reachable: state kept in a local file, services not checked');
       consul = undefined;
       state = new FileStateStore(stateName(path.join(workDir, 'state.json')));

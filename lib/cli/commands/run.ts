@@ -66,7 +66,7 @@ export const register: RegisterCommand = (program: Command, ctx: CliContext) => 
       const logger = pino({ name: 'nomadguard', level: ctx.env.NOMADGUARD_LOG_LEVEL ?? 'info' }, { write: (s: string) => ctx.stdout(s) });
       let set;
       try {
-        set = await buildClusterSet({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger, notify: true });
+        set = await buildClusterSet({ configFile: opts.config, repo: opts.repo, branch: opts.branch, workDir: opts.workDir, stateFile: opts.stateFile, env: ctx.env, cwd: ctx.cwd, clock, logger, notify: true, leaderElection: !opts.once });
       } catch (e) {
         if (e instanceof WiringError) throw new CliError(e.message);
         throw e;

@@ -119,6 +119,16 @@ describe('nomadguard run --once, plan and ps as processes', () => {
     expect(fs.existsSync(path.join(work, 'state.json'))).toBe(true);
   });
 
+  it('with Consul down at start-up, a running operator does not start on a local file beside the leader: exit 1, one line', async () => {
+    const repo = repoWith({ 'kv/shop/nomadgen.toml': spec('shop') });
+    const work = repo.tempDir('work');
+    const r = await nomadguard(['run', '--listen', 'off', '--repo', repo.remote, '--work-dir', work], { NOMAD_ADDR: sim.nomad, CONSUL_HTTP_ADDR: `http://127.0.0.1:${await closedPort()}` });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^nomadguard: Consul at http:\/\/127\.0\.0\.1:\d+ did not answer .*give --state-file to run a single instance on a local file\n$/);
+    expect(fs.existsSync(path.join(work, 'state.json'))).toBe(false);
+    expect((await fetch(`${sim.nomad}/v1/job/t-kv-shop?namespace=kv`)).status).toBe(404);
+  });
+
   it('with Nomad unreachable, plan, run --once and ps exit 1 with one line on stderr', async () => {
     const repo = repoWith({ 'web/shop/nomadgen.toml': spec('shop') });
     const port = await closedPort();
