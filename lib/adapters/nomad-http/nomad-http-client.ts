@@ -190,7 +190,9 @@ export class NomadHttpClient implements NomadApi {
       method: 'DELETE',
       path: `/v1/job/${seg(id)}`,
       query: this.q({ purge: opts.purge ? 'true' : undefined }, ns),
-      retry: 'idempotent',
+      // A stop has no check-and-set: a copy sent again after a timeout could land after this operator lost
+      // its leader lease. Only a request that never left is tried again; the reconcile queue retries the rest.
+      retry: 'unsent-only',
     });
     return res.data;
   }

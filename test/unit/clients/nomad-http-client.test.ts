@@ -25,6 +25,18 @@ describe('NomadHttpClient (scripted server)', () => {
     await server.stop();
   });
 
+  it('a deregister that was sent is never sent again: it has no check-and-set, and a late copy could outlive the leader lease', async () => {
+    // The connection drops after the server read the request: it may have been applied.
+    server.next(drop, reply(200, { EvalID: 'e1', JobModifyIndex: 9 }));
+    const retrying = new NomadHttpClient({ address: server.url, backoff: { maxAttempts: 4, baseMs: 0, capMs: 0 } });
+    try {
+      await expect(retrying.deregisterJob('web', 'shop')).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      retrying.close();
+    }
+    expect(server.seen.filter((q) => q.method === 'DELETE')).toHaveLength(1);
+  });
+
   it('follows X-Nomad-NextToken to the last page; only the first page blocks', async () => {
     server.next(
       reply(200, [{ ID: 'a' }, { ID: 'b' }], { 'X-Nomad-Index': '50', 'X-Nomad-NextToken': 'c' }),
