@@ -134,6 +134,8 @@ export function createStatusApp(view: OperatorView, options: StatusAppOptions = 
       return json({ error: 'a valid bearer token is required to force a sync' }, 401);
     }
     if (!isJson(request.headers.get('content-type'))) return json({ error: 'a sync body must be sent as Content-Type: application/json' }, 415);
+    // A follower would queue the keys and write nothing; `sync --wait` would then judge another counter.
+    if (options.role?.() === 'follower') return json({ error: 'this instance follows the leader and writes nothing: send the sync to the leader (its /readyz answers 200)' }, 503);
     let body: unknown;
     try {
       body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readLimited(request, maxBody)));

@@ -56,6 +56,8 @@ async function sync(ctx: CliContext, jobs: string[], opts: SyncOptions): Promise
     token: ctx.env.NOMADGUARD_TOKEN,
   });
   if (res.status === 401) throw new CliError('the operator wants a token for syncs: set NOMADGUARD_TOKEN');
+  const refusal = (res.body as { error?: unknown } | undefined)?.error;
+  if (res.status === 503 && typeof refusal === 'string') throw new CliError(`the operator at ${addr}: ${refusal}`);
   if (res.status !== 202 && res.status !== 404) throw new CliError(`the operator at ${addr} answered ${res.status}: ${JSON.stringify(res.body)}`);
   const answer = res.body as SyncResponse;
   if (opts.json && !opts.wait) ctx.stdout(`${JSON.stringify(answer, null, 2)}\n`);

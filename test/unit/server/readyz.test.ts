@@ -64,4 +64,13 @@ describe('GET /readyz', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: ['web/a'], unknown: [], all: false, generation: 41 });
   });
+
+  it('refuses a sync on a follower, which would queue it and write nothing: 503, and nothing queued', async () => {
+    const view = new View();
+    const app = createStatusApp(view, { role: () => 'follower' });
+    const res = await app(new Request('http://operator/api/v1/sync', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ all: true }) }));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: 'this instance follows the leader and writes nothing: send the sync to the leader (its /readyz answers 200)' });
+    expect(view.synced).toEqual([]);
+  });
 });
