@@ -76,6 +76,8 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {
       if (d.suspended) return item(action, false, 'Suspended', `${message} (suspended: not written)`);
       if ((action === 'drift' || action === 'verify') && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not reverted)`);
+      // Taking a job over may write it (a restart of its allocations): a detect-only spec only reports.
+      if (action === 'adopt' && d.mode === 'detect-only') return item(action, false, 'DriftDetected', `${message} (detect-only: not adopted)`);
       return item(action, true, reason, message);
     };
     if (live && !isManaged(live) && !adopted) {
