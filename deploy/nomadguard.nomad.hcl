@@ -10,6 +10,11 @@
 # own workload identity may read without any ACL policy (Nomad's acl/acl.go,
 # matchingVariablesCapabilitySet: read and list on nomad/jobs/<job>[/<group>[/<task>]] in the job's
 # namespace). The commented template below reads them from Vault instead.
+#
+# Like every job of the platform, it runs IPv6-only: the service registers the container's own address
+# (advertise_ipv6_address, address_mode = "driver"), so the clients' docker daemons need IPv6 on their
+# container network (each node routes its /80). Without it the checks have no address and every
+# deployment fails and reverts.
 
 variable "image" {
   type        = string
