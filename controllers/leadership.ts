@@ -19,10 +19,10 @@ import type { OperatorDeps } from './job-sync/types';
 const FOLLOW_PAUSE_MS = 1000;
 
 /** `deps` as the controller must see them: under an election, Nomad and state writes need the lease. */
-export function gatedDeps(deps: OperatorDeps): OperatorDeps {
+export function gatedDeps(deps: OperatorDeps, mayWrite?: () => boolean): OperatorDeps {
   const lead = deps.leadership;
   if (!lead) return deps;
-  const may = (): boolean => lead.isLeader();
+  const may = mayWrite ?? ((): boolean => lead.isLeader());
   return { ...deps, nomad: gateNomadWrites(deps.nomad, may), state: gateStateWrites(deps.state, may) };
 }
 
@@ -49,6 +49,11 @@ export class LeaderRun {
   /** True when this instance may take work: standalone, or the leader once the shared state is re-read. */
   ready(): boolean {
     return !this.lead || (this.ready_ && this.lead.isLeader());
+  }
+
+  /** Moves at every election and loss: work begun in an earlier term is not this term's. */
+  get term(): number {
+    return this.generation;
   }
 
   /** The role reported in the status and the metric. */

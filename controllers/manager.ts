@@ -39,9 +39,10 @@ export class Manager {
   private notifying = false;
 
   constructor(readonly deps: OperatorDeps) {
-    this.controller = new JobSyncController(gatedDeps(deps));
     const lead = deps.leadership;
-    if (lead) this.publisher = new StatusPublisher(this.controller.status, this.controller.deps.state, deps.clock, deps.logger, () => lead.isLeader());
+    // Writes need the lease and the shared state re-read since the election (`ready`), not the lock alone.
+    this.controller = new JobSyncController(gatedDeps(deps, () => this.leader.ready()));
+    if (lead) this.publisher = new StatusPublisher(this.controller.status, this.controller.deps.state, deps.clock, deps.logger, () => this.leader.ready());
     this.leader = new LeaderRun(lead, deps, {
       resumed: () => {
         this.controller.resume();
@@ -67,9 +68,11 @@ export class Manager {
 
   /** One pass, its keys queued. */
   async pass(req?: PassRequest): Promise<PassSummary> {
+    const term = this.leader.term;
     const summary = await this.controller.runPass(req);
-    // A follower's pass keeps its caches warm; only the leader queues work.
-    if (!this.leader.ready()) return summary;
+    // A follower's pass keeps its caches warm; only the leader queues work, and only from a pass of this
+    // term (one begun before an election decided on the old leader's records; the election rings a new one).
+    if (!this.leader.ready() || this.leader.term !== term) return summary;
     if (summary.ok && !this.notifying) {
       this.notifying = true;
       this.deps.notifier?.beginLive(summary.enqueue);
