@@ -55,6 +55,8 @@ export class ConsulState implements ServiceRegistry {
   readonly kv = new Map<string, KvEntry>();
   private readonly tombstones = new Map<string, number>();
   private readonly lockDelays = new Map<string, number>();
+  /** Acquires refused because the key was still in the lock-delay of an invalidated session (for tests). */
+  lockDelayRefusals = 0;
   readonly sessions = new Map<string, Session>();
   readonly tables = new Map<string, number>([['services', 10], ['kvs', 10], ['sessions', 10], ['nodes', 10]]);
 
@@ -139,7 +141,10 @@ export class ConsulState implements ServiceRegistry {
       if (!this.sessions.has(opts.acquire)) throw new HttpError(500, `invalid session "${opts.acquire}"`);
       if (cur?.Session && cur.Session !== opts.acquire) return false;
       const delayUntil = this.lockDelays.get(key);
-      if (!cur?.Session && delayUntil !== undefined && this.clock.now() < delayUntil) return false;
+      if (!cur?.Session && delayUntil !== undefined && this.clock.now() < delayUntil) {
+        this.lockDelayRefusals++;
+        return false;
+      }
       if (cur?.Session !== opts.acquire) lockIndex++;
       session = opts.acquire;
     }
