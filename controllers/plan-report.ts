@@ -69,7 +69,7 @@ export async function planReport(deps: Pick<OperatorDeps, 'nomad' | 'source' | '
     if (needsPlanCall(item)) {
       // As the pass: the plan for the diff and the impact, the live job compared for drift and verify.
       const job = (item.desired as DesiredValid).job;
-      const adopted = writesAdopted(item);
+      const adopted = writesAdopted(item, sourceId);
       const [plan, live] = await Promise.all([deps.nomad.planJob(item.namespace, adopted ? withoutMarker(job) : job, { diff: true }), needsLiveRead(item) ? deps.nomad.readJob(item.namespace, item.jobId) : Promise.resolve(undefined)]);
       const comparison = live ? compareJobs(job, live, compareOptions(await deps.nomad.capabilities(), item.namespace, job, live, adopted)) : undefined;
       const verdict = judgePlan(item, plan.Diff, comparison);

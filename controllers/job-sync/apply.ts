@@ -51,7 +51,7 @@ export class Applier {
     }
 
     // An adopted job is planned and written without the marker (adopt.ts): Nomad would replace every allocation for it.
-    const adopted = writesAdopted(item);
+    const adopted = writesAdopted(item, this.c.sourceId);
     const toWrite = adopted ? withoutMarker(d.job) : d.job;
     const [plan, liveJob] = await Promise.all([
       nomad.planJob(namespace, toWrite, { diff: true }),
@@ -76,7 +76,7 @@ export class Applier {
 
     if (verdict.outcome === 'in-sync') {
       const at = (liveJob as Job).JobModifyIndex ?? enforceIndex;
-      await this.putRecord(key, { jobModifyIndex: at, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec, ...(adopted ? { adopted: true } : {}) });
+      await this.putRecord(key, { jobModifyIndex: at, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec, ...(adopted ? { adopted: true, adoptedBy: this.c.sourceId } : {}) });
       this.c.memory.reportedDrift.delete(key);
       this.c.memory.forced.delete(key);
       const prev = this.c.status.get(key)?.phase;
@@ -112,7 +112,7 @@ export class Applier {
     const { namespace } = splitKey(key);
     const log = this.c.deps.logger.child({ key, action: item.action, reason: item.reason });
     const preserveCounts = preservesCounts(d.job, item.action);
-    const adopted = writesAdopted(item);
+    const adopted = writesAdopted(item, this.c.sourceId);
     const job: Job = { ...(adopted ? withoutMarker(d.job) : d.job), Namespace: namespace };
     const resp = await this.c.deps.nomad.registerJob({ namespace, Job: job, EnforceIndex: true, JobModifyIndex: w.enforceIndex, ...(preserveCounts ? { PreserveCounts: true } : {}) });
     // Nomad has the new version from here on: whatever fails below, this write is not made again.
@@ -130,7 +130,7 @@ export class Applier {
       event: { event, message: w.lines.slice(0, 5).join('; ') || item.message, commit: d.commit },
       lastError: null,
     });
-    await this.putRecord(key, { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec, ...(adopted ? { adopted: true } : {}) });
+    await this.putRecord(key, { jobModifyIndex: resp.JobModifyIndex, hash: d.hash, scheme: HASH_SCHEME, commit: d.commit, spec: d.spec, ...(adopted ? { adopted: true, adoptedBy: this.c.sourceId } : {}) });
     return { kind: 'requeueAfter', ms: this.c.tuning.healthPollMs };
   }
 

@@ -140,7 +140,7 @@ export class JobSyncController implements SyncContext {
         const purge = this.deps.config.reconcile.prune.purge;
         // The decision was made on a cached stub: re-read, and delete only the very job it was made on.
         const current = await nomad.readJob(namespace, jobId);
-        const refusal = pruneRefusal(current, this.sourceId, item.live?.JobModifyIndex, item.record?.adopted === true);
+        const refusal = pruneRefusal(current, this.sourceId, item.live?.JobModifyIndex, item.record?.adopted === true && item.record.adoptedBy !== undefined && isSourceOf(item.record.adoptedBy, this.sourceId));
         if (refusal) {
           this.live.set(key, current ? stubOf(current) : undefined);
           log.info({ refusal }, 'prune skipped: the job changed since the decision; deciding again');

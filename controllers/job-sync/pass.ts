@@ -328,7 +328,7 @@ export class PassRunner {
       for (const k of dirty) {
         last.delete(k);
         const pair = this.pairFor(k);
-        if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live)) && !ownedByAdoption(pair.live, pair.record)) continue;
+        if (!pair.desired && !pair.invalid && (!pair.live || !isManaged(pair.live)) && !ownedByAdoption(pair.live, pair.record, this.c.sourceId)) continue;
         const item = decidePair(pair, opts);
         if (item.action === 'prune' || item.action === 'prune-wait') prunesDecided = true;
         last.set(k, item);
@@ -449,7 +449,7 @@ export class PassRunner {
       const bySpec = this.c.desired.atSpec(specPath);
       if (bySpec?.state === 'invalid') invalid = bySpec;
     }
-    return { key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (isManaged(live) || d || ownedByAdoption(live, record)) ? live : undefined, record };
+    return { key, desired: d?.state === 'valid' ? d : undefined, invalid, live: live && (isManaged(live) || d || ownedByAdoption(live, record, this.c.sourceId)) ? live : undefined, record };
   }
 
   /** The decision for one key from the caches (no I/O). */

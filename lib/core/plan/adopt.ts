@@ -12,6 +12,7 @@
  */
 import type { Job, JobListStub } from '../nomad/types';
 import { isManaged } from './pair';
+import { isSourceOf } from '../source-id';
 import { META, type JobRecord, type PlanItem } from './types';
 import { LEGACY_META_KEYS, type CompareOptions } from './compare';
 
@@ -43,14 +44,17 @@ export function carriesMarker(stub: Pick<JobListStub, 'Meta'>): boolean {
   return false;
 }
 
-/** True when the operator owns `live` by adoption: the record says so and the job still carries no marker. */
-export function ownedByAdoption(live: Pick<JobListStub, 'Meta'> | undefined, record: JobRecord | undefined): boolean {
-  return live !== undefined && record?.adopted === true && !isManaged(live) && !carriesMarker(live);
+/**
+ * True when `source` owns `live` by adoption: the record says this source adopted it, and the job still
+ * carries no marker.
+ */
+export function ownedByAdoption(live: Pick<JobListStub, 'Meta'> | undefined, record: JobRecord | undefined, source: string): boolean {
+  return live !== undefined && record?.adopted === true && record.adoptedBy !== undefined && isSourceOf(record.adoptedBy, source) && !isManaged(live) && !carriesMarker(live);
 }
 
 /** True when a write for `item` goes to an adopted job (being adopted, or adopted before): the marker stays out. */
-export function writesAdopted(item: Pick<PlanItem, 'action' | 'live' | 'record'>): boolean {
-  return item.action === 'adopt' || ownedByAdoption(item.live, item.record);
+export function writesAdopted(item: Pick<PlanItem, 'action' | 'live' | 'record'>, source: string): boolean {
+  return item.action === 'adopt' || ownedByAdoption(item.live, item.record, source);
 }
 
 /** `job` without nomadguard's marker keys in its Meta: what is written over an adopted job. */

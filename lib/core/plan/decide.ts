@@ -70,7 +70,7 @@ export function decidePair(p: Pair, opts: DecideOptions): PlanItem {
   const item = (action: PlanItem['action'], write: boolean, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => ({ ...base, action, write, reason, message, ...extra });
   const live = p.live;
   const d = p.desired;
-  const adopted = ownedByAdoption(live, p.record);
+  const adopted = ownedByAdoption(live, p.record, opts.source);
 
   if (d) {
     const gate = (action: PlanItem['action'], reason: string, message: string): PlanItem => {

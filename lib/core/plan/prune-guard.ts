@@ -31,7 +31,7 @@ export function applyPruneGuard(items: readonly PlanItem[], opts: PruneGuardOpti
   const managed = new Map<string, number>();
   const prunes = new Map<string, number>();
   for (const it of items) {
-    const ours = it.live !== undefined && (ownedByAdoption(it.live, it.record) || (isManaged(it.live) && isSourceOf(it.live.Meta?.[META.source], opts.source)));
+    const ours = it.live !== undefined && (ownedByAdoption(it.live, it.record, opts.source) || (isManaged(it.live) && isSourceOf(it.live.Meta?.[META.source], opts.source)));
     if (!it.live || !ours || it.live.Stop) continue;
     managed.set(it.namespace, (managed.get(it.namespace) ?? 0) + 1);
     if (it.action === 'prune' || it.action === 'prune-wait') prunes.set(it.namespace, (prunes.get(it.namespace) ?? 0) + 1);

@@ -90,6 +90,8 @@ export interface JobRecord {
   failedHash?: string;
   /** The job was adopted (it runs without the marker): this record is the operator's ownership of it (see adopt.ts). */
   adopted?: boolean;
+  /** The source that adopted it: sources sharing a state prefix never take each other's adoptions. */
+  adoptedBy?: string;
 }
 
 /** Everything a plan decision may do. */
