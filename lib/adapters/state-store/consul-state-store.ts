@@ -5,8 +5,8 @@
  * without the larger statuses). One key per job keeps every value far below Consul's
  * 512 KiB limit; reading the whole state is still one call (a recursive GET under the prefix), done once
  * per process and again when the instance becomes the leader. Writes are check-and-set against the
- * ModifyIndex last seen: a lost CAS re-reads that key and writes again. Check-and-set alone does not make
- * two writers safe (each would overwrite the other's newer record); only the leader writes
+ * ModifyIndex last seen: a lost CAS keeps the stored record (another writer's, newer) and fails the write,
+ * never overwriting it. Check-and-set alone does not make two writers safe; only the leader writes
  * (lib/ports/leadership.ts), and a follower keeps its copy equal to the leader's with `follow`.
  */
 import type { JobKey, JobRecord } from '../../core/plan/types';
@@ -173,21 +173,24 @@ export class ConsulStateStore implements StateStore {
   }
 
   async put(key: JobKey, record: JobRecord): Promise<void> {
-    this.records.set(key, record);
     const kvKey = this.kvKey(key);
     const body = JSON.stringify(record);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const cas = this.indexes.get(key) ?? 0;
-      if (await this.kv.kvPut(kvKey, body, { cas })) {
-        const fresh = await this.kv.kvGet(kvKey);
-        if (fresh.value) this.indexes.set(key, fresh.value.ModifyIndex);
-        return;
-      }
-      const current = await this.kv.kvGet(kvKey);
-      if (current.value) this.indexes.set(key, current.value.ModifyIndex);
-      else this.indexes.delete(key);
+    if (await this.kv.kvPut(kvKey, body, { cas: this.indexes.get(key) ?? 0 })) {
+      this.records.set(key, record);
+      const fresh = await this.kv.kvGet(kvKey);
+      if (fresh.value) this.indexes.set(key, fresh.value.ModifyIndex);
+      return;
     }
-    throw new Error(`state for ${key} kept changing under ${kvKey}`);
+    // Lost: someone wrote the key since we read it. Under the lease nobody else writes, so this is another
+    // writer's newer record (or our own identical one): keep what is stored, never overwrite it.
+    const current = await this.kv.kvGet(kvKey);
+    const stored = parseRecord(current.value?.Value);
+    if (current.value) this.indexes.set(key, current.value.ModifyIndex);
+    else this.indexes.delete(key);
+    if (stored) this.records.set(key, stored);
+    else this.records.delete(key);
+    if (current.value?.Value === body) return;
+    throw new Error(`state for ${key} was changed by another writer under ${kvKey}: kept as stored, to be decided again`);
   }
 
   async delete(key: JobKey): Promise<void> {
