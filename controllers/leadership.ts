@@ -38,6 +38,8 @@ export class LeaderRun {
   private followCtl?: AbortController;
   private unsubscribe?: () => void;
   private generation = 0;
+  /** Aborts the pauses of the current election's re-read; replaced at each election. */
+  private electedCtl?: AbortController;
 
   constructor(
     private readonly lead: Leadership | undefined,
@@ -72,8 +74,14 @@ export class LeaderRun {
     else this.follow();
   }
 
-  /** Stops following; the elector itself is stopped by its owner. */
+  /**
+   * Stops following and ends a pending re-read of the shared state (no call and no timer of this run is
+   * left); the elector itself is stopped by its owner.
+   */
   stop(): void {
+    this.generation++;
+    this.electedCtl?.abort(new Error('stopped'));
+    this.electedCtl = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.followCtl?.abort(new Error('stopped'));
@@ -85,6 +93,9 @@ export class LeaderRun {
     const gen = ++this.generation;
     this.followCtl?.abort(new Error('elected'));
     this.followCtl = undefined;
+    this.electedCtl?.abort(new Error('elected again'));
+    const ctl = new AbortController();
+    this.electedCtl = ctl;
     // Resume exactly where the last leader stopped: its records, holds, absence timers and confirmations.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -93,7 +104,11 @@ export class LeaderRun {
       } catch (e) {
         if (gen !== this.generation) return;
         this.deps.logger.warn({ err: e instanceof Error ? e.message : String(e), attempt }, 'elected, but the shared state could not be read: not writing until it is');
-        await this.deps.clock.sleep(Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)));
+        try {
+          await this.deps.clock.sleep(Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)), ctl.signal);
+        } catch {
+          return;
+        }
         if (gen !== this.generation) return;
       }
     }
@@ -106,6 +121,8 @@ export class LeaderRun {
 
   private lost(): void {
     this.generation++;
+    this.electedCtl?.abort(new Error('lost'));
+    this.electedCtl = undefined;
     this.ready_ = false;
     this.deps.metrics?.setLeader(this.cluster, false);
     this.follow();

@@ -8,8 +8,13 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: for timestamps shown or stored, never for measuring a lapse of time. */
   now(): number;
+  /**
+   * Milliseconds from an arbitrary origin that never goes back and never jumps (an NTP step of the wall
+   * clock does not move it): for every duration that bounds a decision, such as a lease.
+   */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
   /** Resolves after `ms`; rejects with the signal's reason when aborted. */
@@ -49,6 +54,10 @@ export class SystemClock implements Clock {
 
   now(): number {
     return Date.now(); // eslint-disable-line no-restricted-syntax -- the one place the wall clock is read
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
@@ -92,6 +101,11 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
+    return this.current;
+  }
+
+  /** The same time as `now()` (a subclass that steps `now()` leaves this one alone). */
+  monotonic(): number {
     return this.current;
   }
 

@@ -10,7 +10,8 @@
  * freed by an invalidation cannot be taken again for the session's lock-delay (consul
  * `agent/consul/state/kvs.go`, `kvsLockDelay`, set when the session is invalidated). This instance counts
  * its lease from the moment its last successful renewal (or the session's creation) was *sent*, and ends
- * it at `sent + TTL - margin`, on its own clock: at least `TTL + margin + lockDelay` before anyone else can
+ * it at `sent + TTL - margin`, on its own monotonic clock (a step of the wall clock neither lengthens nor
+ * shortens it): at least `TTL + margin + lockDelay` before anyone else can
  * take the lock. A failed renewal, a failed watch, or a lock held by another session ends the lease at
  * once. So a write checked against `isLeader()` right before it is sent has that much time to land.
  */
@@ -40,6 +41,8 @@ export interface ElectorOptions {
   waitMs?: number;
   /** Pause before a failed renewal is tried again (default 1s). */
   renewRetryMs?: number;
+  /** The longest `stop()` takes, giving the lock up included (default 5s). */
+  stopMs?: number;
 }
 
 /** The bounds an elector works to, in ms (for logs, docs and tests). */
@@ -50,19 +53,20 @@ export interface ElectorBounds {
   retryMs: number;
   waitMs: number;
   renewRetryMs: number;
+  stopMs: number;
 }
 
-/** The defaults: TTL 15s, lock-delay 5s, margin TTL/5, retry 5s, wait 15s, renew retry 1s. */
+/** The defaults: TTL 15s, lock-delay 5s, margin TTL/5, retry 5s, wait 15s, renew retry 1s, stop 5s. */
 export function electorBounds(o: Omit<ElectorOptions, 'key' | 'sessionName' | 'holder'> = {}): ElectorBounds {
   const ttlMs = o.ttlMs ?? 15_000;
-  return { ttlMs, lockDelayMs: o.lockDelayMs ?? 5_000, marginMs: o.marginMs ?? Math.floor(ttlMs / 5), retryMs: o.retryMs ?? 5_000, waitMs: o.waitMs ?? 15_000, renewRetryMs: o.renewRetryMs ?? 1_000 };
+  return { ttlMs, lockDelayMs: o.lockDelayMs ?? 5_000, marginMs: o.marginMs ?? Math.floor(ttlMs / 5), retryMs: o.retryMs ?? 5_000, waitMs: o.waitMs ?? 15_000, renewRetryMs: o.renewRetryMs ?? 1_000, stopMs: o.stopMs ?? 5_000 };
 }
 
 /** A `Leadership` over a Consul session and a lock on one KV key. */
 export class ConsulElector implements Leadership {
   readonly bounds: ElectorBounds;
   private session?: string;
-  /** When the last renewal (or the creation) of `session` that succeeded was sent. */
+  /** When (`Clock.monotonic`) the last renewal (or the creation) of `session` that succeeded was sent. */
   private touchedAt = 0;
   private leading = false;
   private running = false;
@@ -70,6 +74,8 @@ export class ConsulElector implements Leadership {
   private readonly ctl = new AbortController();
   private renewTimer?: TimerHandle;
   private lapseTimer?: TimerHandle;
+  /** Consul failures of the campaign in a row (the first is a warning, the recovery an info). */
+  private failures = 0;
   private readonly listeners = new Set<(leading: boolean) => void>();
 
   constructor(
@@ -100,12 +106,32 @@ export class ConsulElector implements Leadership {
     this.loop = this.campaign();
   }
 
+  /**
+   * Ends the lease at once, then gives the lock up. Resolves within `stopMs` (on the injected clock)
+   * whatever Consul does: an unreachable Consul leaves the lock to the session's expiry (2×TTL, then the
+   * lock-delay), which the lease bounds cover.
+   */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     if (this.ctl.signal.aborted) return;
     const wasLeading = this.leading;
     this.stepDown('stopping');
     this.ctl.abort(new Error('elector stopped'));
     this.clearTimers();
+    const release = opts.release !== false && wasLeading;
+    let timer: TimerHandle | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve('timeout'), this.bounds.stopMs);
+    });
+    try {
+      const ended = await Promise.race([this.giveUp(release), timedOut]);
+      if (ended === 'timeout') this.logger.warn({ key: this.opts.key, waitedMs: this.bounds.stopMs }, 'could not give the lock up in time: it passes when the session expires');
+    } finally {
+      if (timer) this.clock.clearTimeout(timer);
+    }
+  }
+
+  /** Waits for the campaign to end, then releases the lock (when asked) and destroys the session. */
+  private async giveUp(release: boolean): Promise<void> {
     await this.loop;
     const session = this.session;
     this.session = undefined;
@@ -113,16 +139,16 @@ export class ConsulElector implements Leadership {
     try {
       // An explicit release sets no lock-delay: a successor takes the lock at once. Destroying the session
       // alone (a write may still be in flight) leaves the lock-delay in force.
-      if (opts.release !== false && wasLeading) await this.consul.kvPut(this.opts.key, '', { release: session });
+      if (release) await this.consul.kvPut(this.opts.key, '', { release: session });
       await this.consul.sessionDestroy(session);
-      this.logger.info({ key: this.opts.key, released: opts.release !== false && wasLeading }, 'leadership given up');
+      this.logger.info({ key: this.opts.key, released: release }, 'leadership given up');
     } catch (e) {
       this.logger.warn({ key: this.opts.key, err: errText(e) }, 'could not give the lock up: it passes when the session expires');
     }
   }
 
   private leaseValid(): boolean {
-    return this.clock.now() < this.touchedAt + this.bounds.ttlMs - this.bounds.marginMs;
+    return this.clock.monotonic() < this.touchedAt + this.bounds.ttlMs - this.bounds.marginMs;
   }
 
   private async campaign(): Promise<void> {
@@ -141,15 +167,21 @@ export class ConsulElector implements Leadership {
         index = got.index >= index ? got.index : 0;
         const holder = got.value?.Session;
         if (this.leading) {
+          this.answered();
           if (holder !== this.session) this.stepDown('the lock is held by another session or by none');
           continue;
         }
-        if (holder && holder !== this.session) continue; // held: block until it changes
+        if (holder && holder !== this.session) {
+          this.answered();
+          continue; // held: block until it changes
+        }
         const acquired = await this.consul.kvPut(this.opts.key, this.opts.holder, { acquire: this.session as string });
         if (signal.aborted) return;
+        this.answered();
         if (acquired && this.leaseValid()) this.elected();
-        else if (!acquired) {
-          // A lock-delay, or taken meanwhile: pause, then look again without blocking.
+        else {
+          // Refused (a lock-delay, or taken meanwhile), or taken on a session whose lease already ran out
+          // on this clock (its renewal is late): pause, then look again without blocking.
           await this.clock.sleep(this.bounds.retryMs, signal);
           index = 0;
         }
@@ -157,7 +189,10 @@ export class ConsulElector implements Leadership {
         if (signal.aborted) return;
         this.stepDown(`Consul: ${errText(e)}`);
         if (isInvalidSession(e)) this.dropSession();
-        this.logger.debug({ key: this.opts.key, err: errText(e) }, 'leader election: Consul failed; retrying');
+        this.failures++;
+        // Once per failure streak (a token without session:write or key:write fails every time, and every
+        // instance stays a follower); the retries after it at debug.
+        this.logger[this.failures === 1 ? 'warn' : 'debug']({ key: this.opts.key, err: errText(e), failures: this.failures }, 'leader election: Consul failed; retrying');
         try {
           await this.clock.sleep(this.bounds.retryMs, signal);
         } catch {
@@ -167,8 +202,14 @@ export class ConsulElector implements Leadership {
     }
   }
 
+  /** A campaign step went through: ends a failure streak. */
+  private answered(): void {
+    if (this.failures > 0) this.logger.info({ key: this.opts.key, failures: this.failures }, 'leader election works again');
+    this.failures = 0;
+  }
+
   private async createSession(): Promise<void> {
-    const sent = this.clock.now();
+    const sent = this.clock.monotonic();
     const id = await this.consul.sessionCreate({
       name: this.opts.sessionName,
       ttl: `${Math.round(this.bounds.ttlMs / 1000)}s`,
@@ -194,10 +235,11 @@ export class ConsulElector implements Leadership {
   private async renew(): Promise<void> {
     const session = this.session;
     if (!session || this.ctl.signal.aborted) return;
-    const sent = this.clock.now();
+    const sent = this.clock.monotonic();
     try {
       await this.consul.sessionRenew(session);
-      if (this.session !== session) return;
+      // Stopped meanwhile: no timer is set again once `stop()` cleared them.
+      if (this.session !== session || this.ctl.signal.aborted) return;
       this.touchedAt = sent;
       if (this.leading) this.armLapse();
       this.armRenew(this.bounds.ttlMs / 2);
@@ -238,7 +280,7 @@ export class ConsulElector implements Leadership {
     this.lapseTimer = this.clock.setTimeout(() => {
       this.lapseTimer = undefined;
       if (!this.leaseValid()) this.stepDown('lease time passed without a renewal');
-    }, Math.max(0, at - this.clock.now()));
+    }, Math.max(0, at - this.clock.monotonic()));
   }
 
   private dropSession(): void {
