@@ -433,7 +433,10 @@ export interface RunOnceResult {
  * job is Synced, Healthy or Pruned. A pass that cannot read Nomad or the state store throws.
  */
 export async function runOnce(deps: OperatorDeps, opts: { timeoutMs?: number; confirmPrune?: string[]; forced?: string[]; signal?: AbortSignal } = {}): Promise<RunOnceResult> {
-  // A single pass for a gate: it takes no part in an election (and never waits for a lease).
+  // A single pass for a gate: it takes no part in an election (and never waits for a lease), and it does
+  // not write beside a leader of the same source and state.
+  const holder = await deps.leadership?.heldBy?.();
+  if (holder !== undefined) throw new Error(`an operator leads this source with this state (${holder}): a pass here would write beside it; give run --once its own --state-file or reconcile.statePrefix`);
   const manager = new Manager({ ...deps, leadership: undefined });
   const summary = await manager.pass({ full: true, forced: new Set(opts.forced ?? []), confirmPrune: new Set(opts.confirmPrune ?? []), reasons: ['once'] });
   const workers = manager.runWorkers(Math.max(1, deps.config.reconcile.workers));

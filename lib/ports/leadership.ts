@@ -27,6 +27,8 @@ export interface Leadership {
    * may be in flight.
    */
   stop(opts?: { release?: boolean }): Promise<void>;
+  /** Who holds the lock now (its holder text), read without campaigning; `undefined` when nobody does. */
+  heldBy?(): Promise<string | undefined>;
 }
 
 /** A write refused because this instance does not hold the lease (never sent to Nomad or Consul). */

@@ -131,6 +131,13 @@ export class ConsulElector implements Leadership {
   }
 
   /** Waits for the campaign to end, then releases the lock (when asked) and destroys the session. */
+  /** Who holds the lock now: the holder text of its value, or `undefined` when no session holds it. */
+  async heldBy(): Promise<string | undefined> {
+    const got = await this.consul.kvGet(this.opts.key);
+    if (!got.value?.Session) return undefined;
+    return got.value.Value || `session ${got.value.Session}`;
+  }
+
   private async giveUp(release: boolean): Promise<void> {
     await this.loop;
     const session = this.session;
