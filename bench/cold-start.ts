@@ -14,7 +14,7 @@ import { NomadHttpClient } from '../lib/adapters/nomad-http/nomad-http-client';
 import type { NomadApi } from '../lib/ports/nomad-api';
 import { Simulator, type FaultSpec } from '../lib/sim';
 import { calls, makeSpecRepo, renderBenchJobs, round, spread, startBenchOperator, until } from './harness';
-import { profiled } from './profile';
+import { profileIfMissed } from './profile';
 import type { BenchOptions } from './run';
 
 /**
@@ -128,7 +128,7 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
         `Medians of ${rounds} rounds, each an operator cold start then the floor, alternating. The operator starts as \`nomadguard run\` does (state in the simulator's Consul KV, the live watch on, ${concurrency} workers) over a fresh work folder: the clone, every render, the decisions and the writes are in its time, which ends when the simulator holds all ${n} jobs. ` +
         `The floor sends the namespaces and the same ${n} rendered jobs straight to an empty simulator, ${concurrency} registers at a time, on kept connections. Evaluations are held in both (placement is the simulator's own work, not the operator's). Calls per job are those of the median round; fullJobLists counts \`GET /v1/jobs\` (the pass's list and the live watch's wake-ups).`,
     };
-    if (!met && !opts.quick) entry.profile = (await profiled(() => coldRound({ repo, n }))).hot;
+    await profileIfMissed(entry, opts.quick, () => coldRound({ repo, n }));
     return entry;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

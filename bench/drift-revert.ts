@@ -15,7 +15,7 @@ import { Simulator } from '../lib/sim';
 import { DEFAULT_TUNING } from '../controllers/job-sync/types';
 import { HELD_EVALS } from './cold-start';
 import { makeSpecRepo, quiet, round, seedCluster, spread, startBenchOperator, until } from './harness';
-import { profiled } from './profile';
+import { profileIfMissed } from './profile';
 import type { BenchOptions } from './run';
 
 function imageOf(job: Job | undefined): string {
@@ -99,13 +99,9 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
           'A round waits for a quiet spell (twice the watch\'s coalescing gap, so its blocking query is held again), registers a copy of one managed job with another image straight to Nomad and ends when the simulator holds the operator\'s image again. ' +
           'The floor, measured alone before the operator starts: a client blocked on the job list (`GET /v1/jobs?index=`, as the live watch is) wakes on the same kind of edit, plans the desired job and registers it with the plan\'s check-and-set index.',
       };
-      if (!met && !opts.quick) {
-        entry.profile = (
-          await profiled(async () => {
-            for (let k = rounds; k < rounds + 3; k++) await opRound(k);
-          })
-        ).hot;
-      }
+      await profileIfMissed(entry, opts.quick, async () => {
+        for (let k = rounds; k < rounds + 3; k++) await opRound(k);
+      });
       return entry;
     } finally {
       await operator.stop();

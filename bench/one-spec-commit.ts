@@ -19,7 +19,7 @@ import { NomadHttpClient } from '../lib/adapters/nomad-http/nomad-http-client';
 import { Simulator } from '../lib/sim';
 import { HELD_EVALS } from './cold-start';
 import { BENCH_SOURCE, BENCH_WEBHOOK_SECRET, GIT_ENV, TEAMS, git, makeSpecRepo, quiet, round, seedCluster, specFile, specText, spread, startBenchOperator, until } from './harness';
-import { profiled } from './profile';
+import { profileIfMissed } from './profile';
 import type { BenchOptions } from './run';
 import { defaultOperatorConfig } from '../crd-schemas/operator-config';
 
@@ -140,13 +140,9 @@ export async function run(opts: BenchOptions): Promise<Record<string, unknown>> 
           'The signal is a signed GitHub push webhook to the operator\'s API, which rings an incremental pass at once: a fetch, then only the specs the commit changed are rendered and queued. ' +
           'The floor, alternating with the rounds: a commit fetched into a bare clone of the repository (`git fetch`) and one register of the changed job on a kept connection.',
       };
-      if (!met && !opts.quick) {
-        entry.profile = (
-          await profiled(async () => {
-            for (let k = rounds; k < rounds + 3; k++) await opRound(k);
-          })
-        ).hot;
-      }
+      await profileIfMissed(entry, opts.quick, async () => {
+        for (let k = rounds; k < rounds + 3; k++) await opRound(k);
+      });
       return entry;
     } finally {
       await operator.stop();

@@ -72,3 +72,8 @@ export async function profiled<T>(fn: () => Promise<T>, top = 10): Promise<{ res
     session.disconnect();
   }
 }
+
+/** Where `entry` missed its target (full runs only): the top functions of `again` (more rounds), as `entry.profile`. */
+export async function profileIfMissed(entry: Record<string, unknown>, quick: boolean, again: () => Promise<unknown>): Promise<void> {
+  if (entry.met === false && !quick) entry.profile = (await profiled(again)).hot;
+}
