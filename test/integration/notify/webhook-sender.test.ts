@@ -6,20 +6,12 @@ import { WebhookSender, retryAfterMs, type DeliveryResult } from '../../../lib/a
 import { FakeClock } from '../../../lib/runtime/clock';
 import { seededRandom } from '../../../lib/runtime/random';
 import { startReceiver, type Receiver, type ReceiverAnswer } from '../../helpers/http-receiver';
+import { until } from '../../helpers/until';
 
 async function receiver(answers: ReceiverAnswer[] = [{ status: 200 }]): Promise<Receiver> {
   const r = await startReceiver(answers);
   r.url = `${r.url}hooks/T0K3N`;
   return r;
-}
-
-/** Lets real I/O (the loopback request and its answer) happen until `cond` holds. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (cond()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`never happened: ${what}`);
 }
 
 describe('WebhookSender', () => {

@@ -1,6 +1,6 @@
 import type { Job } from '../../../lib/core/nomad/types';
-import { flushPromises } from '../../../lib/runtime/clock';
 import { spec, startHarness, type Harness } from './harness';
+import { until } from '../../helpers/until';
 
 describe('reconciler: the live watch in a burst of writes', () => {
   let h: Harness;
@@ -8,15 +8,6 @@ describe('reconciler: the live watch in a burst of writes', () => {
     await h.close();
   });
 
-  /** Lets the watch take what Nomad answered (loopback HTTP, no clock involved) until `cond` holds. */
-  const until = async (cond: () => boolean, what: string): Promise<void> => {
-    for (let i = 0; i < 2000; i++) {
-      if (cond()) return;
-      await flushPromises();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    throw new Error(`never happened: ${what}`);
-  };
   const lists = (): number => h.sim.requestCounts('nomad')['GET /v1/jobs'] ?? 0;
   const edit = (): string | undefined => h.manager.controller.live.get('web/t-web-shop')?.Meta?.edit;
 

@@ -24,6 +24,7 @@ import type { OperatorDeps, RenderSpecInput } from '../../../controllers/job-syn
 import { webhookTarget } from '../../../controllers/webhooks';
 import { TestRepo } from '../../helpers/git-repo';
 import { spec } from './harness';
+import { until } from '../../helpers/until';
 
 const N = 500;
 const TEAMS = 5;
@@ -98,15 +99,6 @@ async function world(): Promise<World> {
 }
 
 const req = (reasons: string[], full = false) => ({ full, forced: new Set<string>(), confirmPrune: new Set<string>(), reasons });
-
-/** Waits (real time, bounded) until `cond` holds; nothing here advances the FakeClock. */
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('webhooks: a push re-renders and queues only what it changed', () => {
   let w: World;
