@@ -138,7 +138,15 @@ export async function startHa(reconcile: Partial<OperatorConfig['reconcile']> = 
     async until(cond, maxMs, what) {
       const start = clock.now();
       for (;;) {
-        for (let i = 0; i < 4; i++) await new Promise((r) => setTimeout(r, 2));
+        // Real I/O first: time moves on only once the instances' requests have quieted (bounded), so a
+        // loaded machine cannot let a lease or a grace lapse while a request is still on its way.
+        let seen = -1;
+        for (let i = 0, quiet = 0; i < 50 && quiet < 3; i++) {
+          await new Promise((r) => setTimeout(r, 2));
+          const total = Object.values(sim.requestCounts()).reduce((a, b) => a + b, 0);
+          quiet = total === seen ? quiet + 1 : 0;
+          seen = total;
+        }
         await sim.settle();
         if (await cond()) return;
         if (clock.now() - start >= maxMs) throw new Error(`timed out waiting for ${what}`);

@@ -6,6 +6,9 @@ import { defaultOperatorConfig } from '../../../crd-schemas/operator-config';
 import { spec } from '../reconciler/harness';
 import { LOCK_DELAY, RETRY, TTL, startHa, type HaHarness } from './ha-harness';
 
+// Many passes with real git and loopback HTTP under a moving FakeClock: slow on a loaded machine, never wrong.
+jest.setTimeout(180_000);
+
 describe('high availability: shared state', () => {
   let h: HaHarness;
   afterEach(async () => {
